@@ -1,0 +1,77 @@
+"""The Cost-correct algebra, shared by every chapter.
+
+Cost-correct = CPM · R · (1 + ρ̄) / α  (Field Notes #2–#3, Bhardwaj 2026):
+
+* ``CPM`` — blended list price, USD per million tokens, (input + output) / 2;
+* ``R`` — reasoning multiplier: billed output tokens ÷ final-answer tokens (1 without reasoning);
+* ``ρ̄`` — mean extra rollouts per accepted answer (0 for one sample; N − 1 for best-of-N);
+* ``α`` — verifier accept rate at the quality threshold.
+
+Numeric helpers take floats or NumPy arrays; :data:`SYMBOLS` and :func:`cost_correct_expr`
+give the SymPy form that chapters derive from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+CPM, R, rho, alpha = sp.symbols("CPM R rho_bar alpha", positive=True)
+SYMBOLS = {"CPM": CPM, "R": R, "rho_bar": rho, "alpha": alpha}
+
+
+def cost_correct_expr(cpm: sp.Expr = CPM, r: sp.Expr = R, rho_bar: sp.Expr = rho, a: sp.Expr = alpha) -> sp.Expr:
+    """The symbolic Cost-correct expression (any argument may be replaced by an expression)."""
+    return cpm * r * (1 + rho_bar) / a
+
+
+def blended_cpm(price_in: float, price_out: float):
+    """Blended CPM as the series defines it: the unweighted mean of input and output list prices."""
+    return (price_in + price_out) / 2
+
+
+def reasoning_multiplier(billed_output_tokens, answer_tokens):
+    """R = billed output tokens (chain of thought + answer) ÷ answer-only tokens."""
+    return billed_output_tokens / answer_tokens
+
+
+def rollout_ratio(n_samples):
+    """ρ̄ for best-of-N with one accepted answer: N − 1 extra rollouts."""
+    return n_samples - 1
+
+
+def cost_correct(cpm, r, rho_bar, a):
+    """Cost-correct in USD per million accepted final-answer tokens."""
+    return cpm * r * (1 + rho_bar) / a
+
+
+def vcpd(cpm):
+    """Verified Capability per Dollar's cost side (Field Notes #1): Cost-correct at R=1, ρ̄=0, α=1."""
+    return cost_correct(cpm, 1, 0, 1)
+
+
+def vcpd_limit() -> sp.Expr:
+    """The symbolic limit of Cost-correct as R → 1, ρ̄ → 0, α → 1."""
+    c = cost_correct_expr()
+    return sp.limit(sp.limit(sp.limit(c, R, 1), rho, 0), alpha, 1)
+
+
+def elasticities() -> dict[str, sp.Expr]:
+    """Elasticity ∂ln C / ∂ln x of Cost-correct in each of its four terms, simplified."""
+    c = cost_correct_expr()
+    return {name: sp.simplify(sp.diff(c, s) * s / c) for name, s in SYMBOLS.items()}
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """One operating point of the decomposition."""
+
+    cpm: float
+    r: float = 1.0
+    rho_bar: float = 0.0
+    alpha: float = 1.0
+
+    @property
+    def cost_correct(self) -> float:
+        return cost_correct(self.cpm, self.r, self.rho_bar, self.alpha)

@@ -1,0 +1,119 @@
+"""Figures: one Altair theme, and :func:`show` for interactive + static output.
+
+:func:`show` displays a chart as an HTML ``<div>`` drawn by ``vegaEmbed`` — the Vega JavaScript is
+served once from the book's static files (see :func:`vega_bundle`), never from a CDN and never
+inlined per chart — together with a static SVG (rendered offline by ``vl-convert``) that Jupyter
+front ends, PDFs and diffs use. Both the spec and the SVG are written to
+``_build/figures/<slug>/<name>.{vl.json,svg}``.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+from typing import Any
+
+import altair as alt
+
+from .paths import build_dir, split_id
+
+PALETTE = ["#1b6ca8", "#d1495b", "#edae49", "#00798c", "#66a182", "#8d5a97", "#30343f", "#e07a5f"]
+STATUS_COLORS = {"reproduced": "#2e7d32", "diverges": "#c62828", "unverifiable": "#6d6d6d"}
+VEGA_BUNDLE = "vega/vega-bundle.js"
+"""Path of the Vega bundle under the book's static folder (written by :func:`vega_bundle`)."""
+
+
+def _theme() -> dict:
+    font = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
+    return {
+        "config": {
+            "font": font,
+            "view": {"continuousWidth": 520, "continuousHeight": 300, "stroke": None},
+            "range": {"category": PALETTE},
+            "axis": {"labelFontSize": 11, "titleFontSize": 12, "grid": True, "gridColor": "#e6e6e6",
+                     "domainColor": "#888", "tickColor": "#888"},
+            "legend": {"labelFontSize": 11, "titleFontSize": 12},
+            "title": {"fontSize": 14, "anchor": "start", "fontWeight": 600},
+            "line": {"strokeWidth": 2},
+            "point": {"size": 60, "filled": True},
+        }
+    }
+
+
+@alt.theme.register("costcorrect", enable=True)
+def costcorrect_theme() -> alt.theme.ThemeConfig:
+    """The book's Altair theme (enabled on import)."""
+    return _theme()  # type: ignore[return-value]
+
+
+def _svg(spec: dict) -> str:
+    import vl_convert as vlc
+
+    return vlc.vegalite_to_svg(spec, vl_version=alt.SCHEMA_VERSION.lstrip("v").rsplit(".", 1)[0])
+
+
+class Figure:
+    """A displayed figure: HTML for the book, SVG for everything else."""
+
+    def __init__(self, figure_id: str, spec: dict, svg: str):
+        self.id = figure_id
+        self.spec = spec
+        self.svg = svg
+
+    def _dom_id(self) -> str:
+        return "fig-" + self.id.replace(".", "-")
+
+    def html(self) -> str:
+        spec = json.dumps(self.spec, sort_keys=True)
+        dom = self._dom_id()
+        return (
+            f'<div class="cc-figure" id="{dom}" data-figure="{html.escape(self.id)}"></div>\n'
+            f'<script type="module">\n'
+            f'const el = document.getElementById("{dom}");\n'
+            f'if (window.vegaEmbed) {{ vegaEmbed(el, {spec}, {{renderer: "svg", actions: false}})'
+            f'.catch(e => {{ el.textContent = "figure failed: " + e; console.error(e); }}); }}\n'
+            f'else {{ el.textContent = "Vega is not loaded"; console.error("Vega bundle missing"); }}\n'
+            f"</script>"
+        )
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        return {
+            "text/html": self.html(),
+            "image/svg+xml": self.svg,
+            "text/plain": f"<Figure {self.id}>",
+        }
+
+
+def show(chart: alt.TopLevelMixin, figure_id: str, *, write: bool = True) -> Figure:
+    """Return a displayable :class:`Figure` for ``chart`` and save its spec and SVG.
+
+    ``figure_id`` is ``<slug>.<name>``; files go to ``_build/figures/<slug>/<name>.*``.
+    Use it as the last expression of a cell.
+    """
+    slug, name = split_id(figure_id)
+    spec = chart.to_dict()
+    svg = _svg(spec)
+    if write:
+        out = build_dir() / "figures" / slug
+        out.mkdir(parents=True, exist_ok=True)
+        (out / f"{name}.vl.json").write_text(json.dumps(spec, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        (out / f"{name}.svg").write_text(svg, encoding="utf-8")
+    return Figure(figure_id, spec, svg)
+
+
+def vega_bundle(dest: Path) -> Path:
+    """Write the Vega + Vega-Lite + vega-embed bundle (an ES module setting ``window.vegaEmbed``) to ``dest``."""
+    import vl_convert as vlc
+
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    version = alt.SCHEMA_VERSION.lstrip("v").rsplit(".", 1)[0]
+    text = vlc.javascript_bundle(vl_version=version)
+    if not dest.exists() or dest.read_text(encoding="utf-8") != text:
+        dest.write_text(text, encoding="utf-8")
+    return dest
+
+
+def slider(name: str, value: float, lo: float, hi: float, step: float, label: str | None = None) -> Any:
+    """An Altair parameter bound to a range slider (for charts with a parameter that matters)."""
+    return alt.param(name=name, value=value, bind=alt.binding_range(min=lo, max=hi, step=step, name=(label or name) + " "))
