@@ -52,6 +52,9 @@ class Claim:
     note: str = ""
     extra: dict = field(default_factory=dict, compare=False)
 
+    def _ipython_display_(self) -> None:
+        """Show nothing as a cell's last value: :func:`check` already printed the line."""
+
     def to_json(self) -> dict:
         d = asdict(self)
         d.pop("extra")

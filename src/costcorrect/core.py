@@ -75,3 +75,27 @@ class Deployment:
     @property
     def cost_correct(self) -> float:
         return cost_correct(self.cpm, self.r, self.rho_bar, self.alpha)
+
+
+def alpha_lift_leverage(a, lift: float = 0.01, cpm_cut: float = 0.01):
+    """How many times more a ``lift`` (absolute) rise in α cuts Cost-correct than a ``cpm_cut`` (relative) cut in CPM.
+
+    Finite-difference form: (lift / (α + lift)) / cpm_cut. Its marginal limit is 1/α (see
+    :func:`alpha_leverage_expr`).
+    """
+    return (lift / (a + lift)) / cpm_cut
+
+
+def alpha_leverage_expr(lift: sp.Expr | None = None, cpm_cut: sp.Expr | None = None) -> sp.Expr:
+    """Symbolic ratio of the relative cost cut from raising α by ``lift`` to that from cutting CPM by ``cpm_cut``.
+
+    With no arguments it returns the marginal ratio (lift, cut → 0 at the same rate): 1/α.
+    """
+    d, c = sp.symbols("delta c", positive=True)
+    cost = cost_correct_expr()
+    rel_alpha = sp.simplify((cost - cost.subs(alpha, alpha + d)) / cost)
+    rel_cpm = sp.simplify((cost - cost.subs(CPM, CPM * (1 - c))) / cost)
+    ratio = sp.simplify(rel_alpha / rel_cpm)
+    if lift is None and cpm_cut is None:
+        return sp.simplify(sp.limit(ratio.subs(c, d), d, 0))
+    return sp.simplify(ratio.subs({d: lift, c: cpm_cut}))

@@ -1,0 +1,59 @@
+# costcorrect-book — a thin front door over `python -m costcorrect`.
+# Two commands do everything on a fresh machine: `make book` and `make test`.
+SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV   := .venv
+VPY    := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+JOBS   ?=
+CHAPTERS ?=
+
+.PHONY: help setup book execute html test test-fast new-paper bench lock clean distclean
+
+help: ## list every target
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+setup: $(STAMP) ## create .venv from requirements.lock (only when the lock or pyproject changed)
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(VPY) || $(PYTHON) -m venv $(VENV)
+	$(VPY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(VPY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $(STAMP)
+
+book: setup ## execute every chapter (parallel, cached) and build _build/html + _build/claims.json
+	$(VPY) -m costcorrect book $(if $(JOBS),-j $(JOBS))
+
+execute: setup ## execute chapters only (CHAPTERS="slug ..." to choose; FORCE=1 to ignore the cache)
+	$(VPY) -m costcorrect execute $(CHAPTERS) $(if $(JOBS),-j $(JOBS)) $(if $(FORCE),--force)
+
+html: setup ## build _build/html from the executed chapters (no execution)
+	$(VPY) -m costcorrect build
+
+test: book ## the whole test suite: unit, data, notebooks (nbval), ledger, citation, book, browser
+	$(VPY) -m pytest -n 2 --dist loadfile tests _build/executed --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+test-fast: setup ## unit and data tests only (no notebooks, no book)
+	$(VPY) -m pytest -n 2 tests -m "not book and not browser and not slow"
+
+new-paper: setup ## scaffold a chapter: make new-paper SLUG=my-paper TITLE="My paper" URL=https://...
+	@test -n "$(SLUG)" -a -n "$(TITLE)" -a -n "$(URL)" || { echo 'usage: make new-paper SLUG=<slug> TITLE="<title>" URL=<url>'; exit 2; }
+	$(VPY) -m costcorrect new-paper --slug "$(SLUG)" --title "$(TITLE)" --url "$(URL)"
+
+bench: setup ## measure set-up, cold/no-change/one-chapter builds, tests, sizes -> _build/bench.json
+	$(VPY) -m costcorrect bench
+
+lock: ## re-pin requirements.lock from pyproject.toml in a scratch venv
+	rm -rf _build/lockenv && $(PYTHON) -m venv _build/lockenv
+	_build/lockenv/bin/pip install --quiet --disable-pip-version-check .
+	_build/lockenv/bin/pip freeze --exclude costcorrect | sed '/^-e /d' > requirements.lock
+	rm -rf _build/lockenv
+
+clean: ## remove generated files (_build/)
+	rm -rf _build
+
+distclean: clean ## also remove .venv
+	rm -rf $(VENV)

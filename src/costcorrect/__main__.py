@@ -1,0 +1,87 @@
+"""Command line: ``python -m costcorrect <command>`` (the Makefile is a thin front door over this)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def _params(pairs: list[list[str]] | None) -> dict:
+    import yaml
+
+    out = {}
+    for name, value in pairs or []:
+        out[name] = yaml.safe_load(value)  # numbers, booleans and lists as papermill -y would read them
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m costcorrect", description=__doc__)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    ex = sub.add_parser("execute", help="execute chapters (parallel, cached) and write _build/claims.json")
+    ex.add_argument("slugs", nargs="*", help="chapters to execute (default: all)")
+    ex.add_argument("-j", "--jobs", type=int, default=None, help="workers (default: one per core)")
+    ex.add_argument("--force", action="store_true", help="ignore the cache")
+    ex.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("NAME", "VALUE"),
+                    help="papermill parameter for the chapters executed (YAML value)")
+    sub.add_parser("build", help="build _build/html from the executed chapters")
+    bk = sub.add_parser("book", help="execute (cached) then build")
+    bk.add_argument("-j", "--jobs", type=int, default=None)
+    sub.add_parser("claims", help="print the ledger summary")
+    np_ = sub.add_parser("new-paper", help="scaffold a chapter, its data folder and its claims")
+    np_.add_argument("--slug", required=True)
+    np_.add_argument("--title", required=True)
+    np_.add_argument("--url", required=True)
+    sub.add_parser("bench", help="measure set-up, build and test times; write _build/bench.json")
+    a = p.parse_args(argv)
+
+    if a.cmd in ("execute", "book"):
+        from .pipeline import execute
+
+        params = _params(getattr(a, "parameter", None))
+        if params and not getattr(a, "slugs", None):
+            print("error: parameters apply to one chapter at a time: name the chapter(s)", file=sys.stderr)
+            return 2
+        results = execute(getattr(a, "slugs", None) or None, jobs=a.jobs, force=getattr(a, "force", False), parameters=params)
+        failed = [r for r in results if not r.ok]
+        if failed:
+            print(f"error: {len(failed)} chapter(s) failed:", file=sys.stderr)
+            for r in failed:
+                print(f"  {r.error}", file=sys.stderr)
+            return 1
+        if a.cmd == "execute":
+            return 0
+    if a.cmd in ("build", "book"):
+        from .pipeline import build
+
+        return build()
+    if a.cmd == "claims":
+        from collections import Counter
+
+        from .claims import load
+
+        recs = load()
+        for ch, n in Counter(r["chapter"] for r in recs).items():
+            c = Counter(r["status"] for r in recs if r["chapter"] == ch)
+            print(f"{ch:<24} {n:>3} claims  " + "  ".join(f"{k} {v}" for k, v in sorted(c.items())))
+        return 0
+    if a.cmd == "new-paper":
+        from .scaffold import ScaffoldError, new_paper
+
+        try:
+            written = new_paper(a.slug, a.title, a.url)
+        except ScaffoldError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+        for w in written:
+            print("wrote", w)
+        return 0
+    if a.cmd == "bench":
+        from .bench import run
+
+        return run()
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,98 @@
+"""The data package: every table validates, and every kind of bad input names file, row, column and rule."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+from costcorrect import data
+
+DESC = {
+    "name": "demo/prices", "path": "demo/prices.csv", "format": "csv", "mediatype": "text/csv",
+    "title": "t", "description": "d",
+    "sources": [{"title": "Paper (arXiv:0000.00000)", "path": "https://example.org/p"}],
+    "schema": {"fields": [
+        {"name": "model", "type": "string", "description": "model", "constraints": {"required": True, "unique": True}},
+        {"name": "price", "type": "number", "description": "USD per M tokens", "constraints": {"minimum": 0}},
+        {"name": "tier", "type": "string", "description": "class", "constraints": {"enum": ["small", "large"]}},
+        {"name": "source", "type": "string", "description": "citation"},
+        {"name": "url", "type": "string", "description": "url"},
+        {"name": "locator", "type": "string", "description": "where"}],
+        "primaryKey": ["model"]},
+}
+GOOD = "model,price,tier,source,url,locator\nA,1.5,small,P,https://example.org/p,Table 1\nB,3,large,P,https://example.org/p,Table 1\n"
+
+
+@pytest.fixture
+def repo(tmp_path, monkeypatch):
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "data" / "demo").mkdir(parents=True)
+    (tmp_path / "data" / "datapackage.json").write_text(json.dumps({"name": "x", "resources": []}))
+    monkeypatch.setenv("COSTCORRECT_ROOT", str(tmp_path))
+    data.register(DESC)
+    (tmp_path / "data" / "demo" / "prices.csv").write_text(GOOD)
+    return tmp_path
+
+
+def test_good_table_loads_typed(repo):
+    df = data.load("demo/prices")
+    assert list(df["price"]) == [1.5, 3.0]
+    assert df.attrs["sources"][0]["path"].startswith("https://")
+
+
+@pytest.mark.parametrize("bad, expected", [
+    ("model,price,tier,source,url,locator\nA,abc,small,P,https://e.org,T1\n", ["row 1", "'price'", "type"]),
+    ("model,price,tier,source,url,locator\nA,-1,small,P,https://e.org,T1\n", ["row 1", "'price'", "minimum"]),
+    ("model,price,tier,source,url,locator\nA,1,huge,P,https://e.org,T1\n", ["row 1", "'tier'", "enum"]),
+    ("model,price,tier,source,url,locator\nA,1,small,,https://e.org,T1\n", ["row 1", "'source'", "required"]),
+    ("model,price,tier,source,url,locator\nA,1,small,P,not-a-url,T1\n", ["row 1", "'url'", "provenance"]),
+    ("model,price,tier,source,url,locator\nA,1,small,P,https://e.org,T1\nA,2,small,P,https://e.org,T1\n", ["row 2", "'model'", "unique"]),
+    ("model,price,tier,colour,source,url,locator\nA,1,small,red,P,https://e.org,T1\n", ["header", "colour", "unknown column"]),
+    ("model,price,source,url,locator\nA,1,P,https://e.org,T1\n", ["header", "tier", "missing"]),
+])
+def test_bad_rows_name_file_row_column_rule(repo, bad, expected):
+    (repo / "data" / "demo" / "prices.csv").write_text(bad)
+    with pytest.raises(data.DataError) as e:
+        data.load("demo/prices")
+    msg = str(e.value)
+    assert "data/demo/prices.csv" in msg
+    for part in expected:
+        assert part in msg
+
+
+def test_descriptor_without_provenance_is_refused(repo):
+    bad = json.loads(json.dumps(DESC))
+    bad["schema"]["fields"] = [f for f in bad["schema"]["fields"] if f["name"] != "url"]
+    with pytest.raises(data.DataError, match="provenance column 'url'"):
+        data.register(bad)
+    bad = dict(DESC, sources=[])
+    with pytest.raises(data.DataError, match="sources"):
+        data.register(bad)
+
+
+def test_unknown_resource_lists_known(repo):
+    with pytest.raises(data.DataError, match="demo/prices"):
+        data.load("demo/nothing")
+
+
+def test_every_table_in_the_repository_validates():
+    pkg = json.loads((ROOT / "data" / "datapackage.json").read_text())
+    names = [r["name"] for r in pkg["resources"]]
+    assert names == sorted(names)
+    for name in names:
+        assert data.validate(name, pkg), f"{name} has no rows"
+
+
+def test_every_csv_is_described():
+    pkg = json.loads((ROOT / "data" / "datapackage.json").read_text())
+    described = {r["path"] for r in pkg["resources"]}
+    on_disk = {str(p.relative_to(ROOT / "data")) for p in (ROOT / "data").rglob("*.csv")}
+    assert on_disk == described, f"undescribed: {on_disk - described}; missing: {described - on_disk}"
+
+
+def test_cli_validate_reports_errors(repo):
+    (repo / "data" / "demo" / "prices.csv").write_text(GOOD.replace("1.5", "x"))
+    proc = subprocess.run([sys.executable, "-m", "costcorrect.data", "validate"], capture_output=True, text=True)
+    assert proc.returncode == 1 and "row 1" in proc.stderr and "'price'" in proc.stderr

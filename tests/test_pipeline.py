@@ -1,0 +1,113 @@
+"""Execution pipeline: cache keys, failure reports, no half-built results."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from costcorrect import pipeline
+
+HEADER = """---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+---
+
+(chapter-{slug})=
+# Demo {slug}
+
+```{{code-cell}} ipython3
+:tags: [parameters]
+x = 1
+```
+"""
+GOOD_CELL = """
+```{code-cell} ipython3
+from costcorrect import claims
+claims.check("%s.one", "x is one", "numeric", 1.0, "https://example.org", recomputed=float(x), tolerance=0)
+```
+"""
+BAD_CELL = """
+```{code-cell} ipython3
+values = {"a": 1}
+values["missing"]
+```
+"""
+
+
+@pytest.fixture
+def repo(tmp_path, monkeypatch):
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "datapackage.json").write_text(json.dumps({"resources": []}))
+    (tmp_path / "book").mkdir()
+    (tmp_path / "book" / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n  - file: notebooks/good\n  - file: notebooks/bad\n")
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "notebooks" / "good.md").write_text(HEADER.format(slug="good") + GOOD_CELL % "good")
+    (tmp_path / "notebooks" / "bad.md").write_text(HEADER.format(slug="bad") + GOOD_CELL % "bad" + BAD_CELL)
+    (tmp_path / "requirements.lock").write_text("a==1\n")
+    monkeypatch.setenv("COSTCORRECT_ROOT", str(tmp_path))
+    monkeypatch.setenv("COSTCORRECT_BUILD", str(tmp_path / "_build"))
+    return tmp_path
+
+
+def test_toc_order(repo):
+    assert pipeline.toc_chapters(repo) == ["good", "bad"]
+    assert pipeline.notebook_slugs(repo) == ["good", "bad"]
+
+
+def test_cache_key_tracks_notebook_data_lock_and_parameters(repo):
+    k0 = pipeline.cache_key("good", root=repo)
+    assert pipeline.cache_key("good", root=repo) == k0
+    assert pipeline.cache_key("good", {"x": 2}, root=repo) != k0
+    (repo / "requirements.lock").write_text("a==2\n")
+    k1 = pipeline.cache_key("good", root=repo)
+    assert k1 != k0
+    (repo / "data" / "good").mkdir()
+    (repo / "data" / "good" / "t.csv").write_text("a\n1\n")
+    k2 = pipeline.cache_key("good", root=repo)
+    assert k2 != k1
+    assert pipeline.cache_key("bad", root=repo) != k2
+    # another chapter's data does not invalidate this one
+    (repo / "data" / "bad").mkdir()
+    (repo / "data" / "bad" / "t.csv").write_text("a\n1\n")
+    assert pipeline.cache_key("good", root=repo) == k2
+
+
+def test_failure_names_notebook_cell_and_exception_and_leaves_nothing(repo):
+    results = pipeline.execute(jobs=2, echo=lambda *_: None)
+    by = {r.slug: r for r in results}
+    assert by["good"].ok and not by["bad"].ok
+    err = by["bad"].error
+    assert "notebooks/bad.md" in err and "code cell 3" in err and "KeyError" in err and "missing" in err
+    build = repo / "_build"
+    assert (build / "executed" / "good.ipynb").exists()
+    assert not (build / "executed" / "bad.ipynb").exists()
+    assert not (build / "claims" / "bad.json").exists()  # no half-recorded ledger
+    assert not (build / "cache" / "bad.json").exists()
+    assert (build / "failed" / "bad.ipynb").exists()
+    ledger = json.loads((build / "claims.json").read_text())
+    assert [r["id"] for r in ledger] == ["good.one"]
+    # second run: the good chapter is cached, the bad one is retried and fails again
+    again = {r.slug: r for r in pipeline.execute(echo=lambda *_: None)}
+    assert again["good"].cached and not again["bad"].ok
+
+
+def test_cli_exits_nonzero_and_names_the_cell(repo):
+    proc = subprocess.run([sys.executable, "-m", "costcorrect", "execute", "bad"], capture_output=True, text=True, cwd=repo)
+    assert proc.returncode == 1
+    assert "notebooks/bad.md: code cell 3" in proc.stderr and "KeyError" in proc.stderr
+
+
+def test_parameters_reach_the_notebook(repo):
+    (repo / "notebooks" / "bad.md").unlink()
+    r = pipeline.execute(["good"], parameters={"x": 2}, echo=lambda *_: None)[0]
+    assert r.ok
+    rec = json.loads((repo / "_build" / "claims.json").read_text())[0]
+    assert rec["recomputed"] == 2.0 and rec["status"] == "diverges"
