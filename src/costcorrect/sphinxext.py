@@ -49,7 +49,21 @@ def _config_inited(app, config) -> None:
     config.mathjax_path = "mathjax/tex-chtml.js"
 
 
+def _drop_thebe(context: dict) -> None:
+    """Remove sphinx-thebe's scripts: Jupyter Book 1 adds them twice (a redeclared const breaks the page)
+    and they point at a CDN; live kernels are not part of this offline book."""
+    kept = []
+    for js in context.get("script_files", []):
+        name = str(getattr(js, "filename", js) or "")
+        body = str(getattr(js, "attributes", {}).get("body", "")) if hasattr(js, "attributes") else ""
+        if "thebe" in name or "THEBE_JS_URL" in body:
+            continue
+        kept.append(js)
+    context["script_files"][:] = kept  # in place: Sphinx appends page scripts to this same list
+
+
 def _page_context(app, pagename, templatename, context, doctree) -> None:
+    _drop_thebe(context)
     body = context.get("body", "")
     if "cc-figure" in body:
         app.add_js_file(VEGA_BUNDLE, type="module")

@@ -1,0 +1,39 @@
+"""GitHub Actions workflows parse and call make targets that exist."""
+
+import re
+
+import yaml
+
+from conftest import ROOT
+
+WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+
+
+def _targets() -> set[str]:
+    return set(re.findall(r"^([a-zA-Z][\w-]*):", (ROOT / "Makefile").read_text(), flags=re.M))
+
+
+def test_workflows_exist():
+    assert {p.name for p in WORKFLOWS} >= {"book.yml", "drift.yml"}
+
+
+def test_workflows_parse_and_use_existing_targets():
+    targets = _targets()
+    for wf in WORKFLOWS:
+        doc = yaml.safe_load(wf.read_text())
+        assert doc.get("jobs"), wf.name
+        trigger = doc.get(True, doc.get("on"))  # YAML 1.1 reads the key `on` as True
+        assert trigger, f"{wf.name}: no trigger"
+        runs = [s["run"] for job in doc["jobs"].values() for s in job.get("steps", []) if "run" in s]
+        for run in runs:
+            for target in re.findall(r"\bmake ([a-z][\w-]*)", run):
+                assert target in targets, f"{wf.name} calls `make {target}`, which the Makefile lacks"
+
+
+def test_pages_workflow_publishes_the_html_and_drift_is_scheduled():
+    book = yaml.safe_load((ROOT / ".github" / "workflows" / "book.yml").read_text())
+    steps = [s for job in book["jobs"].values() for s in job.get("steps", [])]
+    assert any(s.get("with", {}).get("path") == "_build/html" for s in steps)
+    assert any(s.get("uses", "").startswith("actions/deploy-pages") for s in steps)
+    drift = yaml.safe_load((ROOT / ".github" / "workflows" / "drift.yml").read_text())
+    assert "schedule" in drift[True]
