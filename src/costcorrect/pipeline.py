@@ -30,6 +30,21 @@ from .paths import build_dir, repo_root
 LOCK_FILE = "requirements.lock"
 
 
+def _kernel_manager_class():
+    """A kernel manager that encrypts kernel traffic when the kernel supports it (silences ipykernel's
+    'running over TCP without encryption' warning on every chapter)."""
+    import zmq
+    from jupyter_client.manager import KernelManager
+    from traitlets import default
+
+    class EncryptedKernelManager(KernelManager):
+        @default("transport_encryption")
+        def _default_encryption(self):
+            return "auto" if zmq.has("curve") else "disabled"
+
+    return EncryptedKernelManager
+
+
 # --------------------------------------------------------------------------- chapters
 def toc_chapters(root: Path | None = None) -> list[str]:
     """Chapter slugs in book order, read from ``book/_toc.yml`` (entries ``notebooks/<slug>``)."""
@@ -174,6 +189,7 @@ def execute_one(slug: str, parameters: dict | None = None) -> Result:
         pm.execute_notebook(
             str(source), str(tmp), parameters=parameters or {}, cwd=str(root),
             kernel_name="python3", progress_bar=False, log_output=False,
+            kernel_manager_class=_kernel_manager_class(),
         )
     except BaseException as exc:  # noqa: BLE001 - report every failure, including kernel death
         ledger.chapter_file(slug).unlink(missing_ok=True)
