@@ -215,6 +215,9 @@ def execute(slugs: list[str] | None = None, *, jobs: int | None = None, force: b
     unknown = [s for s in wanted if s not in all_slugs]
     if unknown:
         raise SystemExit(f"error: no notebook notebooks/<slug>.md for {unknown}")
+    for partial in (build_dir() / "executed").glob("*.partial.ipynb"):  # left by an interrupted run
+        if partial.name.removesuffix(".partial.ipynb") in wanted:
+            partial.unlink()
     results: list[Result] = []
     todo: list[str] = []
     for s in wanted:
