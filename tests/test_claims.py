@@ -98,3 +98,10 @@ def test_validate_record_flags_problems():
     assert claims.validate_record(dict(good, status="diverges"))  # no note
     assert claims.validate_record(dict(good, status="maybe"))
     assert claims.validate_record(dict(good, chapter="z"))
+
+
+def test_published_range_against_one_value():
+    assert claims.check("demo.r1", "x", "numeric", [2, 4], URL, recomputed=2.03, tolerance=0).status == "reproduced"
+    assert claims.check("demo.r2", "x", "numeric", [2, 4], URL, recomputed=1.95, tolerance=0.05).status == "reproduced"
+    assert claims.check("demo.r3", "x", "numeric", [2, 4], URL, recomputed=4.5, tolerance=0.05, note="above").status == "diverges"
+    assert claims.check("demo.r4", "x", "numeric", [2, 4], URL, recomputed=1.5, tolerance=0.2, absolute=True, note="below").status == "diverges"

@@ -157,6 +157,13 @@ def decide(kind: str, published: Any, recomputed: Any, tolerance: float | None, 
         return bool(published) == bool(recomputed) and isinstance(recomputed, bool) == isinstance(published, bool)
     if isinstance(published, (int, float)) and isinstance(recomputed, (int, float)):
         return _within(float(published), float(recomputed), tolerance or 0.0, absolute)
+    if (isinstance(published, (list, tuple)) and len(published) == 2 and isinstance(recomputed, (int, float))
+            and all(isinstance(v, (int, float)) for v in published)):
+        lo, hi = sorted(float(v) for v in published)  # a published range: the value must fall inside it
+        slack = (tolerance or 0.0) if absolute else None
+        lo_ok = recomputed >= (lo - slack if absolute else lo - (tolerance or 0.0) * abs(lo)) - 1e-12
+        hi_ok = recomputed <= (hi + slack if absolute else hi + (tolerance or 0.0) * abs(hi)) + 1e-12
+        return lo_ok and hi_ok
     if isinstance(published, (list, tuple)) and isinstance(recomputed, (list, tuple)):
         if len(published) != len(recomputed):
             return False
@@ -189,7 +196,9 @@ def check(
     statement: the claim in one sentence, in our words.
     kind: ``symbolic``, ``numeric`` or ``simulation``.
     published: the value as the paper states it (number, ``[lo, hi]``, bool, or the formula as text
-        for symbolic claims).
+        for symbolic claims). A ``[lo, hi]`` range against a single recomputed number checks that the
+        number lies in the range (widened by the tolerance); against a ``[lo, hi]`` pair it compares
+        the endpoints.
     source: URL where the published value is stated.
     recomputed: our value: a number/list/bool, or for symbolic claims the CAS verdict
         (``True``/``False``, a SymPy ``Eq``, or an expression that must simplify to 0).
