@@ -92,3 +92,12 @@ def test_joint_never_costs_more_than_per_model(prices, cap, d):
     j, p = fleet.solve_joint(cfg, demand, caps), fleet.solve_per_model(cfg, demand, caps)
     assert j.feasible and p.feasible
     assert j.cost_per_hour <= p.cost_per_hour + 1e-9
+
+
+def test_arch_from_hardware_model_shares_the_kv_formula():
+    from costcorrect import hardware
+
+    m = hardware.model("LLaMA-2-70B")
+    a = fleet.Arch.from_model(m, "alias")
+    assert a.name == "alias" and a.kv_bytes_per_token == pytest.approx(m.kv_bytes)
+    assert a.weight_bytes == pytest.approx(m.weight_bytes)

@@ -44,13 +44,20 @@ class Arch:
     head_dim: int
     dtype_bytes: float = 2.0
 
+    @classmethod
+    def from_model(cls, m, name: str | None = None) -> "Arch":
+        """The serving shape of a :class:`costcorrect.hardware.Model` (optionally under another name)."""
+        return cls(name or m.model, m.params_b, m.layers, m.kv_heads, m.head_dim, m.dtype_bytes)
+
     @property
     def weight_bytes(self) -> float:
         return self.params_b * 1e9 * self.dtype_bytes
 
     @property
     def kv_bytes_per_token(self) -> float:
-        return 2.0 * self.layers * self.kv_heads * self.head_dim * self.dtype_bytes
+        from .hardware import kv_bytes_per_token
+
+        return float(kv_bytes_per_token(self.layers, self.kv_heads, self.head_dim, self.dtype_bytes))
 
 
 def roofline_tokens_per_s(arch: Arch, batch: float, context: float, hbm_tb_s: float, tflops: float,

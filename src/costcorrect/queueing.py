@@ -149,6 +149,19 @@ def _record(t: float, ids: list[int], prev: np.ndarray, gaps: list, warm_id: int
             prev[a] = t
 
 
+
+def _advance(active_ids: list, active_done: list, O: int, t: float, last: np.ndarray) -> tuple[list, list]:
+    """One decode step for every active request: count its token, retire those that reached ``O``."""
+    keep_ids, keep_done = [], []
+    for rid, d in zip(active_ids, active_done):
+        d += 1
+        if d >= O:
+            last[rid] = t
+        else:
+            keep_ids.append(rid)
+            keep_done.append(d)
+    return keep_ids, keep_done
+
 def _decode_loop(ready: np.ndarray, ids: np.ndarray, I: int, O: int, step: StepFn,
                  last: np.ndarray, max_batch: int, prev: np.ndarray, gaps: list, warm_id: int) -> None:
     """Continuous-batching decode instance: requests join when their KV cache is ready."""
@@ -168,15 +181,7 @@ def _decode_loop(ready: np.ndarray, ids: np.ndarray, I: int, O: int, step: StepF
         ctx = float(np.sum(I + done))
         t += step(len(active_ids), ctx, 0, 0.0)
         _record(t, active_ids, prev, gaps, warm_id)
-        keep_ids, keep_done = [], []
-        for rid, d in zip(active_ids, active_done):
-            d += 1
-            if d >= O:
-                last[rid] = t
-            else:
-                keep_ids.append(rid)
-                keep_done.append(d)
-        active_ids, active_done = keep_ids, keep_done
+        active_ids, active_done = _advance(active_ids, active_done, O, t, last)
 
 
 def _colocated_loop(mode: str, arrivals: np.ndarray, I: int, O: int, step: StepFn,
@@ -226,15 +231,7 @@ def _colocated_loop(mode: str, arrivals: np.ndarray, I: int, O: int, step: StepF
             dec_ran = n_dec > 0
         if dec_ran:
             _record(t, active_ids, prev, gaps, warm_id)
-            keep_ids, keep_done = [], []
-            for rid, d in zip(active_ids, active_done):
-                d += 1
-                if d >= O:
-                    last[rid] = t
-                else:
-                    keep_ids.append(rid)
-                    keep_done.append(d)
-            active_ids, active_done = keep_ids, keep_done
+            active_ids, active_done = _advance(active_ids, active_done, O, t, last)
         for rid in finished_prefill:
             first[rid] = t
             prev[rid] = t
