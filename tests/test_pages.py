@@ -23,3 +23,9 @@ def test_dashboard_escapes_and_links():
 def test_lock_versions_reads_pins():
     pins = dict(pages.lock_versions(ROOT, ["sympy"]))
     assert set(pins) == {"sympy"} and pins["sympy"][0].isdigit()
+
+
+def test_status_chart_is_a_local_vega_figure():
+    html = pages.status_chart_html(RECS, ["a"], {"a": "Chapter A"})
+    assert 'class="cc-figure"' in html and "vegaEmbed" in html and "Chapter A" in html
+    assert "<p>No claims" in pages.status_chart_html([], [], {})

@@ -76,6 +76,30 @@ def dashboard_html(records: list[dict], order: list[str], titles: dict[str, str]
     return "\n".join(rows) + "\n"
 
 
+def status_chart_html(records: list[dict], order: list[str], titles: dict[str, str]) -> str:
+    """An interactive bar chart of claim statuses per chapter (drawn by the book's local Vega bundle)."""
+    import altair as alt
+    import pandas as pd
+
+    from .figures import STATUS_COLORS, Figure
+
+    rows = [{"chapter": titles.get(r["chapter"], r["chapter"]), "slug": r["chapter"], "status": r["status"],
+             "order": order.index(r["chapter"]) if r["chapter"] in order else len(order)} for r in records]
+    if not rows:
+        return "<p>No claims recorded yet: run <code>make book</code>.</p>\n"
+    df = (pd.DataFrame(rows).groupby(["chapter", "slug", "status", "order"], as_index=False).size()
+          .rename(columns={"size": "claims"}))
+    chart = alt.Chart(df).mark_bar().encode(
+        y=alt.Y("chapter:N", sort=[titles.get(c, c) for c in order], title=None),
+        x=alt.X("claims:Q", title="claims", stack="zero"),
+        color=alt.Color("status:N", scale=alt.Scale(domain=list(STATUS_COLORS), range=list(STATUS_COLORS.values())),
+                        legend=alt.Legend(orient="bottom", title=None)),
+        order=alt.Order("status:N"),
+        tooltip=["chapter", "status", "claims"],
+    ).properties(width=460, height=alt.Step(18), title="Claims by chapter and status")
+    return Figure("book.claim-status", chart.to_dict(), svg="").html() + "\n"
+
+
 def lock_versions(root: Path, names: list[str] | None = None) -> list[tuple[str, str]]:
     """(package, version) pairs pinned in ``requirements.lock`` (all, or those named)."""
     lock = root / "requirements.lock"
@@ -135,5 +159,6 @@ def generated(root: Path) -> dict[str, str]:
     return {
         "claim-counts.md": counts_markdown(records),
         "claims-dashboard.html": dashboard_html(records, order, titles),
+        "claim-status-chart.html": status_chart_html(records, order, titles),
         "reproducibility.md": reproducibility_markdown(root, records, order, titles),
     }
