@@ -11,6 +11,12 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests: no per-example deadline (2 busy cores make timings noisy) and a fixed seed per test,
+# so a re-run explores the same examples (deterministic CI, like every other random draw here).
+settings.register_profile("book", deadline=None, derandomize=True)
+settings.load_profile("book")
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "_build"
