@@ -111,3 +111,29 @@ def test_parameters_reach_the_notebook(repo):
     assert r.ok
     rec = json.loads((repo / "_build" / "claims.json").read_text())[0]
     assert rec["recomputed"] == 2.0 and rec["status"] == "diverges"
+
+
+def test_tables_read_from_other_chapters_invalidate_the_cache(repo):
+    from costcorrect import data
+
+    (repo / "data" / "other").mkdir()
+    (repo / "data" / "other" / "t.csv").write_text("quantity,value,source,url,locator\nx,1.0,P,https://e.org,T1\n")
+    data.register({"name": "other/t", "path": "other/t.csv", "format": "csv", "title": "t", "description": "d",
+                   "sources": [{"title": "P", "path": "https://e.org"}],
+                   "schema": {"fields": [{"name": n, "type": t, "description": n} for n, t in
+                                         [("quantity", "string"), ("value", "number"), ("source", "string"),
+                                          ("url", "string"), ("locator", "string")]]}})
+    (repo / "notebooks" / "bad.md").unlink()
+    reader = GOOD_CELL % "good" + """
+```{code-cell} ipython3
+from costcorrect import data
+data.load("other/t")
+```
+"""
+    (repo / "notebooks" / "good.md").write_text(HEADER.format(slug="good") + reader)
+    assert pipeline.execute(["good"], echo=lambda *_: None)[0].ok
+    assert json.loads((repo / "_build" / "deps" / "good.json").read_text()) == ["other/t"]
+    assert pipeline.execute(["good"], echo=lambda *_: None)[0].cached
+    (repo / "data" / "other" / "t.csv").write_text("quantity,value,source,url,locator\nx,2.0,P,https://e.org,T1\n")
+    again = pipeline.execute(["good"], echo=lambda *_: None)[0]
+    assert again.ok and not again.cached

@@ -178,6 +178,7 @@ def load(name: str):
     package = read_package()
     res = resource(name, package)
     rows = validate(name, package)
+    _record_dependency(name)
     columns = [f["name"] for f in res["schema"]["fields"]]
     df = pd.DataFrame(rows, columns=columns)
     for f in res["schema"]["fields"]:
@@ -186,6 +187,31 @@ def load(name: str):
     df.attrs["resource"] = name
     df.attrs["sources"] = res["sources"]
     return df
+
+
+def dependencies_file(chapter: str) -> Path:
+    """Where the pipeline keeps the tables a chapter loaded in its last execution."""
+    from .paths import build_dir
+
+    return build_dir() / "deps" / f"{chapter}.json"
+
+
+def _record_dependency(name: str) -> None:
+    """Note that the executing chapter (``$COSTCORRECT_CHAPTER``, set by the pipeline) read table ``name``.
+
+    The execution cache uses this to re-run a chapter when any table it read changes, including
+    another chapter's table read through a shared module (e.g. the GPU table in ``hardware``).
+    """
+    import os
+
+    chapter = os.environ.get("COSTCORRECT_CHAPTER")
+    if not chapter:
+        return
+    path = dependencies_file(chapter)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    known = set(json.loads(path.read_text())) if path.exists() else set()
+    if name not in known:
+        path.write_text(json.dumps(sorted(known | {name})) + "\n")
 
 
 def names(package: dict | None = None) -> list[str]:

@@ -2,8 +2,8 @@
 
 ``execute``: every ``notebooks/<slug>.md`` → ``_build/executed/<slug>.ipynb``, one worker per core,
 skipping a chapter whose cache key is unchanged. The key hashes the notebook, the ``src/costcorrect``
-package, the chapter's data (files and descriptors), the lock file, the Python version and the
-parameters. A failing chapter leaves no executed notebook, no cache entry and no claims behind, and
+package, the chapter's data (files and descriptors) and every other table it read in its last run
+(recorded by :func:`costcorrect.data.load`), the lock file, the Python version and the parameters. A failing chapter leaves no executed notebook, no cache entry and no claims behind, and
 the run exits non-zero naming the notebook, the cell and the exception.
 
 ``build``: stage ``book/`` and the executed notebooks into ``_build/src`` (only changed files are
@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import claims as ledger
+from . import data
 from .paths import build_dir, repo_root
 
 LOCK_FILE = "requirements.lock"
@@ -96,8 +97,14 @@ def cache_key(slug: str, parameters: dict | None = None, root: Path | None = Non
     if chapter_data.is_dir():
         _hash_files(h, root, [p for p in chapter_data.rglob("*") if p.is_file()])
     pkg = json.loads((root / "data" / "datapackage.json").read_text(encoding="utf-8"))
-    mine = [r for r in pkg.get("resources", []) if str(r.get("name", "")).startswith(slug + "/")]
+    # tables of other chapters this one read in its last run (recorded by costcorrect.data.load)
+    deps_file = data.dependencies_file(slug)
+    deps = set(json.loads(deps_file.read_text())) if deps_file.exists() else set()
+    mine = [r for r in pkg.get("resources", [])
+            if str(r.get("name", "")).startswith(slug + "/") or r.get("name") in deps]
     h.update(json.dumps(mine, sort_keys=True).encode())
+    others = [root / "data" / r["path"] for r in mine if not str(r["name"]).startswith(slug + "/")]
+    _hash_files(h, root, [p for p in others if p.exists()])
     lock = root / LOCK_FILE
     if lock.exists():
         _hash_files(h, root, [lock])
@@ -171,10 +178,10 @@ def execute_one(slug: str, parameters: dict | None = None) -> Result:
     os.environ["COSTCORRECT_ROOT"] = str(root)
     os.environ["COSTCORRECT_BUILD"] = str(build)
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
-    key = cache_key(slug, parameters, root)
     executed = build / "executed" / f"{slug}.ipynb"
-    for stale in (executed, _cache_file(slug), ledger.chapter_file(slug)):
+    for stale in (executed, _cache_file(slug), ledger.chapter_file(slug), data.dependencies_file(slug)):
         stale.unlink(missing_ok=True)
+    os.environ["COSTCORRECT_CHAPTER"] = slug  # the kernel records the tables it reads under this name
     source = build / "ipynb" / f"{slug}.ipynb"
     failed = build / "failed" / f"{slug}.ipynb"
     source.parent.mkdir(parents=True, exist_ok=True)
@@ -201,6 +208,7 @@ def execute_one(slug: str, parameters: dict | None = None) -> Result:
         tmp.replace(failed)
         return Result(slug, False, seconds, error=f"notebooks/{slug}.md: executed but recorded no claim (call costcorrect.claims.check)")
     tmp.replace(executed)
+    key = cache_key(slug, parameters, root)  # after the run: includes the tables it actually read
     _cache_file(slug).parent.mkdir(parents=True, exist_ok=True)
     _cache_file(slug).write_text(json.dumps({"key": key, "seconds": round(seconds, 2), "parameters": parameters or {}}) + "\n")
     return Result(slug, True, seconds)
