@@ -65,7 +65,7 @@ def test_scaffolded_chapter_builds_in_a_copy(tmp_path):
         pytest.fail("run `make book` first (make test does)")
     copy = tmp_path / "repo"
     shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(".git", ".venv", "_build", "_bench_venv", "__pycache__"))
-    for sub in ("cache", "executed", "claims"):  # reuse this build's executed chapters: only the new one runs
+    for sub in ("cache", "executed", "claims", "deps"):  # reuse this build's executed chapters: only the new one runs
         if (BUILD / sub).exists():
             shutil.copytree(BUILD / sub, copy / "_build" / sub)
     env = {**__import__("os").environ, "COSTCORRECT_ROOT": str(copy), "COSTCORRECT_BUILD": str(copy / "_build")}
