@@ -96,3 +96,14 @@ def test_cli_validate_reports_errors(repo):
     (repo / "data" / "demo" / "prices.csv").write_text(GOOD.replace("1.5", "x"))
     proc = subprocess.run([sys.executable, "-m", "costcorrect.data", "validate"], capture_output=True, text=True)
     assert proc.returncode == 1 and "row 1" in proc.stderr and "'price'" in proc.stderr
+
+
+def test_register_file_and_cli(repo, tmp_path):
+    desc = json.loads(json.dumps(DESC))
+    desc["title"] = "changed"
+    f = tmp_path / "one.json"
+    f.write_text(json.dumps([desc]))
+    assert data.register_file(f) == ["demo/prices"]
+    assert data.resource("demo/prices")["title"] == "changed"
+    proc = subprocess.run([sys.executable, "-m", "costcorrect.data", "register", str(f)], capture_output=True, text=True)
+    assert proc.returncode == 0 and "registered demo/prices" in proc.stdout

@@ -249,7 +249,7 @@ def register(descriptor: dict) -> None:
 
 
 def register_file(path: Path) -> list[str]:
-    """Register every descriptor of a JSON list file (e.g. ``data/<slug>/resources.json``)."""
+    """Register every descriptor of a JSON list file (one descriptor or a list) into ``data/datapackage.json``."""
     descriptors = json.loads(Path(path).read_text(encoding="utf-8"))
     if isinstance(descriptors, dict):
         descriptors = [descriptors]
