@@ -1,39 +1,238 @@
-"""The claims ledger: one call per claim records the published and recomputed values and a verdict.
+"""The claims ledger: one call per claim records whose claim it is, the evidence, and the verdict.
 
-A chapter calls :func:`check` once per claim of its paper. Each call
+A chapter calls :func:`check` once per claim. Each record says
 
-* decides the status — ``reproduced`` (within tolerance, or a SymPy identity proven),
-  ``diverges`` (outside tolerance: a finding) or ``unverifiable`` (inputs not public);
-* prints one deterministic line (the cell is marked ``# NBVAL_CHECK_OUTPUT``);
-* rewrites the chapter's ledger file ``_build/claims/<slug>.json``.
+* **origin** — ``paper`` (the paper states it; the published value comes from
+  ``data/<slug>/published.csv`` through :func:`published`, never from a literal) or ``book`` (a result
+  this book derives or finds; shown, never counted as a reproduction);
+* **evidence** (paper claims) — ``independent`` (recomputed from primary data or from a model whose
+  output could have contradicted the claim), ``consistency`` (the paper's own numbers checked against
+  each other) or ``none`` (unverifiable: the inputs are not public);
+* **the number that decided it** and the **condition** it was held to (``within 5% of 15``,
+  ``in [2, 4]``, ``≥ 1``), never a bare boolean;
+* **robustness** — for numeric and simulation verdicts, the declared uncertain inputs with ranges
+  fixed before comparing (:func:`sweep`), the sampling interval (:func:`interval`) or why there is
+  none (:func:`exact`); the verdict is ``robust`` or ``fragile`` with the region where it flips;
+* **status** — ``reproduced``, ``diverges`` (a finding, explained in the note) or ``unverifiable``.
 
-:func:`collect` joins the chapter files into ``_build/claims.json``.
+Every record holds what is needed to re-decide it (:func:`redecide`). Each call prints a short,
+deterministic block (the cell is marked ``# NBVAL_CHECK_OUTPUT``) and rewrites the chapter's ledger
+``_build/claims/<slug>.json``; :func:`collect` joins them into ``_build/claims.json``.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import os
-import warnings
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from .paths import build_dir, split_id
 
 KINDS = ("symbolic", "numeric", "simulation")
 STATUSES = ("reproduced", "diverges", "unverifiable")
+ORIGINS = ("paper", "book")
+EVIDENCE = ("independent", "consistency", "none")
+ROBUSTNESS = ("robust", "fragile", "n/a")
+BOUNDS = ("=", "range", ">=", "<=")
 FIELDS = (
-    "chapter", "id", "statement", "kind", "published", "source",
-    "recomputed", "tolerance", "status", "note",
+    "chapter", "id", "statement", "kind", "origin", "evidence", "published", "unit", "source",
+    "locator", "recomputed", "condition", "rule", "robustness", "status", "note",
 )
 
-_ledgers: dict[str, dict[str, "Claim"]] = {}
+_ledgers: dict[str, dict[str, Claim]] = {}
 
 
 class ClaimError(ValueError):
     """A claim was recorded with inconsistent arguments."""
+
+
+# --------------------------------------------------------------------------------------------------
+# What the paper states: values read from data/<slug>/published.csv
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Published:
+    """A value a paper states, as read from ``data/<slug>/published.csv`` (never typed in a notebook).
+
+    ``bound`` says what the paper asserts: ``=`` (this value), ``range`` (``value`` is ``[lo, hi]``),
+    ``>=`` / ``<=`` (at least / at most ``value``). Symbolic or qualitative statements carry their
+    wording in ``value`` (a string read from the row's ``text`` column).
+    """
+
+    value: Any
+    bound: str
+    unit: str
+    url: str
+    locator: str
+    rows: tuple[str, ...]
+
+    def __float__(self) -> float:
+        return float(self.value)
+
+
+class PublishedTable:
+    """The rows of one chapter's ``published.csv``, handed out as :class:`Published` values."""
+
+    def __init__(self, slug: str, frame: Any) -> None:
+        self.slug = slug
+        self._rows = {str(r["quantity"]): r for r in frame.to_dict("records")}
+
+    def _row(self, quantity: str) -> dict:
+        if quantity not in self._rows:
+            raise ClaimError(
+                f"data/{self.slug}/published.csv has no row with quantity {quantity!r} "
+                f"(known: {', '.join(sorted(self._rows))})"
+            )
+        return self._rows[quantity]
+
+    def _number(self, quantity: str) -> float:
+        v = self._row(quantity).get("value")
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            raise ClaimError(f"data/{self.slug}/published.csv, row {quantity!r}: column 'value' is empty")
+        return float(v)
+
+    def _make(self, value: Any, bound: str, *quantities: str) -> Published:
+        first = self._row(quantities[0])
+        locs = []
+        for q in quantities:
+            loc = str(self._row(q).get("locator") or "")
+            if loc not in locs:
+                locs.append(loc)
+        return Published(value, bound, str(first.get("unit") or ""), str(first.get("url") or ""),
+                         "; ".join(locs), tuple(quantities))
+
+    def __getitem__(self, quantity: str) -> Published:
+        """The paper states this value (compared within a tolerance)."""
+        return self._make(self._number(quantity), "=", quantity)
+
+    def value(self, quantity: str) -> float:
+        """The bare number of a row, to use as a model input (not as a claim)."""
+        return self._number(quantity)
+
+    def range(self, lo: str, hi: str) -> Published:
+        """The paper states a range ``[lo, hi]`` (two rows)."""
+        a, b = sorted((self._number(lo), self._number(hi)))
+        return self._make([a, b], "range", lo, hi)
+
+    def at_least(self, quantity: str) -> Published:
+        """The paper states "at least" (or "more than") this value."""
+        return self._make(self._number(quantity), ">=", quantity)
+
+    def at_most(self, quantity: str) -> Published:
+        """The paper states "at most" (or "less than") this value."""
+        return self._make(self._number(quantity), "<=", quantity)
+
+    def text(self, quantity: str) -> Published:
+        """The paper's statement or formula, from the row's ``text`` column (symbolic claims)."""
+        row = self._row(quantity)
+        txt = row.get("text")
+        if not isinstance(txt, str) or not txt.strip():
+            raise ClaimError(f"data/{self.slug}/published.csv, row {quantity!r}: column 'text' is empty")
+        return self._make(txt.strip(), "=", quantity)
+
+    def __contains__(self, quantity: str) -> bool:
+        return quantity in self._rows
+
+    def quantities(self) -> list[str]:
+        return list(self._rows)
+
+
+def published(slug: str) -> PublishedTable:
+    """Read ``data/<slug>/published.csv`` (validated, and recorded as a dependency of the chapter)."""
+    from . import data
+
+    return PublishedTable(slug, data.load(f"{slug}/published"))
+
+
+@dataclass(frozen=True)
+class Expected:
+    """A book result's own expectation (a condition our derivation sets; may be a literal)."""
+
+    value: Any
+    bound: str = "="
+    unit: str = ""
+
+
+def expect(value: Any, bound: str = "=", unit: str = "") -> Expected:
+    """What a book result is expected to satisfy: ``expect(2.0)``, ``expect([1, 3], "range")``,
+    ``expect(1.0, ">=")``. Only ``origin="book"`` accepts it."""
+    if bound not in BOUNDS:
+        raise ClaimError(f"bound must be one of {BOUNDS}, not {bound!r}")
+    return Expected(value, bound, unit)
+
+
+# --------------------------------------------------------------------------------------------------
+# Robustness: declared uncertain inputs, sampling intervals, or none
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Robustness:
+    """How a verdict was stress-tested; decided by :func:`check` against the claim's rule."""
+
+    method: str                       # "sweep", "interval" or "exact"
+    inputs: dict = field(default_factory=dict)   # name -> declared values (sweep)
+    points: tuple = ()                # ({"at": {...}, "recomputed": v}, ...)
+    reason: str = ""
+
+
+def sweep(fn: Callable[..., Any], /, jobs: int = 1, **ranges: Sequence[Any]) -> Robustness:
+    """Evaluate ``fn(**inputs)`` over the full grid of the declared input ranges.
+
+    The ranges are the uncertainty the chapter declares *before* comparing (efficiencies, slack, cost
+    shares, fit windows, seeds). ``fn`` returns the number that decides the claim. ``jobs > 1`` runs
+    the grid in forked worker processes (for costly models). Points are evaluated once each.
+    """
+    if not ranges:
+        raise ClaimError("sweep needs at least one declared input range")
+    names = list(ranges)
+    for n, vals in ranges.items():
+        if isinstance(vals, (str, bytes)) or len(list(vals)) < 2:
+            raise ClaimError(f"sweep input {n!r} needs at least two declared values")
+    grid = [dict(zip(names, combo)) for combo in itertools.product(*(list(ranges[n]) for n in names))]
+    if jobs > 1 and len(grid) > 1:
+        import multiprocessing as mp
+
+        with mp.get_context("fork").Pool(min(jobs, len(grid))) as pool:
+            values = pool.map(_call, [(fn, g) for g in grid])
+    else:
+        values = [fn(**g) for g in grid]
+    points = tuple({"at": {k: _to_plain(v) for k, v in g.items()}, "recomputed": _to_plain(v)}
+                   for g, v in zip(grid, values))
+    return Robustness("sweep", {n: [_to_plain(v) for v in ranges[n]] for n in names}, points)
+
+
+def _call(args: tuple[Callable[..., Any], dict]) -> Any:
+    fn, kwargs = args
+    return fn(**kwargs)
+
+
+def interval(lo: float, hi: float, *, method: str, n: int | None = None) -> Robustness:
+    """A sampling interval for a simulated value (e.g. Wilson 95% over shots, or min–max / t-interval
+    over several seeds; paired where arms share draws). ``method`` says which; ``n`` the samples."""
+    if not (lo <= hi):
+        raise ClaimError(f"interval needs lo <= hi, got [{lo}, {hi}]")
+    reason = method + (f" (n = {n})" if n is not None else "")
+    return Robustness("interval", {}, ({"at": {"interval": "low"}, "recomputed": _to_plain(lo)},
+                                       {"at": {"interval": "high"}, "recomputed": _to_plain(hi)}), reason)
+
+
+def exact(reason: str) -> Robustness:
+    """No uncertain input: say why (e.g. "arithmetic on the paper's own published numbers")."""
+    if len(reason.strip()) < 10:
+        raise ClaimError("exact() needs a reason saying why the verdict has no uncertain input")
+    return Robustness("exact", {}, (), reason.strip())
+
+
+# --------------------------------------------------------------------------------------------------
+# The record
+# --------------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -44,30 +243,47 @@ class Claim:
     id: str
     statement: str
     kind: str
+    origin: str
+    evidence: str | None
     published: Any
+    unit: str
     source: str
+    locator: str
     recomputed: Any
-    tolerance: float | None
+    condition: str
+    rule: dict
+    robustness: dict
     status: str
     note: str = ""
-    extra: dict = field(default_factory=dict, compare=False)
 
     def _ipython_display_(self) -> None:
-        """Show nothing as a cell's last value: :func:`check` already printed the line."""
+        """Show nothing as a cell's last value: :func:`check` already printed the block."""
 
     def to_json(self) -> dict:
-        d = asdict(self)
-        d.pop("extra")
-        return d
+        return asdict(self)
 
     def line(self) -> str:
-        """The one-line summary printed in the notebook (stable across runs)."""
-        mark = {"reproduced": "✔", "diverges": "✘", "unverifiable": "?"}[self.status]
-        tol = "" if self.tolerance is None else f" (tol {fmt(self.tolerance)})"
-        s = f"{mark} {self.status:<12} {self.id}: published {fmt(self.published)}; recomputed {fmt(self.recomputed)}{tol}"
-        if self.note and self.status != "reproduced":
-            s += f"\n    note: {self.note}"
-        return s
+        """The summary printed in the notebook (stable across runs); the note is always shown."""
+        return summary_line(self.to_json())
+
+
+def summary_line(rec: Mapping[str, Any]) -> str:
+    """The printed block of one record: verdict line, then evidence/robustness, then the note."""
+    mark = {"reproduced": "✔", "diverges": "✘", "unverifiable": "?"}[rec["status"]]
+    who = "paper claim" if rec["origin"] == "paper" else "book result"
+    s = f"{mark} {rec['status']:<12} {rec['id']} ({who})"
+    if rec["status"] != "unverifiable":
+        s += f"\n    recomputed {fmt(rec['recomputed'])}; condition: {rec['condition']}"
+    ev = f"evidence: {rec['evidence']}; " if rec["origin"] == "paper" else ""
+    rob = rec["robustness"]
+    s += f"\n    {ev}robustness: {rob['verdict']}"
+    if rob.get("flips"):
+        s += f" — {rob['flips']}"
+    elif rob.get("reason"):
+        s += f" — {rob['reason']}"
+    if rec.get("note"):
+        s += f"\n    note: {rec['note']}"
+    return s
 
 
 def fmt(value: Any) -> str:
@@ -102,11 +318,11 @@ def _to_plain(value: Any) -> Any:
             return int(value)
         if isinstance(value, np.floating):
             return float(value)
+        if isinstance(value, np.ndarray):
+            return [_to_plain(v) for v in value.tolist()]
     except ImportError:  # pragma: no cover
         pass
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
+    if isinstance(value, (int, float)):
         return value
     try:
         import sympy as sp
@@ -142,49 +358,104 @@ def _proven(recomputed: Any) -> bool:
     )
 
 
-def _within(published: float, recomputed: float, tolerance: float, absolute: bool) -> bool:
-    if any(isinstance(v, float) and math.isnan(v) for v in (published, recomputed)):
+def _is_num(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def holds(rule: Mapping[str, Any], published: Any, recomputed: Any) -> bool:
+    """True when the number ``recomputed`` meets the claim's rule against ``published``.
+
+    ``rule`` = ``{"bound": "="|"range"|">="|"<=", "tolerance": t, "absolute": bool}``; a relative
+    tolerance scales with the published value (for a range, with each end).
+    """
+    if isinstance(recomputed, (list, tuple)):
+        if rule["bound"] == "range" and len(recomputed) == 2 and all(_is_num(v) for v in recomputed):
+            return all(holds(dict(rule, bound="="), p, r) for p, r in zip(published, recomputed))
+        if isinstance(published, (list, tuple)) and len(published) == len(recomputed):
+            return all(holds(rule, p, r) for p, r in zip(published, recomputed))
+        raise ClaimError(f"cannot compare published {published!r} with recomputed {recomputed!r}")
+    if not _is_num(recomputed) or (isinstance(recomputed, float) and math.isnan(recomputed)):
         return False
-    err = abs(recomputed - published)
-    return err <= (tolerance if absolute else tolerance * abs(published)) + 1e-12
+    tol = float(rule.get("tolerance") or 0.0)
+    absolute = bool(rule.get("absolute"))
+
+    def slack(ref: float) -> float:
+        return (tol if absolute else tol * abs(ref)) + 1e-12
+
+    b = rule["bound"]
+    if b == "=":
+        return abs(recomputed - float(published)) <= slack(float(published))
+    if b == "range":
+        lo, hi = sorted(float(v) for v in published)
+        return lo - slack(lo) <= recomputed <= hi + slack(hi)
+    if b == ">=":
+        return recomputed >= float(published) - slack(float(published))
+    if b == "<=":
+        return recomputed <= float(published) + slack(float(published))
+    raise ClaimError(f"unknown bound {b!r}")
 
 
-def decide(kind: str, published: Any, recomputed: Any, tolerance: float | None, absolute: bool) -> bool:
-    """True when ``recomputed`` agrees with ``published`` under the claim's rule."""
-    if kind == "symbolic":
-        return _proven(recomputed)
-    if isinstance(published, bool) or isinstance(recomputed, bool):
-        return bool(published) == bool(recomputed) and isinstance(recomputed, bool) == isinstance(published, bool)
-    if isinstance(published, (int, float)) and isinstance(recomputed, (int, float)):
-        return _within(float(published), float(recomputed), tolerance or 0.0, absolute)
-    if (isinstance(published, (list, tuple)) and len(published) == 2 and isinstance(recomputed, (int, float))
-            and all(isinstance(v, (int, float)) for v in published)):
-        lo, hi = sorted(float(v) for v in published)  # a published range: the value must fall inside it
-        slack = (tolerance or 0.0) if absolute else None
-        lo_ok = recomputed >= (lo - slack if absolute else lo - (tolerance or 0.0) * abs(lo)) - 1e-12
-        hi_ok = recomputed <= (hi + slack if absolute else hi + (tolerance or 0.0) * abs(hi)) + 1e-12
-        return lo_ok and hi_ok
-    if isinstance(published, (list, tuple)) and isinstance(recomputed, (list, tuple)):
-        if len(published) != len(recomputed):
-            return False
-        return all(decide(kind, p, r, tolerance, absolute) for p, r in zip(published, recomputed))
-    raise ClaimError(
-        f"cannot compare published {published!r} with recomputed {recomputed!r}: use numbers, "
-        "equal-length lists of numbers, booleans, or kind='symbolic'"
-    )
+def condition_text(rule: Mapping[str, Any], published: Any, unit: str = "") -> str:
+    """The condition a number was held to, in words (``within 5% of 15 x``, ``in [2, 4]``, ``≥ 1``)."""
+    u = f" {unit}" if unit and unit not in ("ratio", "fraction", "x") else ""
+    tol = rule.get("tolerance")
+    if tol:
+        t = f"{fmt(tol)}{u}" if rule.get("absolute") else f"{fmt(100 * tol)}%"
+    else:
+        t = ""
+    b = rule["bound"]
+    if b == "=":
+        return f"within {t} of {fmt(published)}{u}" if t else f"equals {fmt(published)}{u}"
+    if b == "range":
+        return f"in {fmt(published)}{u}" + (f" (widened by {t})" if t else "")
+    sym = "≥" if b == ">=" else "≤"
+    return f"{sym} {fmt(published)}{u}" + (f" (less {t} slack)" if t else "")
+
+
+def _flips(points: list[dict], status: str) -> str:
+    """Where the verdict differs from the reported one, in words."""
+    bad = [p for p in points if p["status"] != status]
+    if not bad:
+        return ""
+    by_status: dict[str, list[str]] = {}
+    for p in bad:
+        at = ", ".join(f"{k}={fmt(v)}" for k, v in p["at"].items())
+        by_status.setdefault(p["status"], []).append(at)
+    parts = []
+    for st, ats in by_status.items():
+        shown = "; ".join(ats[:6]) + (f"; … ({len(ats) - 6} more)" if len(ats) > 6 else "")
+        parts.append(f"{st} at {shown}")
+    return f"{status} at {len(points) - len(bad)} of {len(points)} declared points; " + "; ".join(parts)
+
+
+def _robustness_record(rob: Robustness | None, kind: str, status: str, rule: dict | None,
+                       published: Any) -> dict:
+    if rob is None:
+        return {"verdict": "n/a", "method": None, "inputs": {}, "points": [], "flips": "", "reason": ""}
+    points = []
+    for p in rob.points:
+        st = "reproduced" if holds(rule, published, p["recomputed"]) else "diverges"
+        points.append({"at": p["at"], "recomputed": p["recomputed"], "status": st})
+    flips = _flips(points, status)
+    verdict = "fragile" if flips else "robust"
+    return {"verdict": verdict, "method": rob.method, "inputs": rob.inputs, "points": points,
+            "flips": flips, "reason": rob.reason}
 
 
 def check(
     id: str,
     statement: str,
     kind: str,
-    published: Any,
-    source: str,
+    published: Published | Expected | str | None = None,
     recomputed: Any = None,
     tolerance: float | None = None,
     *,
+    origin: str,
+    evidence: str | None = None,
+    robustness: Robustness | None = None,
     absolute: bool = False,
     unverifiable: bool = False,
+    source: str | None = None,
     note: str = "",
     quiet: bool = False,
 ) -> Claim:
@@ -194,51 +465,101 @@ def check(
     ----------
     id: ``<slug>.<name>``; the slug is the chapter.
     statement: the claim in one sentence, in our words.
-    kind: ``symbolic``, ``numeric`` or ``simulation``.
-    published: the value as the paper states it (number, ``[lo, hi]``, bool, or the formula as text
-        for symbolic claims). A ``[lo, hi]`` range against a single recomputed number checks that the
-        number lies in the range (widened by the tolerance); against a ``[lo, hi]`` pair it compares
-        the endpoints.
-    source: URL where the published value is stated.
-    recomputed: our value: a number/list/bool, or for symbolic claims the CAS verdict
-        (``True``/``False``, a SymPy ``Eq``, or an expression that must simplify to 0).
-    tolerance: relative tolerance (absolute when ``absolute=True``); required for numeric comparison.
+    kind: ``symbolic`` (a CAS proof), ``numeric`` or ``simulation``.
+    published: for ``origin="paper"``, a :class:`Published` from :func:`published` (a bare literal
+        is refused); for ``origin="book"``, an :func:`expect` condition or a plain number.
+    recomputed: the number that decides the claim (a list for several values; for a range bound, a
+        single number or a ``[lo, hi]`` pair); booleans are refused for numeric and simulation
+        claims. For symbolic claims, the CAS verdict (``True``/``False``, a SymPy ``Eq``, or an
+        expression that must simplify to 0).
+    tolerance: relative (absolute when ``absolute=True``) slack on the bound; required for numeric
+        and simulation claims.
+    origin: ``paper`` or ``book``. evidence: for paper claims, one of :data:`EVIDENCE`.
+    robustness: for numeric and simulation claims, :func:`sweep`, :func:`interval` or :func:`exact`.
     unverifiable: the paper's inputs are not public; ``note`` must say what is missing.
-    note: why a claim diverges or cannot be checked (required for those statuses).
+    source: the URL of a book result's basis (defaults to the published row's URL for paper claims).
+    note: the caveat, finding or reason; shown for every status.
     """
     chapter, _ = split_id(id)
     if kind not in KINDS:
         raise ClaimError(f"{id}: kind must be one of {KINDS}, not {kind!r}")
+    if origin not in ORIGINS:
+        raise ClaimError(f"{id}: origin must be one of {ORIGINS}, not {origin!r}")
     if not statement.strip():
         raise ClaimError(f"{id}: statement is empty")
-    if not str(source).startswith(("http://", "https://")):
-        raise ClaimError(f"{id}: source must be a URL where the published value is stated, got {source!r}")
+    if origin == "paper":
+        if not isinstance(published, Published):
+            raise ClaimError(
+                f"{id}: a paper claim's published value must be read from data/{chapter}/published.csv "
+                f"with claims.published({chapter!r})[...]; got a literal {published!r}"
+            )
+        if evidence not in EVIDENCE:
+            raise ClaimError(f"{id}: a paper claim needs evidence in {EVIDENCE}, got {evidence!r}")
+        if (evidence == "none") != bool(unverifiable):
+            raise ClaimError(f"{id}: evidence 'none' goes with unverifiable=True, and only with it")
+        pub_value, bound, unit = published.value, published.bound, published.unit
+        src, locator = published.url, published.locator
+        if source is not None:
+            raise ClaimError(f"{id}: a paper claim's source is its published.csv row, not an argument")
+    else:
+        if evidence is not None:
+            raise ClaimError(f"{id}: evidence grades paper claims; a book result has none")
+        if unverifiable:
+            raise ClaimError(f"{id}: only a paper claim can be unverifiable")
+        if isinstance(published, Published):
+            raise ClaimError(f"{id}: a book result compares with expect(...), not with a paper's value")
+        exp = published if isinstance(published, Expected) else Expected(published)
+        pub_value, bound, unit = exp.value, exp.bound, exp.unit
+        src, locator = source or "", "this book"
+    if src and not str(src).startswith(("http://", "https://")):
+        raise ClaimError(f"{id}: source must be a URL, got {src!r}")
+    if bound not in BOUNDS:
+        raise ClaimError(f"{id}: bound must be one of {BOUNDS}")
+
+    rule: dict = {"bound": bound, "tolerance": None if tolerance is None else float(tolerance),
+                  "absolute": bool(absolute)}
+    rec_plain: Any
     if unverifiable:
         if not note.strip():
             raise ClaimError(f"{id}: an unverifiable claim needs a note saying which inputs are missing")
-        status = "unverifiable"
+        status, rec_plain, condition = "unverifiable", _to_plain(recomputed), "not checkable"
+        rob_rec = _robustness_record(None, kind, status, None, None)
+    elif kind == "symbolic":
+        ok = _proven(recomputed)
+        status = "reproduced" if ok else "diverges"
+        rec_plain, condition = ("proven" if ok else "not proven"), "a CAS proof of the stated identity"
+        rule = {"bound": "proof", "tolerance": None, "absolute": False}
+        rob_rec = _robustness_record(None, kind, status, None, None)
     else:
-        if kind != "symbolic" and tolerance is None and not isinstance(published, bool):
-            raise ClaimError(f"{id}: a {kind} claim needs a tolerance")
-        status = "reproduced" if decide(kind, published, recomputed, tolerance, absolute) else "diverges"
-    if status == "diverges" and not note.strip():
-        warnings.warn(f"{id} diverges and has no note explaining why", stacklevel=2)
-    if kind == "symbolic":
-        shown = "proven" if status == "reproduced" else ("not proven" if status == "diverges" else None)
-    else:
-        shown = _to_plain(recomputed)
+        if isinstance(recomputed, bool) or type(recomputed).__name__ == "bool_":
+            raise ClaimError(
+                f"{id}: record the number that decided the claim, not a boolean "
+                "(e.g. the ratio with published=...at_least(...), or expect(1.0, '>='))"
+            )
+        if tolerance is None:
+            raise ClaimError(f"{id}: a {kind} claim needs a tolerance (0 for an exact bound)")
+        if robustness is None:
+            raise ClaimError(
+                f"{id}: a {kind} verdict needs a robustness record: claims.sweep(...) over its "
+                "uncertain inputs, claims.interval(...) for a sampled value, or claims.exact(reason)"
+            )
+        if kind == "simulation" and robustness.method == "exact":
+            raise ClaimError(f"{id}: a simulation verdict rests on an interval or a sweep over seeds")
+        rec_plain = _to_plain(recomputed)
+        pub_plain = _to_plain(pub_value)
+        status = "reproduced" if holds(rule, pub_plain, rec_plain) else "diverges"
+        condition = condition_text(rule, pub_plain, unit)
+        rob_rec = _robustness_record(robustness, kind, status, rule, pub_plain)
+    if status == "diverges" and len(note.strip()) < 20:
+        raise ClaimError(f"{id}: diverges; the note must explain the finding (at least a sentence)")
+    if rob_rec["verdict"] == "fragile" and len(note.strip()) < 20:
+        raise ClaimError(f"{id}: the verdict is fragile ({rob_rec['flips']}); the note must discuss it")
+
     claim = Claim(
-        chapter=chapter,
-        id=id,
-        statement=statement.strip(),
-        kind=kind,
-        published=_to_plain(published),
-        source=str(source),
-        recomputed=shown,
-        tolerance=None if tolerance is None else float(tolerance),
-        status=status,
-        note=note.strip(),
-        extra={"absolute": absolute},
+        chapter=chapter, id=id, statement=statement.strip(), kind=kind, origin=origin,
+        evidence=evidence, published=_to_plain(pub_value), unit=unit, source=str(src),
+        locator=locator, recomputed=rec_plain, condition=condition, rule=rule,
+        robustness=rob_rec, status=status, note=note.strip(),
     )
     ledger = _ledgers.setdefault(chapter, {})
     if id in ledger:
@@ -248,6 +569,29 @@ def check(
     if not quiet:
         print(claim.line())
     return claim
+
+
+# --------------------------------------------------------------------------------------------------
+# Re-deciding a record from the file alone, and the ledger files
+# --------------------------------------------------------------------------------------------------
+
+
+def redecide(rec: Mapping[str, Any]) -> tuple[str, str]:
+    """The (status, robustness verdict) a record implies from its own fields alone."""
+    if rec.get("evidence") == "none":
+        return "unverifiable", "n/a"
+    rule = rec["rule"]
+    if rule["bound"] == "proof":
+        return ("reproduced" if rec["recomputed"] == "proven" else "diverges"), "n/a"
+    status = "reproduced" if holds(rule, rec["published"], rec["recomputed"]) else "diverges"
+    rob = rec["robustness"]
+    if rob["method"] is None:
+        return status, "n/a"
+    flips = any(
+        ("reproduced" if holds(rule, rec["published"], p["recomputed"]) else "diverges") != status
+        for p in rob["points"]
+    )
+    return status, ("fragile" if flips else "robust")
 
 
 def chapter_claims(chapter: str) -> list[Claim]:
@@ -276,22 +620,35 @@ def _write_chapter(chapter: str) -> None:
     tmp.replace(path)
 
 
-def validate_record(rec: dict) -> list[str]:
+def validate_record(rec: Mapping[str, Any]) -> list[str]:
     """Problems with one ledger record (empty when it is valid)."""
     problems = []
     missing = [f for f in FIELDS if f not in rec]
     if missing:
-        problems.append(f"missing fields {missing}")
-    if rec.get("status") not in STATUSES:
-        problems.append(f"status {rec.get('status')!r} not in {STATUSES}")
-    if rec.get("kind") not in KINDS:
-        problems.append(f"kind {rec.get('kind')!r} not in {KINDS}")
-    if rec.get("status") in ("diverges", "unverifiable") and not str(rec.get("note", "")).strip():
-        problems.append(f"status {rec.get('status')} without a note")
+        return [f"missing fields {missing}"]
+    if rec["status"] not in STATUSES:
+        problems.append(f"status {rec['status']!r} not in {STATUSES}")
+    if rec["kind"] not in KINDS:
+        problems.append(f"kind {rec['kind']!r} not in {KINDS}")
+    if rec["origin"] not in ORIGINS:
+        problems.append(f"origin {rec['origin']!r} not in {ORIGINS}")
+    if rec["origin"] == "paper" and rec["evidence"] not in EVIDENCE:
+        problems.append(f"paper claim with evidence {rec['evidence']!r} not in {EVIDENCE}")
+    if rec["origin"] == "book" and rec["evidence"] is not None:
+        problems.append("a book result carries no evidence grade")
+    if rec["origin"] == "paper" and not str(rec["source"]).startswith(("http://", "https://")):
+        problems.append("paper claim without a source URL")
+    if rec["robustness"].get("verdict") not in ROBUSTNESS:
+        problems.append(f"robustness {rec['robustness'].get('verdict')!r} not in {ROBUSTNESS}")
+    if (rec["kind"] != "symbolic" and rec["status"] != "unverifiable"
+            and rec["robustness"].get("verdict") == "n/a"):
+        problems.append("numeric/simulation verdict without a robustness record")
+    if rec["status"] in ("diverges", "unverifiable") and not str(rec["note"]).strip():
+        problems.append(f"status {rec['status']} without a note")
     try:
-        chapter, _ = split_id(str(rec.get("id", "")))
-        if chapter != rec.get("chapter"):
-            problems.append(f"id prefix {chapter!r} does not match chapter {rec.get('chapter')!r}")
+        chapter, _ = split_id(str(rec["id"]))
+        if chapter != rec["chapter"]:
+            problems.append(f"id prefix {chapter!r} does not match chapter {rec['chapter']!r}")
     except ValueError as e:
         problems.append(str(e))
     return problems
@@ -316,3 +673,31 @@ def load(path: Path | None = None) -> list[dict]:
     """Read ``_build/claims.json``."""
     path = path or build_dir() / "claims.json"
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def verdicts(records: Iterable[Mapping[str, Any]]) -> dict[str, dict]:
+    """The verdict snapshot: id -> status, origin, evidence, robustness, recomputed (4 significant
+    digits). Committed under ``tests/__snapshots__`` and compared by ``make test``."""
+    out = {}
+    for r in sorted(records, key=lambda r: r["id"]):
+        out[r["id"]] = {
+            "status": r["status"], "origin": r["origin"], "evidence": r["evidence"],
+            "robustness": r["robustness"]["verdict"], "recomputed": fmt(r["recomputed"]),
+        }
+    return out
+
+
+def tally(records: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+    """Counts for the landing page: paper claims, reproduced, of which independent and robust."""
+    recs = list(records)
+    paper = [r for r in recs if r["origin"] == "paper"]
+    rep = [r for r in paper if r["status"] == "reproduced"]
+    return {
+        "paper": len(paper),
+        "reproduced": len(rep),
+        "independent": sum(r["evidence"] == "independent" for r in rep),
+        "robust": sum(r["robustness"]["verdict"] in ("robust", "n/a") for r in rep),
+        "diverges": sum(r["status"] == "diverges" for r in paper),
+        "unverifiable": sum(r["status"] == "unverifiable" for r in paper),
+        "book": len(recs) - len(paper),
+    }
