@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.installed
 JOBS   ?=
 CHAPTERS ?=
 
-.PHONY: help setup book execute html test test-fast new-paper bench lock clean distclean
+.PHONY: help setup book execute html test test-fast snapshot new-paper bench lock clean distclean
 
 help: ## list every target
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -38,6 +38,9 @@ test: book ## the whole test suite: unit, data, notebooks (nbval), ledger, citat
 
 test-fast: setup ## unit and data tests only (no notebooks, no book)
 	$(VPY) -m pytest -n 2 tests -m "not book and not browser and not slow"
+
+snapshot: book ## after reviewing a verdict change: rewrite the committed verdict snapshot (tests/__snapshots__/)
+	$(VPY) -m pytest tests/test_ledger.py -k test_verdicts_match_the_committed_snapshot --snapshot-update -p no:xdist
 
 new-paper: setup ## scaffold a chapter: make new-paper SLUG=my-paper TITLE="My paper" URL=https://...
 	@test -n "$(SLUG)" -a -n "$(TITLE)" -a -n "$(URL)" || { echo 'usage: make new-paper SLUG=<slug> TITLE="<title>" URL=<url>'; exit 2; }

@@ -48,7 +48,44 @@ def test_claim_cells_are_checked_by_nbval():
                 assert "# NBVAL_CHECK_OUTPUT" in cell, f"{nb.name}: a cell calling claims.check lacks # NBVAL_CHECK_OUTPUT"
 
 
-def test_diverging_claims_are_explained(ledger):
+def test_diverging_and_fragile_claims_are_explained(ledger):
     for r in ledger:
-        if r["status"] != "reproduced":
+        if r["status"] != "reproduced" or r["robustness"]["verdict"] == "fragile":
             assert len(r["note"]) >= 20, f"{r['id']} is {r['status']} with too short a note: {r['note']!r}"
+
+
+def test_every_record_redecides_from_the_file_alone(ledger):
+    """The ledger holds everything needed to re-decide each status and robustness verdict."""
+    changed = {r["id"]: (r["status"], r["robustness"]["verdict"], claims.redecide(r)) for r in ledger
+               if claims.redecide(r) != (r["status"], r["robustness"]["verdict"])}
+    assert not changed, f"records whose stored verdict their own fields do not imply: {changed}"
+
+
+def test_paper_claims_cite_their_published_row(ledger):
+    """A paper claim's source and locator are those of a row of data/<slug>/published.csv."""
+    import csv
+
+    for r in (r for r in ledger if r["origin"] == "paper"):
+        path = ROOT / "data" / r["chapter"] / "published.csv"
+        assert path.exists(), f"{r['id']}: no data/{r['chapter']}/published.csv"
+        rows = list(csv.DictReader(path.open(encoding="utf-8")))
+        assert any(row["url"] == r["source"] for row in rows), f"{r['id']}: source is not a published.csv row"
+
+
+def test_numeric_and_simulation_verdicts_carry_robustness(ledger):
+    for r in ledger:
+        if r["kind"] != "symbolic" and r["status"] != "unverifiable":
+            assert r["robustness"]["verdict"] in ("robust", "fragile"), r["id"]
+            assert r["robustness"]["method"] in ("sweep", "interval", "exact"), r["id"]
+        if r["kind"] == "simulation" and r["status"] != "unverifiable":
+            assert r["robustness"]["method"] in ("sweep", "interval"), f"{r['id']}: one draw is not evidence"
+        assert not isinstance(r["recomputed"], bool), f"{r['id']}: records a boolean, not the deciding number"
+
+
+def test_verdicts_match_the_committed_snapshot(ledger, snapshot):
+    """No silent verdict changes: `make snapshot` updates tests/__snapshots__/ after review.
+
+    A pull request that changes any verdict (status, origin, evidence, robustness or the recomputed
+    value to 4 significant digits) shows the change in this file's diff.
+    """
+    assert claims.verdicts(ledger) == snapshot

@@ -199,8 +199,13 @@ def sweep(fn: Callable[..., Any], /, jobs: int = 1, **ranges: Sequence[Any]) -> 
     if jobs > 1 and len(grid) > 1:
         import multiprocessing as mp
 
-        with mp.get_context("fork").Pool(min(jobs, len(grid))) as pool:
-            values = pool.map(_call, [(fn, g) for g in grid])
+        global _SWEEP  # forked workers inherit the function and grid; only indices are pickled
+        _SWEEP = (fn, grid)
+        try:
+            with mp.get_context("fork").Pool(min(jobs, len(grid))) as pool:
+                values = pool.map(_call, range(len(grid)))
+        finally:
+            _SWEEP = None
     else:
         values = [fn(**g) for g in grid]
     points = tuple({"at": {k: _to_plain(v) for k, v in g.items()}, "recomputed": _to_plain(v)}
@@ -208,9 +213,13 @@ def sweep(fn: Callable[..., Any], /, jobs: int = 1, **ranges: Sequence[Any]) -> 
     return Robustness("sweep", {n: [_to_plain(v) for v in ranges[n]] for n in names}, points)
 
 
-def _call(args: tuple[Callable[..., Any], dict]) -> Any:
-    fn, kwargs = args
-    return fn(**kwargs)
+_SWEEP: tuple[Callable[..., Any], list[dict]] | None = None
+
+
+def _call(i: int) -> Any:
+    assert _SWEEP is not None
+    fn, grid = _SWEEP
+    return fn(**grid[i])
 
 
 def interval(lo: float, hi: float, *, method: str, n: int | None = None) -> Robustness:

@@ -12,7 +12,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from .claims import STATUSES, fmt
+from .claims import EVIDENCE, ROBUSTNESS, STATUSES, fmt, tally
 from .paths import build_dir
 
 BADGE = {"reproduced": "cc-ok", "diverges": "cc-bad", "unverifiable": "cc-unk"}
@@ -35,45 +35,77 @@ def _titles(root: Path) -> dict[str, str]:
 
 
 def counts_markdown(records: list[dict]) -> str:
-    """One sentence with the ledger's status counts."""
-    c = Counter(r["status"] for r in records)
+    """The landing-page sentence: paper claims reproduced (independently, robustly), and the rest."""
+    t = tally(records)
     chapters = len({r["chapter"] for r in records})
-    parts = ", ".join(f"**{c.get(s, 0)}** {s}" for s in STATUSES)
-    return f"The ledger holds **{len(records)}** claims from **{chapters}** chapters: {parts}.\n"
+    return (
+        f"**{t['reproduced']} of {t['paper']} paper claims reproduced** "
+        f"({t['independent']} independently, {t['robust']} robust or proven); "
+        f"**{t['diverges']}** diverge and **{t['unverifiable']}** are unverifiable. "
+        f"The chapters also record **{t['book']}** results of this book's own, which never count as "
+        f"reproductions. ({len(records)} ledger records from {chapters} chapters.)\n"
+    )
+
+
+FILTERS = ("chapter", "status", "origin", "evidence", "robustness")
 
 
 def dashboard_html(records: list[dict], order: list[str], titles: dict[str, str]) -> str:
-    """The claims dashboard: one table per chapter, published vs recomputed with a status badge."""
-    by: dict[str, list[dict]] = {}
-    for r in records:
-        by.setdefault(r["chapter"], []).append(r)
-    rows = ['<div class="cc-dashboard">']
-    for ch in [c for c in order if c in by] + sorted(c for c in by if c not in order):
-        recs = by[ch]
-        cnt = Counter(r["status"] for r in recs)
-        title = html.escape(titles.get(ch, ch))
-        summary = " · ".join(f'<span class="cc-badge {BADGE[s]}">{cnt[s]} {s}</span>' for s in STATUSES if cnt.get(s))
-        rows.append(f'<h2 id="claims-{ch}"><a href="notebooks/{ch}.html">{title}</a></h2>')
-        rows.append(f"<p>{summary}</p>")
-        rows.append('<table class="cc-claims"><thead><tr><th>claim</th><th>statement</th><th>kind</th>'
-                    "<th>published</th><th>recomputed</th><th>tolerance</th><th>status</th></tr></thead><tbody>")
-        for r in recs:
-            note = f'<div class="cc-note">{html.escape(r["note"])}</div>' if r.get("note") else ""
-            tol = "" if r.get("tolerance") is None else fmt(r["tolerance"])
-            rows.append(
-                "<tr>"
-                f'<td><code>{html.escape(r["id"])}</code></td>'
-                f'<td>{html.escape(r["statement"])}{note}</td>'
-                f'<td>{r["kind"]}</td>'
-                f'<td><a href="{html.escape(r["source"])}">{html.escape(fmt(r["published"]))}</a></td>'
-                f'<td>{html.escape(fmt(r["recomputed"]))}</td>'
-                f"<td>{tol}</td>"
-                f'<td><span class="cc-badge {BADGE[r["status"]]}">{r["status"]}</span></td>'
-                "</tr>"
-            )
-        rows.append("</tbody></table>")
-    rows.append("</div>")
-    return "\n".join(rows) + "\n"
+    """The claims dashboard: one sortable, filterable table (plain HTML + a small local script).
+
+    Filters: chapter, status, origin, evidence and robustness; each row shows the condition the
+    recomputed number was held to, where a fragile verdict flips, and the note.
+    """
+    chapters = [c for c in order if any(r["chapter"] == c for r in records)]
+    chapters += sorted({r["chapter"] for r in records} - set(chapters))
+    rank = {c: i for i, c in enumerate(chapters)}
+    recs = sorted(records, key=lambda r: (rank[r["chapter"]], r["id"]))
+    opts = {
+        "chapter": [(c, titles.get(c, c)) for c in chapters],
+        "status": [(s, s) for s in STATUSES],
+        "origin": [("paper", "paper claim"), ("book", "book result")],
+        "evidence": [(e, e) for e in EVIDENCE] + [("—", "— (book result)")],
+        "robustness": [(v, v) for v in ROBUSTNESS],
+    }
+    out = ['<div class="cc-dashboard">', '<form class="cc-filters" aria-label="Filter the claims">']
+    for f in FILTERS:
+        options = "".join(f'<option value="{html.escape(v)}">{html.escape(label)}</option>' for v, label in opts[f])
+        out.append(f'<label>{f} <select data-filter="{f}"><option value="">all</option>{options}</select></label>')
+    out.append('<span class="cc-shown" aria-live="polite"></span></form>')
+    heads = ["claim", "statement and note", "origin", "evidence", "published", "recomputed", "condition",
+             "robustness", "status"]
+    out.append('<div class="cc-scroll"><table class="cc-claims cc-sortable"><thead><tr>'
+               + "".join(f'<th scope="col"><button type="button">{h}</button></th>' for h in heads)
+               + "</tr></thead><tbody>")
+    for r in recs:
+        rob = r["robustness"]
+        flips = f'<div class="cc-note">flips: {html.escape(rob["flips"])}</div>' if rob.get("flips") else ""
+        reason = rob.get("reason") or ""
+        note = f'<div class="cc-note">{html.escape(r["note"])}</div>' if r.get("note") else ""
+        ev = r["evidence"] or "—"
+        src = (f'<a href="{html.escape(r["source"])}">{html.escape(fmt(r["published"]))}</a>'
+               if r.get("source") else html.escape(fmt(r["published"])))
+        loc = f'<div class="cc-note">{html.escape(r["locator"])}</div>' if r.get("locator") else ""
+        title = html.escape(titles.get(r["chapter"], r["chapter"]))
+        attrs = " ".join(f'data-{f}="{html.escape(v)}"' for f, v in
+                         (("chapter", r["chapter"]), ("status", r["status"]), ("origin", r["origin"]),
+                          ("evidence", ev), ("robustness", rob["verdict"])))
+        out.append(
+            f'<tr id="claim-{html.escape(r["id"])}" {attrs}>'
+            f'<td><code>{html.escape(r["id"])}</code><div class="cc-note">'
+            f'<a href="notebooks/{r["chapter"]}.html">{title}</a></div></td>'
+            f'<td>{html.escape(r["statement"])}{note}</td>'
+            f'<td>{"paper claim" if r["origin"] == "paper" else "book result"}</td>'
+            f"<td>{html.escape(ev)}</td>"
+            f"<td>{src}{loc}</td>"
+            f'<td>{html.escape(fmt(r["recomputed"]))}</td>'
+            f'<td>{html.escape(r["condition"])}</td>'
+            f'<td title="{html.escape(reason)}">{rob["verdict"]}{flips}</td>'
+            f'<td><span class="cc-badge {BADGE[r["status"]]}">{r["status"]}</span></td>'
+            "</tr>"
+        )
+    out.append("</tbody></table></div></div>")
+    return "\n".join(out) + "\n"
 
 
 def status_chart_html(records: list[dict], order: list[str], titles: dict[str, str]) -> str:
@@ -84,7 +116,8 @@ def status_chart_html(records: list[dict], order: list[str], titles: dict[str, s
     from .figures import STATUS_COLORS, Figure
 
     rows = [{"chapter": titles.get(r["chapter"], r["chapter"]), "slug": r["chapter"], "status": r["status"],
-             "order": order.index(r["chapter"]) if r["chapter"] in order else len(order)} for r in records]
+             "order": order.index(r["chapter"]) if r["chapter"] in order else len(order)}
+            for r in records if r["origin"] == "paper"]
     if not rows:
         return "<p>No claims recorded yet: run <code>make book</code>.</p>\n"
     df = (pd.DataFrame(rows).groupby(["chapter", "slug", "status", "order"], as_index=False).size()
@@ -96,7 +129,7 @@ def status_chart_html(records: list[dict], order: list[str], titles: dict[str, s
                         legend=alt.Legend(orient="bottom", title=None)),
         order=alt.Order("status:N"),
         tooltip=["chapter", "status", "claims"],
-    ).properties(width=460, height=alt.Step(18), title="Claims by chapter and status")
+    ).properties(width=460, height=alt.Step(18), title="Paper claims by chapter and status")
     return Figure("book.claim-status", chart.to_dict(), svg="").html() + "\n"
 
 
@@ -126,14 +159,15 @@ def reproducibility_markdown(root: Path, records: list[dict], order: list[str], 
 
     tpath = build_dir() / "timings.json"
     timings = json.loads(tpath.read_text()) if tpath.exists() else {}
-    out = ["| chapter | execution time (s) | claims | reproduced | diverges | unverifiable |",
-           "|---|---:|---:|---:|---:|---:|"]
+    out = ["| chapter | execution time (s) | paper claims | reproduced | diverges | unverifiable | book results |",
+           "|---|---:|---:|---:|---:|---:|---:|"]
     for ch in order:
-        c = Counter(r["status"] for r in records if r["chapter"] == ch)
+        c = Counter(r["status"] for r in records if r["chapter"] == ch and r["origin"] == "paper")
+        book = sum(r["chapter"] == ch and r["origin"] == "book" for r in records)
         t = timings.get(ch)
         ts = f"{t:.1f}" if isinstance(t, (int, float)) else "—"
         out.append(f"| {{ref}}`{titles.get(ch, ch)} <chapter-{ch}>` | {ts} | {sum(c.values())} | "
-                   f"{c.get('reproduced', 0)} | {c.get('diverges', 0)} | {c.get('unverifiable', 0)} |")
+                   f"{c.get('reproduced', 0)} | {c.get('diverges', 0)} | {c.get('unverifiable', 0)} | {book} |")
     total = sum(v for v in timings.values() if isinstance(v, (int, float)))
     out.append("")
     out.append(f"Sum of execution times: {total:.1f} s on the machine that built this copy "
