@@ -6,7 +6,7 @@ import re
 import pytest
 
 from conftest import BUILD, ROOT, require_build
-from costcorrect import pipeline
+from costcorrect import claims, pipeline
 
 pytestmark = pytest.mark.book
 HTML = BUILD / "html"
@@ -64,7 +64,9 @@ def test_dashboard_lists_every_claim_with_status():
 def test_landing_page_shows_live_counts():
     ledger = json.loads((BUILD / "claims.json").read_text())
     intro = (HTML / "intro.html").read_text()
-    assert f"<strong>{len(ledger)}</strong> claims" in intro
+    t = claims.tally(ledger)
+    assert f"<strong>{t['reproduced']} of {t['paper']} paper claims reproduced</strong>" in intro
+    assert f"({t['independent']} independently, {t['robust']} robust or proven)" in intro
 
 
 def test_no_stderr_or_errors_in_executed_chapters():

@@ -30,7 +30,9 @@ x = 1
 GOOD_CELL = """
 ```{code-cell} ipython3
 from costcorrect import claims
-claims.check("%s.one", "x is one", "numeric", 1.0, "https://example.org", recomputed=float(x), tolerance=0)
+claims.check("%s.one", "x is one", "numeric", claims.expect(1.0), recomputed=float(x), tolerance=0,
+             origin="book", robustness=claims.exact("x is the chapter's only input"),
+             note="a demonstration: x = 1 unless a parameter changes it")
 ```
 """
 BAD_CELL = """
