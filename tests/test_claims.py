@@ -225,3 +225,12 @@ def test_tally_counts_paper_claims_only():
     t = claims.tally(c.to_json() for c in claims.chapter_claims("demo"))
     assert t == {"paper": 3, "reproduced": 2, "independent": 1, "robust": 2, "diverges": 1, "unverifiable": 0,
                  "book": 1}
+
+
+def test_card_shows_verdict_evidence_robustness_note_and_links():
+    c = paper("demo.card", pub(2.0, unit="x"), 2.1, 0.01, note="off by 5% <because>")
+    card = claims.card_html(c.to_json())
+    assert 'class="cc-badge cc-bad">diverges' in card
+    assert 'href="../claims.html#claim-demo.card"' in card and f'href="{URL}"' in card
+    assert "evidence: independent" in card and "robustness: robust" in card
+    assert "within 1% of 2" in card and "off by 5% &lt;because&gt;" in card

@@ -576,8 +576,65 @@ def check(
     ledger[id] = claim
     _write_chapter(chapter)
     if not quiet:
-        print(claim.line())
+        _show(claim)
     return claim
+
+
+def _show(claim: Claim) -> None:
+    """Print the record's block; in a kernel, also a claim card (text/plain stays the checked output)."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:  # pragma: no cover
+        get_ipython = None  # type: ignore[assignment]
+    if get_ipython is not None and get_ipython() is not None and getattr(get_ipython(), "kernel", None):
+        display({"text/plain": claim.line(), "text/html": card_html(claim.to_json())}, raw=True)
+    else:
+        print(claim.line())
+
+
+def card_html(rec: Mapping[str, Any], dashboard: str = "../claims.html") -> str:
+    """A compact card for one record: status badge, published vs recomputed with unit, condition,
+    origin / evidence / robustness, the note, and links to the source and the dashboard row."""
+    import html as h
+
+    e = h.escape
+    badge = {"reproduced": "cc-ok", "diverges": "cc-bad", "unverifiable": "cc-unk"}[rec["status"]]
+    unit = f" {rec['unit']}" if rec.get("unit") else ""
+    who = "paper claim" if rec["origin"] == "paper" else "book result"
+    rob = rec["robustness"]
+    chips = [who]
+    if rec["origin"] == "paper":
+        chips.append(f"evidence: {rec['evidence']}")
+    chips.append(f"robustness: {rob['verdict']}")
+    src = rec.get("source") or ""
+    where = e(rec.get("locator") or "")
+    pub = e(fmt(rec["published"])) + e(unit)
+    pub_html = f'<a href="{e(src)}">{pub}</a>' if src else pub
+    rows = [
+        f'<div class="cc-card cc-card-{e(rec["status"])}" role="group" aria-label="{e(rec["id"])}: {e(rec["status"])}">',
+        f'<div class="cc-card-head"><span class="cc-badge {badge}">{e(rec["status"])}</span> '
+        f'<a class="cc-card-id" href="{dashboard}#claim-{e(rec["id"])}"><code>{e(rec["id"])}</code></a> '
+        + "".join(f'<span class="cc-chip">{e(c)}</span>' for c in chips) + "</div>",
+        f'<div class="cc-card-statement">{e(rec["statement"])}</div>',
+        '<dl class="cc-card-values">',
+        f"<dt>published</dt><dd>{pub_html}" + (f" <small>({where})</small>" if where else "") + "</dd>",
+    ]
+    if rec["status"] != "unverifiable":
+        rows.append(f"<dt>recomputed</dt><dd>{e(fmt(rec['recomputed']))}{e(unit) if rec['kind'] != 'symbolic' else ''}</dd>")
+        rows.append(f"<dt>condition</dt><dd>{e(rec['condition'])}</dd>")
+    if rob.get("flips"):
+        rows.append(f"<dt>flips</dt><dd>{e(rob['flips'])}</dd>")
+    elif rob.get("reason"):
+        rows.append(f"<dt>{'interval' if rob.get('method') == 'interval' else 'why exact'}</dt><dd>{e(rob['reason'])}</dd>")
+    elif rob.get("method") == "sweep":
+        inputs = "; ".join(f"{k} ∈ {fmt(v)}" for k, v in rob["inputs"].items())
+        rows.append(f"<dt>declared inputs</dt><dd>{e(inputs)}</dd>")
+    rows.append("</dl>")
+    if rec.get("note"):
+        rows.append(f'<div class="cc-card-note">{e(rec["note"])}</div>')
+    rows.append("</div>")
+    return "".join(rows)
 
 
 # --------------------------------------------------------------------------------------------------
