@@ -228,9 +228,9 @@ def test_tally_counts_paper_claims_only():
 
 
 def test_card_shows_verdict_evidence_robustness_note_and_links():
-    c = paper("demo.card", pub(2.0, unit="x"), 2.1, 0.01, note="off by 5% <because>")
+    c = paper("demo.card", pub(2.0, unit="x"), 2.1, 0.01, note="off by 5% <because> the paper rounds")
     card = claims.card_html(c.to_json())
     assert 'class="cc-badge cc-bad">diverges' in card
     assert 'href="../claims.html#claim-demo.card"' in card and f'href="{URL}"' in card
     assert "evidence: independent" in card and "robustness: robust" in card
-    assert "within 1% of 2" in card and "off by 5% &lt;because&gt;" in card
+    assert "within 1% of 2" in card and "off by 5% &lt;because&gt; the paper rounds" in card
