@@ -324,3 +324,31 @@ def exact_margin_premium(pi, s, f, t, g, c50_h, h_h, c50_e, h_e, b: float = 0.0)
     m_bar = pi * mH + (1 - pi) * mE
     kd = (s - f) * t * pi * (1 - pi) * (mH - mE) / m_bar
     return prem, kd
+
+
+def random_worlds(seed: int, n_worlds: int) -> dict:
+    """Random two-type worlds for the numerical check of the margin theorem (logistic accept curves).
+
+    Returns the keyword arguments of :func:`exact_margin_premium` (except t, g) plus ``overhead_share``
+    (the overhead as a multiple, 0–2, of |κΔ| at γ = 0)."""
+    rng = np.random.default_rng(seed)
+    world = dict(pi=rng.uniform(0.1, 0.9, n_worlds), s=rng.uniform(0.5, 1.0, n_worlds), f=rng.uniform(0.0, 0.5, n_worlds),
+                 c50_h=rng.uniform(2, 10, n_worlds), h_h=rng.uniform(1.5, 4, n_worlds),
+                 c50_e=rng.uniform(0.2, 2, n_worlds), h_e=rng.uniform(1.5, 4, n_worlds))
+    world["overhead_share"] = rng.uniform(0, 2, n_worlds)
+    return world
+
+
+def sign_agreement(seed: int, n_worlds: int, tilt: float, band: float) -> dict[str, float]:
+    """Share of random worlds in which the exact premium's sign agrees with κΔ > γ.
+
+    ``outside``: among worlds with |κΔ/γ − 1| > ``band`` (outside the second-order zone around the
+    boundary); ``all``: every world; ``n_outside``: how many worlds are outside the band."""
+    w = random_worlds(seed, n_worlds)
+    share = w.pop("overhead_share")
+    _, kd0 = exact_margin_premium(t=tilt, g=0.0, **w)
+    gam = np.abs(kd0) * share
+    prem, kd = exact_margin_premium(t=tilt, g=gam, **w)
+    outside = np.abs(kd / gam - 1) > band
+    agree = (prem > 0) == (kd > gam)
+    return {"outside": float(agree[outside].mean()), "all": float(agree.mean()), "n_outside": int(outside.sum())}
