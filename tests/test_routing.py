@@ -152,3 +152,16 @@ def test_safety_floor_expression():
     f = r.safety_floor_expr()
     F = f["F"]
     assert sp.simplify(f["S_minus_F"] - (F - 1) * (1 - r.gamma * F) / (r.gamma * F)) == 0
+
+
+def test_wilson_interval_known_values():
+    lo, hi = r.wilson_interval(10, 10)
+    assert hi == pytest.approx(1.0) and lo == pytest.approx(0.7225, abs=1e-3)
+    lo, hi = r.wilson_interval(50, 100)
+    assert lo == pytest.approx(0.4038, abs=1e-3) and hi == pytest.approx(0.5962, abs=1e-3)
+
+
+def test_sign_agreement_counts_are_consistent():
+    a = r.sign_agreement(1, 200, 0.001, 0.05)
+    assert a["k_outside"] <= a["n_outside"] <= 200
+    assert a["outside"] == pytest.approx(a["k_outside"] / a["n_outside"])

@@ -351,4 +351,16 @@ def sign_agreement(seed: int, n_worlds: int, tilt: float, band: float) -> dict[s
     prem, kd = exact_margin_premium(t=tilt, g=gam, **w)
     outside = np.abs(kd / gam - 1) > band
     agree = (prem > 0) == (kd > gam)
-    return {"outside": float(agree[outside].mean()), "all": float(agree.mean()), "n_outside": int(outside.sum())}
+    return {"outside": float(agree[outside].mean()), "all": float(agree.mean()), "n_outside": int(outside.sum()),
+            "k_outside": int(agree[outside].sum())}
+
+
+def wilson_interval(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
+    """Wilson score interval for a binomial share k/n (95% by default)."""
+    if n <= 0:
+        raise ValueError("n must be positive")
+    ph = k / n
+    den = 1 + z * z / n
+    centre = (ph + z * z / (2 * n)) / den
+    half = z * np.sqrt(ph * (1 - ph) / n + z * z / (4 * n * n)) / den
+    return float(max(0.0, centre - half)), float(min(1.0, centre + half))
