@@ -14,6 +14,8 @@ numeric versions are vectorised NumPy.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import sympy as sp
 from scipy.special import expit
@@ -187,6 +189,7 @@ def eta_mixture(rho, p, w):
     return num / den
 
 
+@lru_cache(maxsize=None)
 def mixture_bound_proof(n_components: int = 3) -> dict[str, bool]:
     """SymPy argument that the coverage of *any* mixture of pass@k curves has elasticity < 1.
 

@@ -47,6 +47,7 @@ Numeric functions accept floats or NumPy arrays (vectorised).
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -204,6 +205,7 @@ _eps_l, _eps_g = sp.symbols("epsilon_ell epsilon_g", real=True)
 D_r = sp.symbols("D_r", positive=True)                      # routed inference spend
 
 
+@lru_cache(maxsize=None)
 def derive_routed_threshold() -> dict[str, Any]:
     """Derive the channel threshold for routed rollouts (ρ form) with SymPy.
 
@@ -259,6 +261,7 @@ def _reading_terms_expr(reading: str) -> tuple[sp.Expr, sp.Expr]:
     return sp.simplify(e_P), l_m
 
 
+@lru_cache(maxsize=None)
 def reading_expr(reading: str) -> dict[str, Any]:
     """One reading as a special case of :func:`derive_routed_threshold`.
 
@@ -308,6 +311,7 @@ def routed_critical_ratio(eta_rho_val, eta_T_val, kappa_delta, gamma_val, *, rea
     return (np.asarray(eta_rho_val, dtype=float) + e_P - 1.0) / (np.asarray(eta_T_val, dtype=float) * l_m)
 
 
+@lru_cache(maxsize=None)
 def level_reading_exact_form_gap() -> dict[str, sp.Expr]:
     """The level reading in the exact (1 + ρ̄) form: routing also lowers the rollout cost elasticity
     λρ/(1 + λρ), so the condition is no longer Φ_c·Φ_r. Returns ``gap`` = lhs/rhs − Φ_c^exact·Φ_r
