@@ -160,3 +160,19 @@ def test_routing_factor_sign(kd, g):
     if abs(kd - g) > 1e-9:
         for reading in th.READINGS:
             assert (th.routing_factor(kd, g, reading=reading) > 1) == (kd > g)
+
+
+def test_one_definition_of_the_threshold_symbols_and_of_routing_factor():
+    """The allocation chapters share one composition: `routing_factor` and κ, Δ, γ are defined once."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    src = [p.read_text() for p in (root / "src" / "costcorrect").glob("*.py")]
+    assert sum(len(re.findall(r"^def routing_factor\(", t, flags=re.M)) for t in src) == 1
+    pattern = re.compile(r"sp\.symbols\(\s*\"[^\"]*\b(kappa|Delta|gamma|eta_alpha\^T|eta_alpha\^rho)\b")
+    where = [p.name for p in (root / "src" / "costcorrect").glob("*.py") if pattern.search(p.read_text())]
+    assert where == ["thresholds.py"], where
+    for slug in ("inference-frontier", "routing-premium", "rose"):
+        text = (root / "notebooks" / f"{slug}.md").read_text()
+        assert not pattern.search(text), slug
