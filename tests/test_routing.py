@@ -57,9 +57,24 @@ def test_speculative_decoding_mapping_matches_theorem_3_8():
     assert 1 - (kd - g) == pytest.approx(1 / r.spec_improvement(0.75, 7, 0.02))
 
 
-def test_composition_is_multiplicative_in_rho_form_only():
-    assert r.composition_expr("rho")["gap"] == 0
-    assert r.composition_expr("exact")["gap"] != 0
+def test_one_set_of_threshold_symbols():
+    from costcorrect import thresholds as th
+    assert r.kappa is th.kappa and r.Delta is th.Delta and r.gamma is th.gamma and r.S is th.S
+    assert r.margin_model().symbols["gamma"] is th.gamma
+    assert not hasattr(r, "routing_factor")
+
+
+def test_five_patterns_rule_defines_kappa_as_the_residual():
+    """Moved from the chapter (`five-patterns` held by construction): the cheap-path rule's premium is
+    κΔ − γ because κ is *defined* as the share of the oracle saving that is left; it equals the margin
+    theorem's informedness s − f only when misroutes cost nothing (λ f (1 − e) = 0)."""
+    a = r.allocation_rule()
+    s_, f_ = a.symbols["s"], a.symbols["f"]
+    assert sp.simplify(a.premium - (a.kappa * a.Delta - a.symbols["gamma"])) == 0
+    assert sp.simplify(a.kappa - (s_ - f_)) != 0
+    a_, n_, c_ = sp.symbols("a n c", positive=True)
+    E_ = (1 - a_ ** (n_ + 1)) / (1 - a_)
+    assert sp.simplify((1 - (n_ * c_ + 1) / E_) - ((1 - 1 / E_) - n_ * c_ / E_)) == 0
 
 
 def test_exact_margin_premium_is_second_order_close():
@@ -123,23 +138,10 @@ def test_speculative_decoding_walltime_sign_and_flop_failure(a, n, c):
     assert kd - r.spec_flop_overhead(a, n, c) <= 1e-12
 
 
-@settings(max_examples=60)
-@given(st.floats(min_value=0.05, max_value=20), st.floats(min_value=0.05, max_value=20),
-       pos, st.floats(min_value=0.0, max_value=0.9), st.floats(min_value=0.0, max_value=0.5))
-def test_composed_crossing_is_product_of_factors(lhs, ratio, k, d, g):
-    if 1 - k * d + g <= 0:
-        return
-    crossed = bool(r.composed_crossing(lhs, ratio, k, d, g))
-    phi = lhs / ratio * r.routing_factor(k, d, g)
-    if abs(phi - 1) > 1e-9:
-        assert crossed == (phi > 1)
-    # routing that pays (kappa*Delta > gamma) can only help the inference channel
-    if k * d > g and lhs / ratio > 1:
-        assert crossed
-
-
 @given(st.floats(min_value=1.0, max_value=100.0), st.floats(min_value=1e-4, max_value=1.0))
 def test_reported_factor_is_a_floor_on_the_safety_ratio(F, share):
+    """Moved from the chapter (`six-positive` and its worst-case twin held by construction): a reported
+    net cost reduction F > 1 implies S >= F > 1 for every overhead the mapping allows."""
     g = share * float(r.overhead_cap(F))          # any overhead up to the cap 1/F
     kd = float(r.kappa_delta_from_speedup(F, g))
     assert kd <= 1 + 1e-12
@@ -150,3 +152,16 @@ def test_safety_floor_expression():
     f = r.safety_floor_expr()
     F = f["F"]
     assert sp.simplify(f["S_minus_F"] - (F - 1) * (1 - r.gamma * F) / (r.gamma * F)) == 0
+
+
+def test_wilson_interval_known_values():
+    lo, hi = r.wilson_interval(10, 10)
+    assert hi == pytest.approx(1.0) and lo == pytest.approx(0.7225, abs=1e-3)
+    lo, hi = r.wilson_interval(50, 100)
+    assert lo == pytest.approx(0.4038, abs=1e-3) and hi == pytest.approx(0.5962, abs=1e-3)
+
+
+def test_sign_agreement_counts_are_consistent():
+    a = r.sign_agreement(1, 200, 0.001, 0.05)
+    assert a["k_outside"] <= a["n_outside"] <= 200
+    assert a["outside"] == pytest.approx(a["k_outside"] / a["n_outside"])

@@ -65,3 +65,38 @@ def test_fits_recover_parameters():
 
 def test_arc_elasticity():
     assert sc.arc_elasticity(0.5, 1.0, 1, 2) == pytest.approx(1.0)
+
+
+def test_mixture_bound_proof():
+    assert all(sc.mixture_bound_proof().values())
+
+
+@settings(max_examples=400, deadline=None)
+@given(k=st.integers(1, 30), seed=st.integers(0, 2**31 - 1), log_rho=st.floats(-2, 5))
+def test_mixture_of_passk_has_elasticity_below_one(k, seed, log_rho):
+    """Hypothesis: any mixture of pass@k curves (random weights and per-problem success rates spanning
+    1e-8..1) has coverage elasticity below 1 at every ρ, so it never crosses the channel threshold."""
+    rng = np.random.default_rng(seed)
+    p = np.clip(10 ** rng.uniform(-8, 0, k), 1e-12, 1 - 1e-12)
+    w = rng.dirichlet(np.ones(k))
+    rho = 10 ** log_rho
+    e = float(sc.eta_mixture(rho, p, w))
+    assert 0 <= e < 1
+    # the elasticity is an average of the components' (weights w_i·a_i)
+    a = 1 - (1 - p) ** rho
+    if a.sum() > 1e-300 and np.all(np.isfinite(a)):
+        avg = np.sum(w * a * sc.eta_passk(rho, p)) / np.sum(w * a)
+        assert e == pytest.approx(avg, rel=1e-6, abs=1e-12)
+
+
+def test_two_point_exppower_fit_violates_the_mixture_bound():
+    """Brown et al.'s Gemma-2B pair (0.02% at k = 1, 7.1% at k = 10,000): the exponentiated power law
+    through the two points has local η > 1 at k = 1, which no coverage curve (a mixture of pass@k) can have."""
+    a, b = sc.fit_exppower([1, 10000], [0.0002, 0.071])
+    assert sc.eta_exppower(1, a, b) > 1
+
+
+def test_commodity_cutoff_cannot_fail_under_passk():
+    """Moved from the chapter (`commodity-fails` could not fail): under pass@k every α0 fails, not only α0 > 0.95."""
+    for a0 in (0.01, 0.2, 0.5, 0.95, 0.99):
+        assert sc.eta_passk(1, a0) < 1

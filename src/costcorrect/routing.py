@@ -11,8 +11,10 @@ module holds the book's reconstruction (see the chapter ``notebooks/routing-prem
 * :func:`allocation_rule` — the discrete "cheap path / full path with verifier fallback" rule of
   which the five published patterns are instances (SymPy);
 * numeric helpers for the safety ratio S = κΔ/γ, its elasticities and the disclosure error that
-  flips the verdict; the speculative-decoding mapping of Leviathan et al. (2023); and the
-  composition with the inference-frontier channel threshold.
+  flips the verdict; the speculative-decoding mapping of Leviathan et al. (2023).
+
+The symbols κ, Δ, γ, S are those of :mod:`costcorrect.thresholds`, which also holds the one
+composition of the routing and channel thresholds (``derive_routed_threshold``, ``routing_factor``).
 
 Numeric helpers accept floats or NumPy arrays.
 """
@@ -25,8 +27,8 @@ from functools import lru_cache
 import numpy as np
 import sympy as sp
 
-kappa, Delta, gamma = sp.symbols("kappa Delta gamma", positive=True)
-S = sp.symbols("S", positive=True)
+from .thresholds import Delta, S, gamma, kappa  # the one set of threshold symbols
+
 SYMBOLS = {"kappa": kappa, "Delta": Delta, "gamma": gamma}
 
 ASSUMPTIONS = (
@@ -138,7 +140,8 @@ def margin_model() -> MarginModel:
     a_i(c*(1+δ)) = A_i + m_i·δ (+O(δ²)), with m_i = c*·a_i'(c*). Overhead γ·c* is paid per query.
     A bookkeeping scale ε multiplies t and γ; the first-order term in ε is the marginal premium.
     """
-    pi, sH, fE, t, b, g, eps = sp.symbols("pi s f t b gamma epsilon", positive=True)
+    pi, sH, fE, t, b, eps = sp.symbols("pi s f t b epsilon", positive=True)
+    g = gamma
     A_H, A_E, m_H, m_E = sp.symbols("A_H A_E m_H m_E", positive=True)
     q = pi * sH + (1 - pi) * fE
 
@@ -193,7 +196,8 @@ def allocation_rule() -> AllocationRule:
     verifier and re-run on the full path (cost λ + 1). Overhead γ per unit. α is unchanged (the verifier
     gates quality), so Cost-correct moves with compute alone.
     """
-    e, s_, f_, lam, g = sp.symbols("e s f lambda gamma", positive=True)
+    e, s_, f_, lam = sp.symbols("e s f lambda_c", positive=True)
+    g = gamma
     cost = e * (s_ * lam + (1 - s_) * 1) + (1 - e) * (f_ * (lam + 1) + (1 - f_) * 1) + g
     prem = sp.expand(1 - cost)
     d = e * (1 - lam)
@@ -271,49 +275,6 @@ def premium_from_speedup(speedup):
 
 
 # ---------------------------------------------------------------------------------------------
-# Composition with the inference-frontier channel threshold
-# ---------------------------------------------------------------------------------------------
-
-def routing_factor(k, d, g):
-    """Factor by which routing multiplies the compute bought per inference dollar: 1/(1 − κΔ + γ) (> 1 ⇔ κΔ > γ)."""
-    return 1 / (1 - k * d + g)
-
-
-@lru_cache(maxsize=None)
-def composition_expr(form: str = "rho") -> dict[str, sp.Expr]:
-    """Derive the composition of the routing and channel thresholds (SymPy, via ``costcorrect.thresholds``).
-
-    Routing at equal α (A4–A5) makes every rollout cost (1 − κΔ + γ) of its fixed-compute price, so it
-    enters the channel threshold of :func:`costcorrect.thresholds.derive_channel_threshold` as the rollout
-    price factor λ = 1 − κΔ + γ. In the ρ form (cost ∝ ρ) the routed channel condition is
-    (η_ρ − 1)/η_T > (1 − κΔ + γ)·D_inf/D_train, i.e. Φ_c·Φ_r > 1 with the channel factor
-    Φ_c = (η_ρ − 1)/(η_T·D_inf/D_train) and the routing factor Φ_r = 1/(1 − κΔ + γ).
-
-    Returns the derived sides, the two factors, ``gap`` = (lhs/rhs) − Φ_c·Φ_r (0 iff the composition is
-    exactly multiplicative) and the thresholds module's own verification flag.
-    """
-    from . import thresholds as th
-
-    fixed = {"rho": 0, "exact": 1}[form]
-    lam_routed = 1 - kappa * Delta + gamma
-    d = th.derive_channel_threshold(fixed=fixed, price=lam_routed)
-    phi_c = (th.eta_rho - 1) / (th.eta_T * th.D_inf / th.D_train)
-    phi_r = 1 / lam_routed
-    gap = sp.simplify(d["lhs"] / d["rhs"] - phi_c * phi_r)
-    return {"lhs": sp.simplify(d["lhs"]), "rhs": sp.simplify(d["rhs"]), "channel_factor": phi_c,
-            "routing_factor": phi_r, "gap": gap, "verified": d["verified"]}
-
-
-def composed_crossing(channel_lhs, dollar_ratio, k, d, g):
-    """True where routed rollouts win the marginal dollar (ρ form): Φ_c·Φ_r > 1.
-
-    ``channel_lhs`` is (η_α^ρ − 1)/η_α^T (``costcorrect.thresholds.threshold_lhs``), ``dollar_ratio``
-    is D_inf/D_train at the fixed-compute price.
-    """
-    return np.asarray(channel_lhs) / np.asarray(dollar_ratio) * routing_factor(k, d, g) > 1
-
-
-# ---------------------------------------------------------------------------------------------
 # Numerical check of the margin theorem (exact premium in a concrete two-type world)
 # ---------------------------------------------------------------------------------------------
 
@@ -363,3 +324,43 @@ def exact_margin_premium(pi, s, f, t, g, c50_h, h_h, c50_e, h_e, b: float = 0.0)
     m_bar = pi * mH + (1 - pi) * mE
     kd = (s - f) * t * pi * (1 - pi) * (mH - mE) / m_bar
     return prem, kd
+
+
+def random_worlds(seed: int, n_worlds: int) -> dict:
+    """Random two-type worlds for the numerical check of the margin theorem (logistic accept curves).
+
+    Returns the keyword arguments of :func:`exact_margin_premium` (except t, g) plus ``overhead_share``
+    (the overhead as a multiple, 0–2, of |κΔ| at γ = 0)."""
+    rng = np.random.default_rng(seed)
+    world = dict(pi=rng.uniform(0.1, 0.9, n_worlds), s=rng.uniform(0.5, 1.0, n_worlds), f=rng.uniform(0.0, 0.5, n_worlds),
+                 c50_h=rng.uniform(2, 10, n_worlds), h_h=rng.uniform(1.5, 4, n_worlds),
+                 c50_e=rng.uniform(0.2, 2, n_worlds), h_e=rng.uniform(1.5, 4, n_worlds))
+    world["overhead_share"] = rng.uniform(0, 2, n_worlds)
+    return world
+
+
+def sign_agreement(seed: int, n_worlds: int, tilt: float, band: float) -> dict[str, float]:
+    """Share of random worlds in which the exact premium's sign agrees with κΔ > γ.
+
+    ``outside``: among worlds with |κΔ/γ − 1| > ``band`` (outside the second-order zone around the
+    boundary); ``all``: every world; ``n_outside``: how many worlds are outside the band."""
+    w = random_worlds(seed, n_worlds)
+    share = w.pop("overhead_share")
+    _, kd0 = exact_margin_premium(t=tilt, g=0.0, **w)
+    gam = np.abs(kd0) * share
+    prem, kd = exact_margin_premium(t=tilt, g=gam, **w)
+    outside = np.abs(kd / gam - 1) > band
+    agree = (prem > 0) == (kd > gam)
+    return {"outside": float(agree[outside].mean()), "all": float(agree.mean()), "n_outside": int(outside.sum()),
+            "k_outside": int(agree[outside].sum())}
+
+
+def wilson_interval(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
+    """Wilson score interval for a binomial share k/n (95% by default)."""
+    if n <= 0:
+        raise ValueError("n must be positive")
+    ph = k / n
+    den = 1 + z * z / n
+    centre = (ph + z * z / (2 * n)) / den
+    half = z * np.sqrt(ph * (1 - ph) / n + z * z / (4 * n * n)) / den
+    return float(max(0.0, centre - half)), float(min(1.0, centre + half))

@@ -14,6 +14,8 @@ numeric versions are vectorised NumPy.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import sympy as sp
 from scipy.special import expit
@@ -158,4 +160,72 @@ def passk_below_one_proof() -> dict[str, bool]:
         "series": sp.simplify(series - (sp.exp(x_) - 1 - x_)) == 0,
         "terms_positive": bool((x_ ** n / sp.factorial(n)).is_positive),
         "limit_at_0": sp.limit(passk_eta_x(), x_, 0, "+") == 1,
+    }
+
+
+# ----------------------------------------------------------------------------------------------
+# mixtures of pass@k curves (coverage over a set of problems)
+# ----------------------------------------------------------------------------------------------
+
+
+def alpha_mixture(rho, p, w):
+    """Coverage of a problem set: Σ_i w_i (1 − (1 − p_i)^ρ), weights ``w`` normalised to 1.
+
+    ``p`` and ``w`` are 1-D arrays over problems (or problem types); ``rho`` a scalar or array.
+    """
+    p = np.asarray(p, dtype=float)
+    w = np.asarray(w, dtype=float) / np.sum(w)
+    rr = np.asarray(rho, dtype=float)[..., None]
+    return np.sum(w * (1.0 - np.power(1.0 - p, rr)), axis=-1)
+
+
+def eta_mixture(rho, p, w):
+    """Elasticity ρA'/A of mixture coverage: Σ w_i x_i e^(−x_i) / Σ w_i (1 − e^(−x_i)), x_i = −ρ ln(1 − p_i)."""
+    p = np.asarray(p, dtype=float)
+    w = np.asarray(w, dtype=float) / np.sum(w)
+    x = -np.asarray(rho, dtype=float)[..., None] * np.log1p(-p)
+    num = np.sum(w * x * np.exp(-x), axis=-1)
+    den = np.sum(w * -np.expm1(-x), axis=-1)
+    return num / den
+
+
+@lru_cache(maxsize=None)
+def mixture_bound_proof(n_components: int = 3) -> dict[str, bool]:
+    """SymPy argument that the coverage of *any* mixture of pass@k curves has elasticity < 1.
+
+    With x_i = −ρ ln(1 − p_i) > 0 and weights w_i > 0, coverage is A = Σ w_i (1 − e^(−x_i)) and
+    ρA' = Σ w_i x_i e^(−x_i). Checks:
+
+    * ``component_gap``: x e^(−x) − (1 − e^(−x)) = −e^(−x)·(eˣ − 1 − x) for one component;
+    * ``series``: eˣ − 1 − x = Σ_{n≥2} xⁿ/n!, positive for x > 0 (so every component gap is < 0);
+    * ``sum_gap``: for ``n_components`` symbolic components, ρA' − A = −Σ w_i e^(−x_i)(e^(x_i) − 1 − x_i),
+      a sum of negative terms: ρA' < A, i.e. η_A < 1 (the count of components plays no role: the
+      identity is term by term, so it holds for any finite or continuous mixture);
+    * ``weighted_average``: η_A = Σ (w_i a_i) η_i / Σ w_i a_i with a_i = 1 − e^(−x_i) and
+      η_i = x_i/(e^(x_i) − 1): the mixture elasticity is an average of the components' elasticities;
+    * ``derivative``: ρ dA/dρ computed from A(ρ) = Σ w_i(1 − (1 − p_i)^ρ) equals Σ w_i x_i e^(−x_i).
+    """
+    n = sp.symbols("n", integer=True, nonnegative=True)
+    xs = sp.symbols(f"x1:{n_components + 1}", positive=True)
+    ws = sp.symbols(f"w1:{n_components + 1}", positive=True)
+    ps = sp.symbols(f"p1:{n_components + 1}", positive=True)
+    one = x_ * sp.exp(-x_) - (1 - sp.exp(-x_))
+    series = sp.Sum(x_ ** n / sp.factorial(n), (n, 2, sp.oo)).doit()
+    A = sum(w * (1 - sp.exp(-x)) for w, x in zip(ws, xs))
+    rA = sum(w * x * sp.exp(-x) for w, x in zip(ws, xs))
+    sum_gap = sp.simplify((rA - A) + sum(w * sp.exp(-x) * (sp.exp(x) - 1 - x) for w, x in zip(ws, xs))) == 0
+    a_i = [1 - sp.exp(-x) for x in xs]
+    eta_i = [x / (sp.exp(x) - 1) for x in xs]
+    avg = sum(w * a * e for w, a, e in zip(ws, a_i, eta_i)) / sum(w * a for w, a in zip(ws, a_i))
+    weighted = sp.simplify(avg - rA / A) == 0
+    A_rho = sum(w * (1 - (1 - pp) ** r) for w, pp in zip(ws, ps))
+    deriv = sp.diff(A_rho, r) * r
+    target = sum(w * (-r * sp.log(1 - pp)) * (1 - pp) ** r for w, pp in zip(ws, ps))
+    return {
+        "component_gap": sp.simplify(one + sp.exp(-x_) * (sp.exp(x_) - 1 - x_)) == 0,
+        "series": sp.simplify(series - (sp.exp(x_) - 1 - x_)) == 0,
+        "terms_positive": bool((x_ ** n / sp.factorial(n)).is_positive),
+        "sum_gap": bool(sum_gap),
+        "weighted_average": bool(weighted),
+        "derivative": sp.simplify(deriv - target) == 0,
     }
