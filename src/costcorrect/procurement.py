@@ -377,7 +377,7 @@ def simulate_mechanism(rng: np.random.Generator, rule: str, theta: np.ndarray, p
 def worst_case_gap(rng: np.random.Generator, rule: str, theta_hi: float, pi: float, K: int, N: int, reps: int,
                    deltas: np.ndarray, q: float = 0.5, eps: float = scoring.DEFAULT_EPS,
                    select: str = "verdicts") -> tuple[float, float]:
-    """Largest mean gap of the max-score rule over the family {one candidate at ``theta_hi``, ``K-1`` at ``theta_hi - delta``}.
+    """Largest mean gap of the selection rule (verdicts by default) over the family {one candidate at ``theta_hi``, ``K-1`` at ``theta_hi - delta``}.
 
     The least favourable ``delta`` balances the chance of a wrong pick against its cost; the
     resulting worst-case gap is what the ``sqrt(log K / N)`` rate describes.  Returns
