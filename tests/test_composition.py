@@ -235,3 +235,11 @@ def test_simulate_single_and_first_crossing():
     assert cm.first_crossing([32, 64], [0.01, 0.0]) == 32
     assert cm.first_crossing([32, 64], [0.2, 0.2]) == float("inf")
     assert 32 < cm.first_crossing([32, 64], [0.1, 0.025]) < 64
+
+
+def test_simulate_grid_passes_the_budget_option():
+    b = pd.DataFrame({"benchmark": ["X"], "low": [0.7], "high": [0.8]})
+    eq = cm.simulate_grid(b, [0.0], [3], [16], 200, 4, "equal")
+    same = cm.simulate_grid(b, [0.0], [3], [16], 200, 4, "same-n")
+    pv = lambda d: float(d[(d.mechanism == "per-verifier") & np.isfinite(d.N)]["gap"].iloc[0])  # noqa: E731
+    assert pv(eq) < pv(same)

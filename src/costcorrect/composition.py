@@ -501,13 +501,14 @@ def per_verifier_floor(design: Design) -> np.ndarray:
 
 
 def simulate_grid(benchmarks: pd.DataFrame, Cs: Sequence[float], Ks: Sequence[int], Ns: Sequence[int],
-                  R: int, seed: int) -> pd.DataFrame:
+                  R: int, seed: int, per_verifier_probes: str = "equal") -> pd.DataFrame:
     """Mean relative gap and its Monte Carlo standard error for every benchmark × C × K × N × mechanism.
 
     ``benchmarks`` has columns ``benchmark``, ``low``, ``high`` (accept-rate anchors). One seeded
     generator drives everything in a fixed loop order, so the table is identical run to run. The same
     design (signs) is reused across N for a given (benchmark, C, K): the curves are paired. Rows
     with ``N = inf`` hold the per-verifier floor (:func:`per_verifier_floor`), exact given the design.
+    ``per_verifier_probes`` is passed to :func:`simulate_selection` (``"equal"`` budgets by default).
     """
     rng = np.random.default_rng(seed)
     rows = []
@@ -520,7 +521,7 @@ def simulate_grid(benchmarks: pd.DataFrame, Cs: Sequence[float], Ks: Sequence[in
                              "gap": float(fl.mean()), "se": float(fl.std(ddof=1) / np.sqrt(R)),
                              "alpha_min": float(d.alpha.min())})
                 for n in Ns:
-                    gaps = simulate_selection(d, int(n), rng)
+                    gaps = simulate_selection(d, int(n), rng, per_verifier_probes)
                     for mech in MECHANISMS:
                         g = gaps[mech]
                         rows.append({"benchmark": bench, "C": float(C), "K": int(K), "N": int(n), "mechanism": mech,
