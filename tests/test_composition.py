@@ -241,5 +241,5 @@ def test_simulate_grid_passes_the_budget_option():
     b = pd.DataFrame({"benchmark": ["X"], "low": [0.7], "high": [0.8]})
     eq = cm.simulate_grid(b, [0.0], [3], [16], 200, 4, "equal")
     same = cm.simulate_grid(b, [0.0], [3], [16], 200, 4, "same-n")
-    pv = lambda d: float(d[(d.mechanism == "per-verifier") & np.isfinite(d.N)]["gap"].iloc[0])  # noqa: E731
+    pv = lambda d: float(d[(d.mechanism == "per-verifier") & np.isfinite(d.N)]["gap"].iloc[0])
     assert pv(eq) < pv(same)

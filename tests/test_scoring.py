@@ -96,7 +96,7 @@ def test_paid_joint_rule_is_proper_with_zeros(p, q, rule):
 def test_bare_floor_was_not_proper_and_projection_is():
     """Regression: the floored rule log max(q_y, eps) paid a belief of 0.002 more for reporting 0."""
     eps, p = 1e-3, np.array([0.998, 0.002])
-    floored = lambda r: p[1] * np.log(max(r, eps)) + p[0] * np.log(max(1 - r, eps))  # noqa: E731
+    floored = lambda r: p[1] * np.log(max(r, eps)) + p[0] * np.log(max(1 - r, eps))
     assert floored(0.0) > floored(0.002)  # the old rule: misreporting pays
     assert sc.expected_score("log", p, p, eps=eps) > sc.expected_score("log", p, np.array([1.0, 0.0]), eps=eps)
 
