@@ -203,3 +203,43 @@ def test_joint_beats_per_verifier_under_adversarial_correlation():
     g = cm.simulate_selection(d, 4096, rng)
     assert g["joint"].mean() < 0.005 < cm.per_verifier_floor(d).mean() - 0.01
     assert g["per-verifier"].mean() > g["joint"].mean()
+
+
+def test_and_or_identities_are_the_covariance_definition():
+    """Moved from the chapter's ledger: AND errs by +c and OR by -c (the covariance's definition restated)."""
+    err = {r.name: r.error for r in cm.composition_errors2()}
+    assert sp.simplify(err["V1∧V2"] - cm.c) == 0
+    assert sp.simplify(err["V1 ∨ V2"] + cm.c) == 0
+
+
+def test_bound_implied_doubling_is_an_identity():
+    """Moved from the chapter's ledger: the bound's N ratio for K^2 pairs against K candidates is log K^2 / log K = 2."""
+    N1, N2, K = sp.symbols("N_1 N_2 K", positive=True)
+    n2 = sp.solve(sp.Eq(sp.sqrt(sp.log(K ** 2) / N2), sp.sqrt(sp.log(K) / N1)), N2)[0]
+    assert sp.simplify(sp.expand_log(n2 / N1, force=True)) == 2
+
+
+def test_equal_probe_budget_helps_per_verifier_only():
+    """With equal budgets each verifier gets K·n probes, so the per-verifier estimate is sharper."""
+    d = cm.candidate_design(0.7, 0.8, 4, 0.0, 400, np.random.default_rng(0))
+    eq = cm.simulate_selection(d, 32, np.random.default_rng(1), "equal")
+    same = cm.simulate_selection(d, 32, np.random.default_rng(1), "same-n")
+    assert eq["per-verifier"].mean() < same["per-verifier"].mean()
+    with pytest.raises(ValueError):
+        cm.simulate_selection(d, 32, np.random.default_rng(1), "double")
+
+
+def test_simulate_single_and_first_crossing():
+    g = cm.simulate_single(0.3, 0.7, 4, [16, 4096], 500, np.random.default_rng(2)).mean(axis=1)
+    assert g[1] < g[0] and g[1] < 0.01
+    assert cm.first_crossing([32, 64], [0.01, 0.0]) == 32
+    assert cm.first_crossing([32, 64], [0.2, 0.2]) == float("inf")
+    assert 32 < cm.first_crossing([32, 64], [0.1, 0.025]) < 64
+
+
+def test_simulate_grid_passes_the_budget_option():
+    b = pd.DataFrame({"benchmark": ["X"], "low": [0.7], "high": [0.8]})
+    eq = cm.simulate_grid(b, [0.0], [3], [16], 200, 4, "equal")
+    same = cm.simulate_grid(b, [0.0], [3], [16], 200, 4, "same-n")
+    pv = lambda d: float(d[(d.mechanism == "per-verifier") & np.isfinite(d.N)]["gap"].iloc[0])
+    assert pv(eq) < pv(same)

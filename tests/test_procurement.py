@@ -118,3 +118,34 @@ def test_threshold_ci_brackets_point():
     g = pr.simulate_mechanism(rng, "brier", th, 0.3, 0.5, list(pr.N_GRID), 400)
     point, lo, hi = pr.threshold_ci(g, list(pr.N_GRID), rng, 0.05, boot=100)
     assert lo <= point <= hi
+
+
+def test_verdict_selection_does_not_depend_on_reports_or_rule():
+    """The choice uses verdicts only: with the same draws, every scoring rule buys the same candidate."""
+    th = pr.candidate_family(0.3, 0.6, 6)
+    g = [pr.simulate_mechanism(np.random.default_rng(11), rule, th, 0.3, 0.5, [32, 256], 300) for rule in sc.RULES]
+    assert np.array_equal(g[0], g[1]) and np.array_equal(g[0], g[2])
+    with pytest.raises(ValueError):
+        pr.simulate_mechanism(np.random.default_rng(0), "brier", th, 0.3, 0.5, [32], 10, select="prize")
+
+
+def test_selection_truthfulness_certificate():
+    out = pr.selection_truthfulness()
+    for rule in sc.RULES:
+        assert out[rule]["verdict_selection_dsic"]
+        assert not out[rule]["contest_foc_zero"]  # a score contest adds V·w'(p) at the truth
+
+
+def test_score_contest_is_not_truthful():
+    """A weaker seller wins a score contest more often by overstating its confidence (common random numbers)."""
+    truth = pr.score_contest_win(np.random.default_rng(3), "brier", 0.6, 0.7, 0.5, 64, 40000)
+    lie = pr.score_contest_win(np.random.default_rng(3), "brier", 0.6, 0.7, 0.5, 64, 40000, (0.65, 0.35))
+    assert lie > truth + 0.005
+
+
+def test_verdict_lipschitz_bounds_gaps():
+    th = pr.candidate_family(0.33, 0.435, 8)
+    L = pr.verdict_lipschitz(th, 0.33)
+    g = pr.cost_gap(th, 0.33)
+    assert np.all(g <= L * (th.max() - th) + 1e-12)
+    assert np.isclose(np.max(g[:-1] / (th[-1] - th[:-1])), L)

@@ -64,17 +64,95 @@ def test_truth_beats_any_other_report(p, q, rule):
         assert truth > other
 
 
-@settings(max_examples=60, deadline=None)
-@given(p=st.floats(0.01, 0.99), r=st.floats(0.0, 1.0), rule=st.sampled_from(sc.RULES))
-def test_binary_expected_score_maximised_at_belief(p, r, rule):
+# the whole binary report space, with its edges: exact 0 and 1, and points around eps and 1 - eps
+_EDGE = [0.0, 1e-9, 5e-4, 1e-3, 1.5e-3, 2e-3, 0.5, 0.998, 0.999, 0.9995, 1.0 - 1e-9, 1.0]
+_UNIT = st.one_of(st.sampled_from(_EDGE), st.floats(0.0, 1.0), st.floats(0.0, 0.01), st.floats(0.99, 1.0))
+
+
+@settings(max_examples=400, deadline=None)
+@given(p=_UNIT, r=_UNIT, rule=st.sampled_from(sc.RULES))
+def test_paid_binary_rule_is_proper_on_the_whole_report_space(p, r, rule):
+    """The rule as paid (log: report projected onto [eps, 1 - eps]) is proper for every belief and report,
+    including beliefs and reports at and near 0 and 1."""
     pr = np.array([1 - p, p])
     truth = sc.expected_score(rule, pr, pr)
     other = sc.expected_score(rule, pr, np.array([1 - r, r]))
     assert truth >= other - 1e-12
 
 
-@settings(max_examples=60, deadline=None)
-@given(q=_simplex(4, min_p=0.0001), y=st.integers(0, 3), rule=st.sampled_from(sc.RULES),
+def _simplex_with_zeros(k: int):
+    w = st.lists(st.one_of(st.just(0.0), st.floats(0.0, 1e-3), st.floats(0.0, 1.0)), min_size=k, max_size=k)
+    return w.filter(lambda xs: sum(xs) > 1e-6).map(lambda xs: np.asarray(xs) / np.sum(xs))
+
+
+@settings(max_examples=300, deadline=None)
+@given(p=_simplex_with_zeros(4), q=_simplex_with_zeros(4), rule=st.sampled_from(sc.RULES))
+def test_paid_joint_rule_is_proper_with_zeros(p, q, rule):
+    truth = sc.expected_score(rule, p, p)
+    other = sc.expected_score(rule, p, q)
+    assert truth >= other - 1e-12
+
+
+def test_bare_floor_was_not_proper_and_projection_is():
+    """Regression: the floored rule log max(q_y, eps) paid a belief of 0.002 more for reporting 0."""
+    eps, p = 1e-3, np.array([0.998, 0.002])
+    floored = lambda r: p[1] * np.log(max(r, eps)) + p[0] * np.log(max(1 - r, eps))
+    assert floored(0.0) > floored(0.002)  # the old rule: misreporting pays
+    assert sc.expected_score("log", p, p, eps=eps) > sc.expected_score("log", p, np.array([1.0, 0.0]), eps=eps)
+
+
+@settings(max_examples=200, deadline=None)
+@given(q=_simplex_with_zeros(4), eps=st.sampled_from([1e-3, 0.01, 0.2]))
+def test_projection_is_log_optimal_and_feasible(q, eps):
+    qp = sc.project_report(q, eps)
+    assert np.all(qp >= eps - 1e-12) and abs(qp.sum() - 1) < 1e-9
+    # KKT form: unclamped coordinates are a common multiple of q, clamped ones have t q_j <= eps
+    free = qp > eps + 1e-12
+    if free.any():
+        t = qp[free][0] / q[free][0]
+        assert np.allclose(qp[free], t * q[free]) and np.all(t * q[~free] <= eps + 1e-9)
+    # no other point of the trimmed simplex has a larger expected log score under q
+    rng = np.random.default_rng(0)
+    alt = eps + rng.dirichlet(np.ones(4), size=200) * (1 - 4 * eps)
+    assert np.all(np.log(alt) @ q <= q @ np.log(qp) + 1e-12)
+
+
+def test_binary_projection_is_clipping():
+    r = np.array([0.0, 5e-4, 0.3, 0.9999, 1.0])
+    qp = sc.project_report(np.stack([1 - r, r], -1), 1e-3)
+    np.testing.assert_allclose(qp[:, 1], np.clip(r, 1e-3, 1 - 1e-3))
+
+
+@pytest.mark.parametrize("k", [2, 3, 4])
+def test_projected_log_certificate(k):
+    proof = sc.projected_log_certificate(k)
+    assert proof.holds
+
+
+def test_projected_log_certificate_is_not_vacuous():
+    """Flipping the sign of the clamping terms breaks the CAS identity."""
+    proof = sc.projected_log_certificate(2)
+    t = sp.Symbol("t", positive=True)
+    R = list(sp.symbols("r0:2", nonnegative=True))
+    Ps, Qs = sc.simplex_symbols("s", 2), sc.simplex_symbols("q", 2)
+    wrong = proof.certificate - 2 * sum(R[j] * sp.log(Qs[j] / Ps[j]) for j in range(2))
+    resid = sp.expand(sp.expand_log(proof.divergence - wrong - sum(Ps[j] - Qs[j] for j in range(2)) / t, force=True))
+    assert resid != 0
+
+
+@pytest.mark.parametrize("rule", sc.RULES)
+@pytest.mark.parametrize("k", [2, 4])
+def test_score_range_certificate(rule, k):
+    cert = sc.score_range_certificate(rule, k)
+    assert cert.holds
+    lo, hi = sc.score_bounds(rule, k)
+    eps = sp.Symbol("epsilon", positive=True)
+    assert float(cert.lo.subs(eps, sc.DEFAULT_EPS)) == pytest.approx(lo)
+    assert float(cert.hi.subs(eps, sc.DEFAULT_EPS)) == pytest.approx(hi)
+
+
+@settings(max_examples=200, deadline=None)
+@given(q=_simplex_with_zeros(4), y=st.integers(0, 3), rule=st.sampled_from(sc.RULES),
        cap=st.floats(0.1, 10.0), frac=st.floats(0.0, 0.9))
 def test_payment_within_cost_and_cap(q, y, rule, cap, frac):
     cost = frac * cap

@@ -61,3 +61,37 @@ def test_verifier_arm_beats_naive_arm(seed):
     vhg = sp_.simulate(base, seed)
     assert vhg["benchmark_accuracy"].iloc[-1] > naive["benchmark_accuracy"].iloc[-1]
     assert naive["mean_target"].iloc[-1] > vhg["mean_target"].iloc[-1]
+
+
+def test_rejected_problem_earns_zero_symbolically():
+    """By definition of the VHG reward (moved here from the chapter's ledger: not a paper finding)."""
+    r = sp_.setter_reward_expr()
+    assert sp.simplify(r.subs(sp_.accept, 0)) == 0
+    assert sp.simplify(r.subs(sp_.accept, 1) - (1 - sp_.acc)) == 0
+
+
+def test_hard_verifier_table_of_the_chapter():
+    pairs = [("x*log(x) - x", "log(x)"), ("x*log(x)", "log(x)"), ("atan(x)", "1/(1 + x**2)"),
+             ("exp(x**2)", "exp(x**2)"), ("log(", "1/x")]
+    assert [sp_.hard_verify_antiderivative(F, f) for F, f in pairs] == [True, False, True, False, False]
+
+
+def test_accepted_invalid_problems_use_up_training_budget():
+    """With the same setter, training on every generated problem (invalid ones included) learns less than
+    training on the verified ones only: invalid problems take training slots."""
+    base = replace(sp_.SelfPlayConfig(), iterations=30, problems_per_iter=128)
+    filt = sp_.simulate(base, 5)
+    unfilt = sp_.simulate(replace(base, filter_training=False), 5)
+    assert (unfilt["trained_invalid_share"].iloc[1:] > 0).all()
+    assert (filt["trained_invalid_share"] == 0).all()
+    assert filt["solver_skill"].iloc[-1] > unfilt["solver_skill"].iloc[-1]
+
+
+def test_paired_difference_and_t_interval():
+    cfg = replace(sp_.SelfPlayConfig(), iterations=5, problems_per_iter=32)
+    sim = sp_.simulate_arms({"a": cfg, "b": replace(cfg, verifier=False)}, [1, 2, 3])
+    d = sp_.final_paired(sim, "benchmark_accuracy", "a", "a")
+    assert np.allclose(d, 0)
+    m, lo, hi = sp_.t_interval(np.array([1.0, 2.0, 3.0]))
+    assert m == 2.0 and lo < 2.0 < hi
+    assert np.isclose(hi - m, 4.302652729911275 * 1.0 / np.sqrt(3))

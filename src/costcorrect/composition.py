@@ -449,7 +449,8 @@ def _select(score: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.argmax(flat + jitter, axis=1)
 
 
-def simulate_selection(design: Design, n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+def simulate_selection(design: Design, n: int, rng: np.random.Generator,
+                       per_verifier_probes: str = "equal") -> dict[str, np.ndarray]:
     """Relative Cost-correct gap of each mechanism's chosen pair, per replication (equal prices).
 
     * ``joint``: each pair's pipeline is run on ``n`` probes; the joint (4-outcome) ledger gives
@@ -457,8 +458,11 @@ def simulate_selection(design: Design, n: int, rng: np.random.Generator) -> dict
       dominant, carry the same information).
     * ``joint+side-channel``: the pair's correlation is supplied; the estimate is
       ``hat p1 hat p2 + rho hat s1 hat s2`` from the same probes.
-    * ``per-verifier``: each verifier is probed alone on ``n`` probes; pick the largest
-      ``hat p1 hat p2`` (the marginal mechanism cannot see the covariance).
+    * ``per-verifier``: each verifier is probed alone; pick the largest ``hat p1 hat p2`` (the
+      marginal mechanism cannot see the covariance). With ``per_verifier_probes="equal"`` (default)
+      each verifier gets ``K·n`` probes — as many as it runs in the joint mechanism, where it sits in
+      ``K`` pairs of ``n`` probes each — so both mechanisms spend the same probe budget; with
+      ``"same-n"`` it gets only ``n`` (the unequal budget of an earlier version).
 
     Gap ``= alpha* / alpha_selected - 1`` (Cost-correct ``∝ 1/alpha`` at equal prices).
     """
@@ -470,8 +474,11 @@ def simulate_selection(design: Design, n: int, rng: np.random.Generator) -> dict
     h1 = (counts[..., 2] + counts[..., 3]) / n
     h2 = (counts[..., 1] + counts[..., 3]) / n
     side = h1 * h2 + design.rho * np.sqrt(h1 * (1 - h1) * h2 * (1 - h2))
-    ha = rng.binomial(n, np.broadcast_to(design.a, (R, K))) / n
-    hb = rng.binomial(n, np.broadcast_to(design.b, (R, K))) / n
+    if per_verifier_probes not in ("equal", "same-n"):
+        raise ValueError("per_verifier_probes must be 'equal' or 'same-n'")
+    m = K * n if per_verifier_probes == "equal" else n
+    ha = rng.binomial(m, np.broadcast_to(design.a, (R, K))) / m
+    hb = rng.binomial(m, np.broadcast_to(design.b, (R, K))) / m
     marg = ha[:, :, None] * hb[:, None, :]
     out = {}
     rows = np.arange(R)
@@ -494,13 +501,14 @@ def per_verifier_floor(design: Design) -> np.ndarray:
 
 
 def simulate_grid(benchmarks: pd.DataFrame, Cs: Sequence[float], Ks: Sequence[int], Ns: Sequence[int],
-                  R: int, seed: int) -> pd.DataFrame:
+                  R: int, seed: int, per_verifier_probes: str = "equal") -> pd.DataFrame:
     """Mean relative gap and its Monte Carlo standard error for every benchmark × C × K × N × mechanism.
 
     ``benchmarks`` has columns ``benchmark``, ``low``, ``high`` (accept-rate anchors). One seeded
     generator drives everything in a fixed loop order, so the table is identical run to run. The same
     design (signs) is reused across N for a given (benchmark, C, K): the curves are paired. Rows
     with ``N = inf`` hold the per-verifier floor (:func:`per_verifier_floor`), exact given the design.
+    ``per_verifier_probes`` is passed to :func:`simulate_selection` (``"equal"`` budgets by default).
     """
     rng = np.random.default_rng(seed)
     rows = []
@@ -513,13 +521,51 @@ def simulate_grid(benchmarks: pd.DataFrame, Cs: Sequence[float], Ks: Sequence[in
                              "gap": float(fl.mean()), "se": float(fl.std(ddof=1) / np.sqrt(R)),
                              "alpha_min": float(d.alpha.min())})
                 for n in Ns:
-                    gaps = simulate_selection(d, int(n), rng)
+                    gaps = simulate_selection(d, int(n), rng, per_verifier_probes)
                     for mech in MECHANISMS:
                         g = gaps[mech]
                         rows.append({"benchmark": bench, "C": float(C), "K": int(K), "N": int(n), "mechanism": mech,
                                      "gap": float(g.mean()), "se": float(g.std(ddof=1) / np.sqrt(R)),
                                      "alpha_min": float(d.alpha.min())})
     return pd.DataFrame(rows)
+
+
+def simulate_single(low: float, high: float, K: int, Ns: Sequence[int], R: int,
+                    rng: np.random.Generator) -> np.ndarray:
+    """Gap of single-verifier procurement (Paper #1's setting in this chapter's model), shape ``(len(Ns), R)``.
+
+    ``K`` candidate verifiers with accept rates evenly spaced on ``[low, high]``; each is run on ``n``
+    probes and the largest observed accept rate is bought; gap ``= max(a)/a_selected - 1``.
+    """
+    a = np.linspace(low, high, K)
+    out = np.empty((len(Ns), R))
+    for i, n in enumerate(Ns):
+        h = rng.binomial(int(n), np.broadcast_to(a, (R, K))) / int(n)
+        k = _select(h[:, :, None], rng)
+        out[i] = a.max() / a[k] - 1.0
+    return out
+
+
+def first_crossing(Ns: Sequence[float], gap: Sequence[float], target: float = 0.05) -> float:
+    """Smallest ``N`` with mean gap ``<= target``, log-linearly interpolated between grid points.
+
+    ``N[0]`` when the first grid point already meets the target; ``inf`` when no grid point does.
+    """
+    N = np.asarray(Ns, dtype=float)
+    g = np.asarray(gap, dtype=float)
+    below = np.nonzero(g <= target)[0]
+    if below.size == 0:
+        return float("inf")
+    i = int(below[0])
+    if i == 0:
+        return float(N[0])
+    g0, g1 = g[i - 1], g[i]
+    x0, x1 = np.log(N[i - 1]), np.log(N[i])
+    if g1 <= 0:
+        t = (g0 - target) / (g0 - g1)
+    else:
+        t = (np.log(g0) - np.log(target)) / (np.log(g0) - np.log(g1))
+    return float(np.exp(x0 + t * (x1 - x0)))
 
 
 def threshold_n(df: pd.DataFrame, target: float = 0.05, z: float = 1.96) -> pd.DataFrame:
@@ -616,6 +662,7 @@ __all__ = [
     "RuleError", "composition_errors2", "frechet_bounds", "CovarianceSplit", "covariance_split",
     "bahadur_pmf3", "bahadur_checks", "composition_errors3", "brier_joint_vs_product", "UnionBound",
     "sym_union_bound", "union_bound", "LeCam", "sym_lecam", "lecam_bound", "corr_bounds", "joint_pmf",
-    "pipeline_accept", "AND2", "OR2", "Design", "candidate_design", "adversarial_design", "simulate_selection", "per_verifier_floor", "simulate_grid",
+    "pipeline_accept", "AND2", "OR2", "Design", "candidate_design", "adversarial_design", "simulate_selection",
+    "simulate_single", "first_crossing", "per_verifier_floor", "simulate_grid",
     "threshold_n", "matched_marginal_selection", "simulate_audit", "audit_power",
 ]

@@ -7,7 +7,11 @@ abstract, so everything here is a *reconstruction* of the mechanisms it names:
   space with a single-crossing cost of quality (Akerlof-style adverse selection);
 * the **probe mechanism** — every candidate verifier reports an accept probability on ``N`` probes
   with known labels and is paid ``a + b·S`` for a strictly proper scoring rule ``S``
-  (:mod:`costcorrect.scoring`); the deployer buys the candidate with the highest mean score;
+  (:mod:`costcorrect.scoring`); the deployer buys the candidate whose *verdicts* were right on the
+  most probes (:func:`simulate_mechanism` with ``select="verdicts"``), a statistic no report can
+  move, so the payment's propriety makes truthful reports dominant even with a prize for winning
+  (:func:`selection_truthfulness`). Buying the highest reported score instead (``select="score"``)
+  turns the payment into a contest, which is not truthful (:func:`score_contest_win`);
 * :func:`hoeffding_bound` — the Hoeffding + union regret bound, with the constant made explicit;
 * :func:`le_cam_bound` — the two-point (Le Cam) minimax lower bound on a calibration-monotone pair;
 * :func:`simulate` — a vectorised, seeded NumPy simulator of the mechanism and of the baselines.
@@ -208,6 +212,74 @@ def secant_lipschitz(rule: str, theta: np.ndarray, q: float, pi: float, eps: flo
     return float(np.max(g[mask] / (s[kstar] - s[mask])))
 
 
+def verdict_lipschitz(theta: np.ndarray, pi: float) -> float:
+    """Smallest ``L`` with ``gap_k <= L·(theta* - theta_k)``: the link from verdict accuracy to Cost-correct.
+
+    Under the symmetric channel a candidate's expected share of correct verdicts on any probe mix is
+    ``theta`` itself, so the selection statistic of the verdict rule has mean ``theta`` and range 1.
+    """
+    theta = np.asarray(theta, dtype=float)
+    g = cost_gap(theta, pi)
+    kstar = int(np.argmax(theta))
+    mask = np.arange(len(theta)) != kstar
+    return float(np.max(g[mask] / (theta[kstar] - theta[mask])))
+
+
+def selection_truthfulness() -> dict:
+    """SymPy: a seller's expected utility from reporting ``r`` on ``N`` probes, with a prize ``V`` for being bought.
+
+    ``U(r) = N·(a + b·E_p S(r, Y)) + V·w`` where the win probability ``w`` depends on the verdicts and
+    the labels only (selection on realised verdicts), hence not on ``r``. For each rule the CAS shows
+    ``dU/dr = N·b·(p - r)·weight(r)`` with the same positive weight as the binary propriety proof, so
+    ``r = p`` is the unique best report whatever ``V``, ``w`` and the other sellers do (DSIC). With a
+    score contest, ``w = w(r)`` and ``dU/dr|_{r=p} = V·w'(p)``, which is not zero in general.
+    """
+    p, r = sp.symbols("p r", positive=True)
+    a, b, N, V = sp.symbols("a b N V", positive=True)
+    w = sp.Symbol("w", nonnegative=True)      # win probability under verdict selection: no r in it
+    wf = sp.Function("w")(r)                  # win probability under a score contest
+    out = {}
+    for rule in scoring.RULES:
+        proof = scoring.binary_propriety(rule)
+        es = proof.expected.subs({proof.p: p, proof.r: r})
+        weight = proof.weight.subs({proof.r: r})
+        U = N * (a + b * es) + V * w
+        dU = sp.diff(U, r)
+        verdict_ok = bool(proof.holds and scoring._is_zero(dU - N * b * (p - r) * weight))
+        Uc = N * (a + b * es) + V * wf
+        contest_foc = sp.simplify(sp.diff(Uc, r).subs(r, p))
+        out[rule] = {"dU_dr": sp.factor(dU), "verdict_selection_dsic": verdict_ok,
+                     "contest_foc_at_truth": contest_foc,
+                     "contest_foc_zero": bool(sp.simplify(contest_foc) == 0)}
+    return out
+
+
+def score_contest_win(rng: np.random.Generator, rule: str, theta_weak: float, theta_strong: float, q: float,
+                      N: int, reps: int, report_weak: tuple[float, float] | None = None,
+                      eps: float = scoring.DEFAULT_EPS) -> float:
+    """Probability that the weaker of two candidates wins a contest on total reported score.
+
+    Both see the same ``N`` probes (label share ``q``); the strong candidate reports truthfully, the weak
+    one reports ``report_weak = (r_accept, r_reject)`` (its truthful posteriors when ``None``). Ties
+    are split evenly. Used to show that a score contest is not truthful: a weak seller can raise its
+    chance of winning by misreporting, at a small loss in expected payment.
+    """
+    th = np.array([theta_weak, theta_strong])
+    r1, r0 = posteriors(th, q)
+    if report_weak is not None:
+        r1[0], r0[0] = report_weak
+    one, zero = np.ones(2, dtype=int), np.zeros(2, dtype=int)
+    table = np.stack([scoring.binary_score(rule, r1, one, eps=eps), scoring.binary_score(rule, r0, one, eps=eps),
+                      scoring.binary_score(rule, r1, zero, eps=eps), scoring.binary_score(rule, r0, zero, eps=eps)], -1)
+    n1 = rng.binomial(N, q, size=(reps, 1))
+    n0 = N - n1
+    c11 = rng.binomial(np.broadcast_to(n1, (reps, 2)), th)
+    c00 = rng.binomial(np.broadcast_to(n0, (reps, 2)), th)
+    tot = c11 * table[:, 0] + (n1 - c11) * table[:, 1] + (n0 - c00) * table[:, 2] + c00 * table[:, 3]
+    diff = tot[:, 0] - tot[:, 1]
+    return float(np.mean(diff > 1e-12) + 0.5 * np.mean(np.abs(diff) <= 1e-12))
+
+
 def kl_bern(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """KL divergence between Bernoulli(a) and Bernoulli(b)."""
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
@@ -272,13 +344,18 @@ def _select(totals: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def simulate_mechanism(rng: np.random.Generator, rule: str, theta: np.ndarray, pi: float, q: float,
-                       N: Sequence[int], reps: int, eps: float = scoring.DEFAULT_EPS) -> np.ndarray:
+                       N: Sequence[int], reps: int, eps: float = scoring.DEFAULT_EPS,
+                       select: str = "verdicts") -> np.ndarray:
     """Cost-correct gap of the probe mechanism, shape ``(len(N), reps)``.
 
     Per replication: ``n1 ~ Bin(N, q)`` correct probes (shared by all candidates); candidate ``k``
     gets ``Bin(n1, theta_k)`` right on them and ``Bin(N - n1, theta_k)`` right on the incorrect
-    ones; its total score follows from the four cell counts and :func:`score_table`.
+    ones. ``select="verdicts"`` buys the candidate with the most correct verdicts (reports are paid
+    by ``rule`` but do not enter the choice; the draws, and so the gaps, do not depend on ``rule``);
+    ``select="score"`` buys the highest total truthful score (from the cell counts and :func:`score_table`).
     """
+    if select not in ("verdicts", "score"):
+        raise ValueError("select must be 'verdicts' or 'score'")
     theta = np.asarray(theta, dtype=float)
     K = theta.size
     table = score_table(rule, theta, q, eps)  # (K, 4)
@@ -289,14 +366,18 @@ def simulate_mechanism(rng: np.random.Generator, rule: str, theta: np.ndarray, p
         n0 = n - n1
         c11 = rng.binomial(np.broadcast_to(n1, (reps, K)), theta)
         c00 = rng.binomial(np.broadcast_to(n0, (reps, K)), theta)
-        tot = (c11 * table[:, 0] + (n1 - c11) * table[:, 1] + (n0 - c00) * table[:, 2] + c00 * table[:, 3])
+        if select == "verdicts":
+            tot = (c11 + c00).astype(float)
+        else:
+            tot = (c11 * table[:, 0] + (n1 - c11) * table[:, 1] + (n0 - c00) * table[:, 2] + c00 * table[:, 3])
         out[a] = gaps[_select(tot, rng)]
     return out
 
 
 def worst_case_gap(rng: np.random.Generator, rule: str, theta_hi: float, pi: float, K: int, N: int, reps: int,
-                   deltas: np.ndarray, q: float = 0.5, eps: float = scoring.DEFAULT_EPS) -> tuple[float, float]:
-    """Largest mean gap of the max-score rule over the family {one candidate at ``theta_hi``, ``K-1`` at ``theta_hi - delta``}.
+                   deltas: np.ndarray, q: float = 0.5, eps: float = scoring.DEFAULT_EPS,
+                   select: str = "verdicts") -> tuple[float, float]:
+    """Largest mean gap of the selection rule (verdicts by default) over the family {one candidate at ``theta_hi``, ``K-1`` at ``theta_hi - delta``}.
 
     The least favourable ``delta`` balances the chance of a wrong pick against its cost; the
     resulting worst-case gap is what the ``sqrt(log K / N)`` rate describes.  Returns
@@ -305,7 +386,7 @@ def worst_case_gap(rng: np.random.Generator, rule: str, theta_hi: float, pi: flo
     best, arg = -1.0, float(deltas[0])
     for d in deltas:
         th = np.concatenate([np.full(K - 1, theta_hi - d), [theta_hi]])
-        g = float(simulate_mechanism(rng, rule, th, pi, q, [N], reps, eps).mean())
+        g = float(simulate_mechanism(rng, rule, th, pi, q, [N], reps, eps, select).mean())
         if g > best:
             best, arg = g, float(d)
     return best, arg
@@ -377,6 +458,6 @@ __all__ = [
     "N_GRID", "precision", "theta_for_precision", "candidate_family", "cost_gap", "posteriors",
     "score_table", "expected_probe_score", "maximin_entropy_share", "Market", "pooled_value",
     "posted_price_equilibria", "two_type_condition", "unravels", "subgaussian_max_derivation", "hoeffding_bound",
-    "secant_lipschitz", "kl_bern", "le_cam_bound", "le_cam_rate_derivation", "simulate_mechanism",
+    "secant_lipschitz", "verdict_lipschitz", "selection_truthfulness", "score_contest_win", "kl_bern", "le_cam_bound", "le_cam_rate_derivation", "simulate_mechanism",
     "worst_case_gap", "loglog_slope", "simulate_posted_price", "summarise", "first_crossing", "threshold_ci",
 ]

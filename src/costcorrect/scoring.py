@@ -3,7 +3,13 @@
 Three rules, for a report ``q`` (a probability vector over ``k`` outcomes) and a realised
 outcome ``y`` (an index ``0..k-1``):
 
-* ``"log"``:       ``S(q, y) = log q_y`` (reports are kept in ``[eps, 1]`` so a cap can bind);
+* ``"log"``:       ``S(q, y) = log Π_eps(q)_y`` — the report is first projected onto the trimmed
+  simplex ``{q : q_j >= eps}`` by :func:`project_report` (for a binary report: clipped to
+  ``[eps, 1 - eps]``), so the score is bounded and a cap can bind. The projection is the
+  log-score-optimal one, which keeps the rule *as paid* proper on the whole report space
+  (:func:`projected_log_certificate`). A bare floor ``log max(q_y, eps)`` would not be: with
+  ``eps = 1e-3`` a belief of 0.002 earns more by reporting 0 (−0.0138) than by telling the truth
+  (−0.0144);
 * ``"brier"``:     ``S(q, y) = 1 - sum_j (q_j - [j == y])^2``  (quadratic rule, range ``[-1, 1]``);
 * ``"spherical"``: ``S(q, y) = q_y / ||q||_2``                   (range ``[0, 1]``).
 
@@ -36,7 +42,7 @@ import numpy as np
 import sympy as sp
 
 RULES: tuple[str, ...] = ("log", "brier", "spherical")
-DEFAULT_EPS: float = 1e-3  # log-rule report floor: reports are kept in [eps, 1]
+DEFAULT_EPS: float = 1e-3  # log-rule trimming: reports are projected onto {q : q_j >= eps}
 
 
 def _check_rule(rule: str) -> None:
@@ -48,18 +54,48 @@ def _check_rule(rule: str) -> None:
 # numeric rules
 # --------------------------------------------------------------------------------------------
 
+def project_report(q: np.ndarray, eps: float = DEFAULT_EPS) -> np.ndarray:
+    """Project reports ``q`` (shape ``(..., k)``, rows on the simplex) onto ``{q : q_j >= eps, sum q = 1}``.
+
+    The projection maximises ``sum_j q_j log q'_j`` over the trimmed simplex (the log score's own
+    geometry): ``q'_j = max(eps, t·q_j)`` with ``t > 0`` chosen so that ``q'`` sums to 1 (found by
+    clamping the smallest coordinates one at a time). For ``k = 2`` it is clipping to
+    ``[eps, 1 - eps]``. Needs ``0 < eps < 1/k``.
+    """
+    q = np.asarray(q, dtype=float)
+    k = q.shape[-1]
+    if not 0 < eps < 1.0 / k:
+        raise ValueError(f"need 0 < eps < 1/k = {1.0 / k}")
+    clamped = np.zeros(q.shape, dtype=bool)
+    for _ in range(k):
+        free_mass = np.where(clamped, 0.0, q).sum(axis=-1, keepdims=True)
+        n_cl = clamped.sum(axis=-1, keepdims=True)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = np.where(free_mass > 0, (1.0 - n_cl * eps) / free_mass, np.inf)
+        new = clamped | (t * q < eps)
+        if np.array_equal(new, clamped):
+            break
+        clamped = new
+    free_mass = np.where(clamped, 0.0, q).sum(axis=-1, keepdims=True)
+    n_cl = clamped.sum(axis=-1, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.where(free_mass > 0, (1.0 - n_cl * eps) / free_mass, 0.0)
+    return np.where(clamped, eps, t * q)
+
+
 def score(rule: str, q: np.ndarray, y: np.ndarray, *, eps: float = DEFAULT_EPS) -> np.ndarray:
     """Score of report ``q`` (shape ``(..., k)``, rows sum to 1) when outcome ``y`` (shape ``(...)``) occurs.
 
-    For the log rule the probability of the realised outcome is floored at ``eps``, which is the
-    score of the report projected onto ``{q : q_j >= eps}`` — the report space the mechanism allows.
+    For the log rule the report is first projected onto the trimmed simplex (:func:`project_report`);
+    the score paid is ``log`` of the projected report's probability of ``y``.
     """
     _check_rule(rule)
     q = np.asarray(q, dtype=float)
     y = np.asarray(y, dtype=int)
-    qy = np.take_along_axis(q, y[..., None], axis=-1)[..., 0]
     if rule == "log":
-        return np.log(np.clip(qy, eps, 1.0))
+        qp = project_report(q, eps)
+        return np.log(np.take_along_axis(qp, y[..., None], axis=-1)[..., 0])
+    qy = np.take_along_axis(q, y[..., None], axis=-1)[..., 0]
     if rule == "brier":
         return 2.0 * qy - np.sum(q * q, axis=-1)  # = 1 - sum_j (q_j - [j==y])^2
     return qy / np.sqrt(np.sum(q * q, axis=-1))
@@ -91,7 +127,7 @@ def score_bounds(rule: str, k: int = 2, *, eps: float = DEFAULT_EPS) -> tuple[fl
     if k < 2:
         raise ValueError("k must be at least 2")
     if rule == "log":
-        return (float(np.log(eps)), 0.0)
+        return (float(np.log(eps)), float(np.log(1.0 - (k - 1) * eps)))
     if rule == "brier":
         return (-1.0, 1.0)
     return (0.0, 1.0)
@@ -353,25 +389,28 @@ def payment_properties(rule: str, k: int = 2) -> PaymentProof:
     """Solve for ``(a, b)`` with the CAS and verify DSIC, ex post IR and budget feasibility symbolically."""
     _check_rule(rule)
     a, b = sp.symbols("a b", real=True)
-    m, c, eps = sp.symbols("m c epsilon", positive=True)  # cap, per-probe cost, log floor
+    m, c, eps = sp.symbols("m c epsilon", positive=True)  # cap, per-probe cost, log trimming
     K, N, B = sp.symbols("K N B", positive=True)
     if rule == "log":
-        lo, hi = sp.log(eps), sp.Integer(0)
+        lo, hi = sp.log(eps), sp.log(1 - (k - 1) * eps)
     elif rule == "brier":
         lo, hi = sp.Integer(-1), sp.Integer(1)
     else:
         lo, hi = sp.Integer(0), sp.Integer(1)
     sol = sp.solve([sp.Eq(a + b * lo, c), sp.Eq(a + b * hi, m)], [a, b], dict=True)[0]
     a_s, b_s = sp.simplify(sol[a]), sp.simplify(sol[b])
-    # DSIC: b > 0 whenever m > c (substitute m = c + delta, delta > 0); for log also eps < 1
+    # DSIC: b > 0 whenever m > c (substitute m = c + delta, delta > 0); for log also eps < 1/k
     delta = sp.Symbol("delta", positive=True)
     b_sub = sp.simplify(b_s.subs(m, c + delta))
     if rule == "log":
-        u = sp.Symbol("u", positive=True)  # eps = exp(-u) in (0, 1)
-        b_sub = sp.simplify(b_sub.subs(eps, sp.exp(-u)))
+        u = sp.Symbol("u", positive=True)  # eps = 1/(k + u) in (0, 1/k)
+        b_sub = sp.simplify(sp.expand_log(b_sub.subs(eps, 1 / (k + u)), force=True))
     dsic = bool(b_sub.is_positive)
-    ir = _is_zero(a_s + b_s * lo - c)
-    capok = _is_zero(a_s + b_s * hi - m)
+    # ex post IR and cap are *shown*: every score of every allowed report lies in [lo, hi]
+    # (score_range_certificate), b > 0, and the payment at lo (hi) is the cost (cap)
+    rng_ok = score_range_certificate(rule, k).holds
+    ir = bool(rng_ok and dsic and _is_zero(a_s + b_s * lo - c))
+    capok = bool(rng_ok and dsic and _is_zero(a_s + b_s * hi - m))
     # budget: each of K*N payments <= m, so the total is <= K N m; with m = B/(K N) it is <= B
     total_max = K * N * m
     budget = _is_zero(total_max.subs(m, B / (K * N)) - B)
@@ -379,8 +418,124 @@ def payment_properties(rule: str, k: int = 2) -> PaymentProof:
     return PaymentProof(a_s, b_s, dsic, ir, capok, budget, syms)
 
 
+@dataclass
+class ScoreRange:
+    """CAS certificates that every allowed report scores in ``[lo, hi]`` for outcome ``y = 0``
+    (the rules are symmetric in the outcomes, so ``y = 0`` is without loss of generality).
+
+    ``lower`` (``upper``) lists identities ``S - lo = sum(terms)`` (``hi - S = sum(terms)``) whose
+    terms are non-negative on the allowed report space; ``identities`` is the CAS verdict.
+    """
+
+    rule: str
+    k: int
+    lo: sp.Expr
+    hi: sp.Expr
+    lower_terms: list
+    upper_terms: list
+    identities: bool
+    argument: str
+
+    @property
+    def holds(self) -> bool:
+        return bool(self.identities)
+
+
+def score_range_certificate(rule: str, k: int = 2) -> ScoreRange:
+    """Show (not assume) the score range used by the payment: ``lo <= S(q, y) <= hi`` for all allowed ``q``.
+
+    * Brier: ``S + 1 = 2 q_y + 2 sum_{i<j} q_i q_j`` and ``1 - S = sum_j (q_j - [j = y])^2`` on the simplex;
+    * spherical: ``S = q_y/|q| >= 0`` and ``1 - S = (sum_{j != y} q_j^2) / (|q| (|q| + q_y))``;
+    * projected log: the projected report ``q'`` has ``q'_j >= eps`` and sums to 1, so
+      ``S - log eps = log(q'_y/eps)`` with ``q'_y/eps >= 1`` and
+      ``log(1 - (k-1) eps) - S = log((1 - (k-1) eps)/q'_y)`` with ``q'_y <= 1 - (k-1) eps``.
+    """
+    _check_rule(rule)
+    eps = sp.Symbol("epsilon", positive=True)
+    Q = simplex_symbols("q", k)  # non-negative coordinates (positive symbols; boundary by continuity)
+    if rule == "brier":
+        on_simplex = {Q[-1]: 1 - sum(Q[:-1])}
+        S = sym_score(rule, Q, 0)
+        lo, hi = sp.Integer(-1), sp.Integer(1)
+        lower = [2 * Q[0]] + [2 * Q[i] * Q[j] for i in range(k) for j in range(i + 1, k)]
+        upper = [(Q[j] - (1 if j == 0 else 0)) ** 2 for j in range(k)]
+        ok = (_is_zero((S - lo - sum(lower)).subs(on_simplex))
+              and _is_zero((hi - S - sum(upper)).subs(on_simplex)))
+        arg = "S + 1 = 2q_y + 2 sum_{i<j} q_i q_j >= 0 and 1 - S = sum_j (q_j - [j=y])^2 >= 0 on the simplex"
+    elif rule == "spherical":
+        S = sym_score(rule, Q, 0)
+        nq = sp.sqrt(sum(x ** 2 for x in Q))
+        lo, hi = sp.Integer(0), sp.Integer(1)
+        lower = [S]  # a ratio of a non-negative coordinate and a positive norm
+        upper = [sum(Q[j] ** 2 for j in range(1, k)) / (nq * (nq + Q[0]))]
+        ok = _is_zero(hi - S - sum(upper)) and bool(S.is_nonnegative)
+        arg = "S = q_y/|q| >= 0 and 1 - S = sum_{j != y} q_j^2 / (|q|(|q| + q_y)) >= 0"
+    else:
+        # the projected report q' = (eps + x_0, ..., eps + x_{k-1}) with x_j >= 0 and sum x = 1 - k eps
+        X = simplex_symbols("x", k)
+        qy = eps + X[0]
+        S = sp.log(qy)
+        lo, hi = sp.log(eps), sp.log(1 - (k - 1) * eps)
+        lower = [sp.log(qy / eps)]
+        upper = [sp.log((1 - (k - 1) * eps) / qy)]
+        on = {X[-1]: 1 - k * eps - sum(X[:-1])} if k > 1 else {}
+        ratio_lo = sp.simplify(qy / eps - 1 - X[0] / eps)              # q'_y/eps = 1 + x_0/eps >= 1
+        ratio_hi = sp.simplify((1 - (k - 1) * eps - qy).subs(on) - sum(X[1:-1]) - (1 - k * eps - sum(X[:-1])))
+        ok = (_is_zero(sp.expand_log(S - lo - lower[0], force=True))
+              and _is_zero(sp.expand_log(hi - S - upper[0], force=True))
+              and ratio_lo == 0 and _is_zero(ratio_hi))
+        arg = ("the projected report has q'_j = eps + x_j, x_j >= 0, sum q' = 1: S - log eps = log(1 + x_y/eps) >= 0 "
+               "and log(1-(k-1)eps) - S = log((1-(k-1)eps)/q'_y) >= 0 since 1-(k-1)eps - q'_y = sum_{j != y} x_j >= 0")
+    return ScoreRange(rule, k, lo, hi, lower, upper, bool(ok), arg)
+
+
+@dataclass
+class ProjectedLogProof:
+    """CAS certificate that the projected log rule is proper on the whole report space.
+
+    For belief ``p`` (any point of the simplex, zeros allowed) the projection of the truthful report is
+    ``p*_j = t·p_j + t·r_j`` with ``t > 0``, ``r_j >= 0`` and ``r_j > 0`` only where ``p*_j = eps``
+    (the KKT form of :func:`project_report`). For any report whose projection is ``q'`` (``q'_j >= eps``,
+    ``sum q' = 1``) the expected loss of misreporting is
+
+        d = sum_j p_j log(p*_j / q'_j)
+          = (1/t) sum_j p*_j phi(q'_j / p*_j) + sum_j r_j log(q'_j / eps)  (+ (1/t) sum_j (p*_j - q'_j) = 0),
+
+    a sum of non-negative terms: ``phi(x) = x - 1 - log x >= 0`` and, where ``r_j > 0``,
+    ``q'_j >= eps = p*_j``. ``identity`` is the CAS verdict on the displayed identity; ``d = 0`` forces
+    ``q' = p*``, so the truthful report is optimal for every belief and strictly better than any report
+    with a different projection.
+    """
+
+    k: int
+    divergence: sp.Expr
+    certificate: sp.Expr
+    identity: bool
+    phi: dict
+
+    @property
+    def holds(self) -> bool:
+        return bool(self.identity and all(self.phi.values()))
+
+
+def projected_log_certificate(k: int = 2) -> ProjectedLogProof:
+    """Prove propriety of the log rule as paid (report projected onto the trimmed simplex) on ``k`` outcomes."""
+    t = sp.Symbol("t", positive=True)
+    Ps = simplex_symbols("s", k)   # p*_j (projected truthful report), positive
+    Qs = simplex_symbols("q", k)   # q'_j (projected actual report), positive
+    R = list(sp.symbols(f"r0:{k}", nonnegative=True))
+    # where r_j > 0 the truthful projection is clamped: p*_j = eps, so log(q'_j/eps) = log(q'_j/p*_j)
+    p = [Ps[j] / t - R[j] for j in range(k)]
+    d = sum(p[j] * (sp.log(Ps[j]) - sp.log(Qs[j])) for j in range(k))
+    cert = sum(Ps[j] / t * _phi(Qs[j] / Ps[j]) for j in range(k)) + sum(R[j] * sp.log(Qs[j] / Ps[j]) for j in range(k))
+    resid = sp.expand(sp.expand_log(d - cert - sum(Ps[j] - Qs[j] for j in range(k)) / t, force=True))
+    return ProjectedLogProof(k, d, cert, resid == 0 or _is_zero(resid), phi_facts())
+
+
+
 __all__ = [
-    "RULES", "DEFAULT_EPS", "score", "binary_score", "expected_score", "score_bounds",
+    "RULES", "DEFAULT_EPS", "project_report", "score_range_certificate", "projected_log_certificate",
+    "ScoreRange", "ProjectedLogProof", "score", "binary_score", "expected_score", "score_bounds",
     "payment_coefficients", "payment", "simplex_symbols", "sym_score", "sym_expected_score",
     "divergence", "phi_facts", "ProprietyProof", "propriety_certificate", "BinaryProof",
     "binary_propriety", "PaymentProof", "payment_properties",

@@ -97,6 +97,12 @@ class SelfPlayConfig:
     The solver solves a valid problem with probability ``sigmoid(solver_skill − d)`` and an invalid one
     with probability ``a_invalid``. The verifier accepts valid problems with ``true_accept`` and invalid
     ones with ``false_accept``; ``verifier=False`` accepts everything (naive two-party self-play).
+
+    Training budget: each iteration the solver spends a fixed budget of training slots on the
+    problems it is given (the accepted ones, or every generated one when ``filter_training`` is
+    False). Its step is the *mean* GRPO-like signal ``4·â(1−â)`` over that pool, so an invalid
+    problem occupies a slot and teaches nothing (and, with ``invalid_harm`` > 0, teaches wrong
+    answers in proportion to its share of the pool).
     """
 
     verifier: bool = True
@@ -112,6 +118,7 @@ class SelfPlayConfig:
     solver_lr: float = 0.08
     invalid_harm: float = 0.0        # skill lost per unit share of invalid problems trained on
     a_invalid: float = 0.0
+    filter_training: bool = True     # the solver trains only on accepted problems (False: on all generated)
     benchmark: tuple = field(default=tuple(np.round(np.linspace(-1.5, 3.5, 21), 3)))
 
 
@@ -147,6 +154,8 @@ def simulate(cfg: SelfPlayConfig, seed: int) -> pd.DataFrame:
             "benchmark_accuracy": float(_sigmoid(s - bench).mean()),
             "invalid_share": float((~valid).mean()),
             "accepted_invalid_share": float((accepted & ~valid).sum() / max(accepted.sum(), 1)),
+            "trained_invalid_share": float(((accepted if cfg.filter_training else np.ones(n, bool)) & ~valid).sum()
+                                           / max((accepted if cfg.filter_training else np.ones(n, bool)).sum(), 1)),
             "mean_target": float((pi * levels).sum()),
             "mean_reward": float(reward.mean()),
         })
@@ -157,11 +166,13 @@ def simulate(cfg: SelfPlayConfig, seed: int) -> pd.DataFrame:
         onehot = np.zeros((n, levels.size))
         onehot[np.arange(n), k] = 1.0
         logits = logits + cfg.setter_lr * (adv[:, None] * (onehot - pi)).mean(axis=0)
-        # solver: GRPO-like signal 4·â(1−â) from accepted valid problems; accepted invalid ones
-        # consume the training budget (and optionally harm through wrong reference answers)
-        train = accepted
-        signal = np.where(train & valid, 4 * acc_hat * (1 - acc_hat), 0.0).sum() / n
-        harm = cfg.invalid_harm * (train & ~valid).sum() / n
+        # solver: a fixed training budget spread over its pool (accepted problems, or all generated
+        # ones when filter_training is False). The step is the mean GRPO-like signal 4·â(1−â) over
+        # the pool: invalid problems take slots and teach nothing (optionally, they harm).
+        train = accepted if cfg.filter_training else np.ones(n, dtype=bool)
+        pool = max(int(train.sum()), 1)
+        signal = np.where(train & valid, 4 * acc_hat * (1 - acc_hat), 0.0).sum() / pool
+        harm = cfg.invalid_harm * (train & ~valid).sum() / pool
         s = s + cfg.solver_lr * signal - harm
     return pd.DataFrame(rows)
 
@@ -179,11 +190,34 @@ def simulate_arms(arms: dict[str, SelfPlayConfig], seeds) -> pd.DataFrame:
 
 
 def default_arms(base: SelfPlayConfig | None = None, soft_false_accept: float = 0.2) -> dict[str, SelfPlayConfig]:
-    """Three arms: naive (no verifier), VHG with a Hard (exact) verifier, VHG with a leaky Soft verifier."""
+    """Four arms: naive (no verifier), VHG with a Hard (exact) verifier, the Hard verifier in the setter's
+    reward only (the solver still trains on every generated problem, so only the setter-drift channel
+    acts), and VHG with a leaky Soft verifier."""
     base = base or SelfPlayConfig()
     return {
         "no verifier (naive self-play)": replace(base, verifier=False),
         "VHG, hard verifier": replace(base, verifier=True, true_accept=1.0, false_accept=0.0),
+        "hard verifier in setter reward only": replace(base, verifier=True, true_accept=1.0, false_accept=0.0,
+                                                       filter_training=False),
         f"VHG, soft verifier (false accept {soft_false_accept:g})": replace(
             base, verifier=True, true_accept=0.95, false_accept=soft_false_accept),
     }
+
+
+def final_paired(sim: pd.DataFrame, metric: str, arm_a: str, arm_b: str) -> np.ndarray:
+    """Per-seed difference ``metric(arm_a) − metric(arm_b)`` at the last iteration (arms share seeds)."""
+    last = sim[sim.iteration == sim.iteration.max()].set_index(["arm", "seed"])[metric]
+    a, b = last.loc[arm_a], last.loc[arm_b]
+    return (a - b.loc[a.index]).to_numpy(dtype=float)
+
+
+def t_interval(x: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
+    """Mean and two-sided Student-t confidence interval of the mean of ``x`` (one value per seed)."""
+    from scipy import stats
+
+    x = np.asarray(x, dtype=float)
+    m = float(x.mean())
+    if x.size < 2:
+        return m, m, m
+    h = float(stats.t.ppf(0.5 + level / 2, x.size - 1) * x.std(ddof=1) / np.sqrt(x.size))
+    return m, m - h, m + h
