@@ -4,7 +4,8 @@ Companion code of the chapter *The Power-Cap Illusion* (Field Notes #8 on Ma, Af
 Wellein 2026, arXiv:2605.11999).
 
 * Roofline: :func:`decode_intensity`, :func:`prefill_intensity`, :func:`decode_batch_threshold_expr`,
-  :func:`decode_batch_threshold`, :func:`step_time` (GPU constants come from :mod:`costcorrect.hardware`).
+  :func:`decode_batch_threshold` (GPU constants and the one step-time model, with the SM clock in its
+  compute term, are in :mod:`costcorrect.hardware`).
 * DVFS: :func:`dvfs_scale` (the ``f·V(f)²`` factor of dynamic power), :func:`locked_power`,
   :func:`clock_lock_saving`, :func:`saving_expr`, :func:`min_clock_share`.
 * Crossover: :func:`request_energy_exprs`, :func:`crossover_tokens_expr`, :func:`halving_tokens_expr`.
@@ -75,14 +76,6 @@ def decode_batch_threshold(params: float, ridge_flop_per_byte: float, context: f
     if denom <= 0:
         return float("inf")
     return ridge_flop_per_byte * params * dtype_bytes / denom
-
-
-def step_time(flops, bytes_moved, peak_flops: float, hbm_bw: float, clock_ratio=1.0):
-    """Roofline time of one step, seconds: ``max(FLOPs / (peak·f/f_max), bytes / BW)``.
-
-    Compute throughput scales with the SM clock; HBM bandwidth does not (its clock is separate).
-    """
-    return np.maximum(np.asarray(flops) / (peak_flops * np.asarray(clock_ratio)), np.asarray(bytes_moved) / hbm_bw)
 
 
 # ------------------------------------------------------------------ DVFS

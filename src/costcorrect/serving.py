@@ -2,10 +2,10 @@
 
 Reconstruction (the paper's own equations are not public). Three layers:
 
-1. **Hardware step model** (:class:`Engine`): an iteration that decodes ``B`` sequences with total
-   context ``ctx`` and runs ``n`` prompt tokens takes
-   ``overhead + max(bytes/BW_eff, flops/F_eff)`` — weights plus KV cache read from HBM against
-   dense BF16 FLOPs (roofline). Prefill is therefore compute-bound and decode bandwidth-bound and
+1. **Hardware step model** (:class:`Engine`, a thin wrapper of the book's one step model
+   :func:`costcorrect.hardware.step_time`): an iteration that decodes ``B`` sequences with total
+   context ``ctx`` and runs ``n`` prompt tokens takes ``overhead + max(bytes/BW_eff, flops/F_eff)`` —
+   weights plus KV cache read from HBM against dense BF16 FLOPs including attention (roofline). Prefill is therefore compute-bound and decode bandwidth-bound and
    batch-dependent; a prompt chunk piggybacks on a memory-bound decode iteration.
 2. **Queueing under p99 TTFT / TPOT** (:func:`latencies`): M/D/1 prefill queues, Little's law for the
    decode batch, Poisson / Binomial tails for prefill stalls and hybrid iterations; checked against
@@ -43,9 +43,9 @@ class Engine:
     gpu: hardware.GPU
     model: hardware.Model
     tp: int = 1
-    mfu: float = 0.6          # achieved fraction of dense BF16 peak (reconstruction assumption)
-    mbu: float = 0.8          # achieved fraction of HBM bandwidth (reconstruction assumption)
-    overhead_s: float = 0.004  # fixed per-iteration overhead, s (launch, sampling, scheduling)
+    mfu: float = hardware.EFFICIENCY.mfu    # achieved fraction of dense BF16 peak (declared in hardware)
+    mbu: float = hardware.EFFICIENCY.mbu    # achieved fraction of HBM bandwidth (declared in hardware)
+    overhead_s: float = hardware.EFFICIENCY.overhead_s  # fixed per-iteration overhead, s
     reserve_tokens: float = 0.0  # KV slots reserved per sequence (Orca-style max-length reservation)
 
     def seq_tokens(self, I, O):
@@ -65,21 +65,21 @@ class Engine:
     @property
     def kv_capacity_tokens(self) -> float:
         """KV-cache tokens that fit next to the weights (90% of HBM usable)."""
-        free = 0.9 * self.tp * self.gpu.hbm_bytes - self.model.weight_bytes
-        return max(free, 0.0) / self.model.kv_bytes
+        return hardware.kv_capacity_tokens(self.model, self.gpu, self.tp)
+
+    @property
+    def eff(self) -> hardware.Efficiency:
+        """This instance's efficiencies as the shared step model takes them."""
+        return hardware.Efficiency(mbu=self.mbu, mfu=self.mfu, overhead_s=self.overhead_s)
 
     def step(self, n_decode: float, ctx: float, n_prefill: float = 0.0, prefill_ctx: float = 0.0) -> float:
-        """Seconds for one iteration (works on NumPy arrays too).
+        """Seconds for one iteration: the book's one step model, :func:`costcorrect.hardware.step_time`.
 
         ``ctx`` = total context tokens of the decoding sequences; ``prefill_ctx`` = mean attention
-        context per prompt token (``I/2`` for a whole prompt); earlier-chunk KV is re-read once.
+        context per prompt token (``I/2`` for a whole prompt). Works on NumPy arrays.
         """
-        m = self.model
-        d = m.heads * m.head_dim
-        has_p = np.asarray(n_prefill) > 0
-        bytes_ = m.weight_bytes + (ctx + np.where(has_p, prefill_ctx, 0.0)) * m.kv_bytes
-        flops = m.flops_per_token * (n_decode + n_prefill) + 4.0 * m.layers * d * n_prefill * prefill_ctx
-        return self.overhead_s + np.maximum(bytes_ / self.bw, flops / self.flops)
+        return hardware.step_time(self.model, self.gpu, n_decode, ctx, n_prefill, prefill_ctx, tp=self.tp,
+                                  eff=self.eff)
 
     def prefill_time(self, I) -> np.ndarray:
         """Seconds to prefill one prompt of ``I`` tokens alone."""
@@ -259,9 +259,9 @@ class Deployment:
     decode_gpu: str | None = None       # heterogeneous decode pool (Splitwise-style), default = gpu
     chunk: int | None = None           # prompt-token budget per hybrid iteration (None: fit the TPOT SLO)
     tpot_metric: str = "tbt"            # "tbt": p99 over token gaps; "tpot": p99 over per-request means
-    mfu: float = 0.6
-    mbu: float = 0.8
-    overhead_s: float = 0.004
+    mfu: float = hardware.EFFICIENCY.mfu
+    mbu: float = hardware.EFFICIENCY.mbu
+    overhead_s: float = hardware.EFFICIENCY.overhead_s
     reserve_tokens: float = 0.0         # per-sequence KV reservation (0 = paged, exact)
 
     def engines(self) -> tuple[Engine, Engine]:
