@@ -232,40 +232,46 @@ EFFICIENCY_RANGES = {"mbu": (0.6, 0.7, 0.8, 0.9), "mfu": (0.4, 0.5, 0.6, 0.7)}
 
 
 def step_terms(model: Model, gpu: GPU, n_decode, ctx, n_prefill=0.0, prefill_ctx=0.0, *, tp: int = 1,
-               eff: Efficiency = EFFICIENCY, clock_ratio=1.0):
+               eff: Efficiency = EFFICIENCY, clock_ratio=1.0, state_bytes: float | None = None):
     """(memory time, compute time) of one iteration, seconds, without the fixed overhead.
 
     ``n_decode`` sequences decode one token each with ``ctx`` context tokens in total; ``n_prefill``
     prompt tokens run with mean attention context ``prefill_ctx`` each (``I/2`` for a whole prompt;
     earlier-chunk KV is re-read once). Bytes: weights once plus the KV read. FLOPs: ``2P`` per token
     plus attention ``4·L·d`` per (token, context token), for decode and prefill alike. ``tp`` GPUs share
-    the work; the SM clock ``clock_ratio`` = f/f_max scales compute only. Works on NumPy arrays.
+    the work; the SM clock ``clock_ratio`` = f/f_max scales compute only. ``state_bytes`` models a
+    linear-attention design: each decoding sequence reads a constant recurrent state of that many
+    bytes instead of its KV cache (and no per-context attention FLOPs). Works on NumPy arrays.
     """
     d = model.heads * model.head_dim
     n_prefill = np.asarray(n_prefill, float)
     has_p = n_prefill > 0
-    bytes_ = model.weight_bytes + (np.asarray(ctx, float) + np.where(has_p, prefill_ctx, 0.0)) * model.kv_bytes
-    flops = (model.flops_per_token * (np.asarray(n_decode, float) + n_prefill)
-             + 4.0 * model.layers * d * (np.asarray(ctx, float) + n_prefill * np.asarray(prefill_ctx, float)))
+    if state_bytes is None:
+        bytes_ = model.weight_bytes + (np.asarray(ctx, float) + np.where(has_p, prefill_ctx, 0.0)) * model.kv_bytes
+        attn_ctx = np.asarray(ctx, float) + n_prefill * np.asarray(prefill_ctx, float)
+    else:
+        bytes_ = model.weight_bytes + np.asarray(n_decode, float) * state_bytes
+        attn_ctx = 0.0
+    flops = model.flops_per_token * (np.asarray(n_decode, float) + n_prefill) + 4.0 * model.layers * d * attn_ctx
     t_mem = bytes_ / (tp * gpu.hbm_bw * eff.mbu)
     t_cmp = flops / (tp * gpu.flops * eff.mfu * np.asarray(clock_ratio, float))
     return t_mem, t_cmp
 
 
 def step_time(model: Model, gpu: GPU, n_decode, ctx, n_prefill=0.0, prefill_ctx=0.0, *, tp: int = 1,
-              eff: Efficiency = EFFICIENCY, clock_ratio=1.0):
+              eff: Efficiency = EFFICIENCY, clock_ratio=1.0, state_bytes: float | None = None):
     """Seconds for one iteration: ``overhead + max(memory time, compute time)`` (:func:`step_terms`)."""
     t_mem, t_cmp = step_terms(model, gpu, n_decode, ctx, n_prefill, prefill_ctx, tp=tp, eff=eff,
-                              clock_ratio=clock_ratio)
+                              clock_ratio=clock_ratio, state_bytes=state_bytes)
     return eff.overhead_s + np.maximum(t_mem, t_cmp)
 
 
 def decode_tokens_per_s(model: Model, gpu: GPU, batch, context, *, tp: int = 1, eff: Efficiency = EFFICIENCY,
-                        clock_ratio=1.0):
+                        clock_ratio=1.0, state_bytes: float | None = None):
     """Decode tokens/s of one instance at ``batch`` sequences of mean ``context`` tokens each."""
     batch = np.asarray(batch, float)
     return batch / step_time(model, gpu, batch, batch * np.asarray(context, float), tp=tp, eff=eff,
-                             clock_ratio=clock_ratio)
+                             clock_ratio=clock_ratio, state_bytes=state_bytes)
 
 
 def kv_capacity_tokens(model: Model, gpu: GPU, tp: int = 1, mem_frac: float = 0.9) -> float:

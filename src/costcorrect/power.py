@@ -139,6 +139,40 @@ def min_clock_share(saving: float, clock_ratio: float, v_floor_ratio: float) -> 
     return saving / (1 - g)
 
 
+def lock_energy_ratio(model, gpu, batch: float, context: float, clock_ratio, clock_share: float,
+                      v_floor_ratio: float, eff=None):
+    """(energy per token, throughput) at an SM-clock lock, both relative to the default clock.
+
+    Throughput comes from the book's one step model (:func:`costcorrect.hardware.step_time`, the clock
+    scaling its compute term); power from :func:`locked_power` (a share ``clock_share`` of decode power
+    scales with ``f·V(f)²``). Energy per token = power / throughput.
+    """
+    from . import hardware
+
+    eff = eff or hardware.EFFICIENCY
+    t1 = hardware.step_time(model, gpu, batch, batch * context, eff=eff)
+    tf = hardware.step_time(model, gpu, batch, batch * context, eff=eff, clock_ratio=clock_ratio)
+    tput = t1 / tf
+    power_ratio = locked_power(1.0, clock_share, clock_ratio, v_floor_ratio)
+    return power_ratio / tput, tput
+
+
+def decode_energy_ratio(model, gpu, batch: float, context: float, state_bytes: float,
+                        power_ratio: float = 1.0, eff=None) -> float:
+    """k_d: decode energy per token of a constant-state design over GQA's at the same batch.
+
+    Both step times come from the shared step model (the replacement reads ``state_bytes`` per
+    sequence instead of its KV cache); ``power_ratio`` is the replacement's board power over GQA's
+    (1 = equal power, the assumption the chapter sweeps).
+    """
+    from . import hardware
+
+    eff = eff or hardware.EFFICIENCY
+    t_gqa = hardware.step_time(model, gpu, batch, batch * context, eff=eff)
+    t_lin = hardware.step_time(model, gpu, batch, 0.0, eff=eff, state_bytes=state_bytes)
+    return float(power_ratio * t_lin / t_gqa)
+
+
 # ------------------------------------------------------------------ prefill–decode crossover
 
 E_pre, e_dec, k_p, k_d, n_out = sp.symbols("E_pre e_dec k_p k_d n", positive=True)
