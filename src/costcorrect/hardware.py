@@ -228,7 +228,7 @@ class Efficiency:
 
 EFFICIENCY = Efficiency()
 #: the declared uncertainty of the efficiencies, swept by every verdict that depends on them
-EFFICIENCY_RANGES = {"mbu": (0.6, 0.7, 0.8, 0.9), "mfu": (0.4, 0.5, 0.6, 0.7)}
+EFFICIENCY_RANGES = {"mbu": (0.6, 0.75, 0.9), "mfu": (0.4, 0.55, 0.7)}
 
 
 def step_terms(model: Model, gpu: GPU, n_decode, ctx, n_prefill=0.0, prefill_ctx=0.0, *, tp: int = 1,
