@@ -228,7 +228,7 @@ def latencies(arch: str, engine: Engine, lam, I, O, *, chunk=None, tpot_slo=None
     raise ValueError(f"unknown architecture {arch!r}")
 
 
-def _bisect(ok_fn, hi, iters: int = 48) -> np.ndarray:
+def _bisect(ok_fn, hi, iters: int = 32) -> np.ndarray:
     """Largest λ in (0, hi] with ``ok_fn(λ)`` true (monotone), elementwise; 0 if none."""
     hi = np.asarray(hi, float)
     lo = np.zeros_like(hi)
