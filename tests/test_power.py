@@ -137,3 +137,49 @@ def test_cap_above_draw_is_inert_and_below_draw_lowers_clock():
     assert power.locked_power(250.0, 0.5, f[2], 0.6) <= 200.0 + 1e-9
     # a cap the clock-independent floor cannot meet bottoms out at the lowest clock
     assert power.capped_clock_ratio(100.0, 250.0, 0.5, 0.6)[0] < 0.01
+
+
+def test_cap_is_a_lock_at_the_throttled_clock():
+    """Moved from the chapter's ledger (power-cap.lock-dominates-cap): in the idealised governor every
+    capped outcome is the outcome of a lock at the clock the cap settles at, and caps at or above the
+    draw are inert — true by construction of the governor model."""
+    from costcorrect import hardware
+
+    m, g = hardware.model("Mistral-7B"), hardware.gpu("H200")
+    caps = np.array([700.0, 300.0, 250.0, 200.0])
+    f = power.capped_clock_ratio(caps, 300.0, 0.5, 0.6)
+    assert f[0] == 1.0 and f[1] == 1.0 and f[2] < 1.0 and f[3] < f[2]
+    for fc, cap in zip(f[2:], caps[2:]):
+        assert power.locked_power(300.0, 0.5, fc, 0.6) <= cap + 1e-9
+        e_cap = power.lock_energy_ratio(m, g, 64, 4096, fc, 0.5, 0.6)
+        e_lock = power.lock_energy_ratio(m, g, 64, 4096, float(fc), 0.5, 0.6)
+        assert np.allclose(e_cap, e_lock)
+
+
+def test_clock_slows_only_the_compute_term_and_saving_bounded_by_share():
+    from costcorrect import hardware
+
+    m, g = hardware.model("Mistral-7B"), hardware.gpu("H200")
+    e, t = power.lock_energy_ratio(m, g, 64, 4096, 1.0, 0.5, 0.6)
+    assert e == pytest.approx(1.0) and t == pytest.approx(1.0)
+    e, t = power.lock_energy_ratio(m, g, 64, 4096, 0.5, 0.5, 0.6)
+    assert t == pytest.approx(1.0)                      # memory-bound: no loss at half clock
+    assert 1 - e <= 0.5 + 1e-12                         # saving never exceeds the clock share
+    _, t = power.lock_energy_ratio(m, g, 256, 8192, 0.05, 0.5, 0.6)
+    assert t < 1.0                                       # a deep lock crosses the compute knee
+
+
+def test_energy_saving_always_tightens_the_cpm():
+    """Moved from the ledger (power-cap.tighter-decode-term): −saving × share < 0 by construction."""
+    assert power.cpm_change_from_energy_saving(0.32, 0.01) == pytest.approx(-0.0032)
+    assert power.cpm_change_from_energy_saving(0.1, 0.5) < 0
+
+
+def test_decode_energy_ratio_falls_with_batch():
+    from costcorrect import hardware
+
+    m, g = hardware.model("Mistral-7B"), hardware.gpu("H200")
+    state = m.layers * m.heads * m.head_dim**2 * m.dtype_bytes
+    kd = [power.decode_energy_ratio(m, g, b, 4096, state) for b in (8, 32, 128)]
+    assert kd[0] > kd[1] > kd[2]
+    assert power.decode_energy_ratio(m, g, 64, 4096, state, 2.0) == pytest.approx(2 * power.decode_energy_ratio(m, g, 64, 4096, state))

@@ -15,11 +15,11 @@ smallest mixed-integer program with the same structure:
 * **goodput** (:func:`max_goodput`) maximises the demand-weighted served fraction
   ``Σ_m s_m / D_m`` with ``s_m ≤ D_m`` when availability cannot meet all demand.
 
-Throughput model (reconstruction): decode is memory-bound below the roofline ridge, so one step of a
-replica reads the weights once plus the KV cache of its batch, at an achieved fraction ``eta_g`` of
-the class's HBM bandwidth that is calibrated on a measured throughput (:func:`calibrate_eta`); a
-compute bound ``2·params·B / (k·peak·eta_c)`` caps it, and each doubling of ``k`` keeps a fraction
-``tp_eff`` of per-GPU throughput.
+Throughput model: the book's one step model (:func:`costcorrect.hardware.step_time`), with the
+achieved bandwidth fraction ``eta_g`` of each class calibrated on a measured throughput
+(:func:`calibrate_eta`) — the one place this chapter departs from the declared efficiencies, because
+it has a measurement per class — and each doubling of ``k`` keeping a fraction ``tp_eff`` of
+per-GPU throughput.
 """
 
 from __future__ import annotations
@@ -33,71 +33,49 @@ import pandas as pd
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 
-@dataclass(frozen=True)
-class Arch:
-    """The serving-relevant shape of a model (FP16/BF16 weights unless ``dtype_bytes`` says otherwise)."""
+def calibrate_eta(measured_tokens_per_s: float, model, gpu, batch: float, context: float,
+                  eff=None) -> float:
+    """Achieved bandwidth fraction ``mbu`` that makes the shared step model
+    (:func:`costcorrect.hardware.step_time`, bandwidth-bound, with its fixed overhead) reproduce a
+    measured decode throughput."""
+    from . import hardware
 
-    name: str
-    params_b: float
-    layers: int
-    kv_heads: int
-    head_dim: int
-    dtype_bytes: float = 2.0
-
-    @classmethod
-    def from_model(cls, m, name: str | None = None) -> "Arch":
-        """The serving shape of a :class:`costcorrect.hardware.Model` (optionally under another name)."""
-        return cls(name or m.model, m.params_b, m.layers, m.kv_heads, m.head_dim, m.dtype_bytes)
-
-    @property
-    def weight_bytes(self) -> float:
-        return self.params_b * 1e9 * self.dtype_bytes
-
-    @property
-    def kv_bytes_per_token(self) -> float:
-        from .hardware import kv_bytes_per_token
-
-        return float(kv_bytes_per_token(self.layers, self.kv_heads, self.head_dim, self.dtype_bytes))
+    eff = eff or hardware.EFFICIENCY
+    step = batch / measured_tokens_per_s - eff.overhead_s
+    if step <= 0:
+        raise ValueError("measured throughput is faster than the fixed overhead allows")
+    ideal = hardware.Efficiency(mbu=1.0, mfu=1e9, overhead_s=0.0)
+    t_mem, _ = hardware.step_terms(model, gpu, batch, batch * context, eff=ideal)
+    return float(t_mem / step)
 
 
-def roofline_tokens_per_s(arch: Arch, batch: float, context: float, hbm_tb_s: float, tflops: float,
-                          k: int = 1, eta_bw: float = 1.0, eta_c: float = 0.5) -> float:
-    """Decode tokens/s of one replica of ``k`` GPUs at ``batch`` sequences of mean ``context`` tokens."""
-    bytes_step = arch.weight_bytes + batch * context * arch.kv_bytes_per_token
-    t_mem = bytes_step / (k * hbm_tb_s * 1e12 * eta_bw)
-    t_cmp = 2.0 * arch.params_b * 1e9 * batch / (k * tflops * 1e12 * eta_c)
-    return batch / max(t_mem, t_cmp)
-
-
-def calibrate_eta(measured_tokens_per_s: float, arch: Arch, batch: float, context: float,
-                  hbm_tb_s: float, tflops: float) -> float:
-    """Achieved bandwidth fraction that makes the memory-bound roofline match a measured throughput."""
-    ideal = roofline_tokens_per_s(arch, batch, context, hbm_tb_s, tflops, 1, 1.0, 1e9)
-    return measured_tokens_per_s / ideal
-
-
-def replica_configs(archs: Sequence[Arch], gpus: pd.DataFrame, *, context: float = 1024.0,
+def replica_configs(models: Sequence, gpus: pd.DataFrame, *, context: float = 1024.0,
                     max_batch: int = 256, mem_frac: float = 0.9, tp_eff: float = 0.9,
-                    ks: Sequence[int] = (1, 2, 4, 8)) -> pd.DataFrame:
+                    ks: Sequence[int] = (1, 2, 4, 8), mfu: float | None = None) -> pd.DataFrame:
     """All feasible replica configurations (model × GPU class × TP degree) with throughput and price.
 
-    ``gpus`` is indexed by GPU class with columns ``hbm_gb``, ``hbm_tb_s``, ``bf16_dense_tflops``,
-    ``price_usd_per_hour`` and ``eta_bw``. A configuration is feasible when the weights fit in
-    ``mem_frac`` of the replica's memory with room for at least one sequence of ``context`` tokens;
-    its batch is as large as the remaining memory allows, at most ``max_batch``.
+    ``models`` are :class:`costcorrect.hardware.Model`; ``gpus`` is indexed by GPU key (rows of the
+    shared hardware table) with a column ``eta_bw`` (achieved bandwidth fraction, :func:`gpu_table`).
+    Throughput is the shared step model's (:func:`costcorrect.hardware.decode_tokens_per_s`); each
+    doubling of ``k`` keeps a fraction ``tp_eff`` of per-GPU throughput. A configuration is feasible
+    when the weights fit in ``mem_frac`` of the replica's memory with room for one sequence of
+    ``context`` tokens; its batch is as large as the remaining memory allows, at most ``max_batch``.
     """
+    from . import hardware
+
+    mfu = hardware.EFFICIENCY.mfu if mfu is None else mfu
     rows = []
-    for a in archs:
+    for m in models:
         for g, r in gpus.iterrows():
+            gpu = hardware.gpu(g)
+            eff = hardware.Efficiency(mbu=float(r["eta_bw"]), mfu=mfu, overhead_s=hardware.EFFICIENCY.overhead_s)
             for k in ks:
-                free = k * r["hbm_gb"] * 1e9 * mem_frac - a.weight_bytes
-                batch = min(max_batch, math.floor(free / (context * a.kv_bytes_per_token))) if free > 0 else 0
+                batch = min(max_batch, hardware.max_batch(m, gpu, context, k, mem_frac))
                 if batch < 1:
                     continue
-                tps = roofline_tokens_per_s(a, batch, context, r["hbm_tb_s"], r["bf16_dense_tflops"], k,
-                                            r["eta_bw"]) * tp_eff ** math.log2(k)
-                usd_h = k * r["price_usd_per_hour"]
-                rows.append({"model": a.name, "gpu": g, "k": k, "batch": batch, "tokens_per_s": tps,
+                tps = float(hardware.decode_tokens_per_s(m, gpu, batch, context, tp=k, eff=eff)) * tp_eff ** math.log2(k)
+                usd_h = k * gpu.price_usd_per_hour
+                rows.append({"model": m.model, "gpu": g, "k": k, "batch": batch, "tokens_per_s": tps,
                              "usd_per_hour": usd_h, "usd_per_mtok": usd_h / (tps * 3600) * 1e6})
     return pd.DataFrame(rows)
 
@@ -156,13 +134,68 @@ def need_shares(cfg: pd.DataFrame, demand: Mapping[str, float]) -> pd.DataFrame:
     return need.div(need.sum(axis=1), axis=0)
 
 
+def apportion(total: int, weights: Mapping[str, float]) -> dict[str, int]:
+    """Split ``total`` whole GPUs in proportion to ``weights`` by largest remainder (Hamilton).
+
+    Every GPU is assigned (the parts sum to ``total``) and no part differs from its exact share by a
+    whole GPU or more; zero weights get nothing (all-zero weights: an even split).
+    """
+    total = int(total)
+    keys = list(weights)
+    w = np.array([max(float(weights[k]), 0.0) for k in keys])
+    if total <= 0 or not keys:
+        return {k: 0 for k in keys}
+    if w.sum() <= 0:
+        w = np.ones(len(keys))
+    exact = total * w / w.sum()
+    base = np.floor(exact).astype(int)
+    rest = total - int(base.sum())
+    order = np.argsort(-(exact - base), kind="stable")
+    base[order[:rest]] += 1
+    return {k: int(v) for k, v in zip(keys, base)}
+
+
+def plan_shares(plan: "FleetPlan", models: Sequence[str], classes: Sequence[str]) -> pd.DataFrame:
+    """GPUs of each class that each model uses in ``plan``, as shares (rows: classes; columns: models).
+
+    The stated sizing rule of the per-model baseline: every team keeps the slice of each class it
+    would use in the ample-supply joint optimum; a class that no model uses there is split evenly.
+    """
+    r = plan.replicas
+    used = (r.assign(g=r["k"] * r["replicas"]).groupby(["gpu", "model"])["g"].sum()
+            .unstack("model").reindex(index=list(classes), columns=list(models)).fillna(0.0))
+    tot = used.sum(axis=1)
+    even = pd.DataFrame(1.0 / len(models), index=used.index, columns=used.columns)
+    return used.div(tot.where(tot > 0), axis=0).where(tot > 0, even, axis=0)
+
+
+def team_caps(caps: Mapping[str, float], shares: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """Each model's own availability: every finite class cap apportioned by ``shares`` (all GPUs
+    assigned, no rounding loss); unlimited classes stay unlimited for every team."""
+    out: dict[str, dict[str, float]] = {m: {} for m in shares.columns}
+    for g, cap in caps.items():
+        if math.isfinite(cap):
+            w = shares.loc[g] if g in shares.index else pd.Series(1.0, index=shares.columns)
+            part = apportion(int(cap), {m: float(w[m]) for m in shares.columns})
+            for m in shares.columns:
+                out[m][g] = part[m]
+        else:
+            for m in shares.columns:
+                out[m][g] = cap
+    return out
+
+
 def solve_per_model(cfg: pd.DataFrame, demand: Mapping[str, float], caps: Mapping[str, float],
                     shares: pd.DataFrame | None = None) -> FleetPlan:
-    """Each model alone, inside ``floor(share × cap)`` of every capped class; costs add up."""
+    """Each model alone, inside its apportioned slice of every capped class (:func:`team_caps`); costs add up.
+
+    ``shares`` (rows: classes, columns: models) defaults to :func:`need_shares`.
+    """
     shares = need_shares(cfg, demand) if shares is None else shares
+    own_caps = team_caps(caps, shares)
     total, parts, used, ok = 0.0, [], {}, True
     for m in demand:
-        own = {g: (math.floor(shares.loc[g, m] * cap) if math.isfinite(cap) else cap) for g, cap in caps.items()}
+        own = own_caps[m]
         plan = _milp_cost(cfg, {m: demand[m]}, own)
         ok &= plan.feasible
         total += plan.cost_per_hour
@@ -214,37 +247,99 @@ def max_goodput_per_model(cfg: pd.DataFrame, demand: Mapping[str, float], caps: 
                           shares: pd.DataFrame | None = None) -> float:
     """Σ_m served fraction when each model maximises its own goodput inside its share of ``caps``."""
     shares = need_shares(cfg, demand) if shares is None else shares
+    own_caps = team_caps(caps, shares)
     total = 0.0
     for m in demand:
-        own = {g: (math.floor(shares.loc[g, m] * cap) if math.isfinite(cap) else cap) for g, cap in caps.items()}
-        total += max_goodput(cfg, {m: demand[m]}, own)[0]
+        total += max_goodput(cfg, {m: demand[m]}, own_caps[m])[0]
     return total
 
 
 GPU_COLUMNS = ["name", "hbm_gb", "hbm_tb_s", "bf16_dense_tflops", "price_usd_per_hour", "price_date"]
+FLEET_CLASSES = ("A100-80GB-SXM", "H100-SXM", "H200-SXM", "L40S")
 
 
-def gpu_table(context: float = 1024.0, same_eta: Mapping[str, str] | None = None) -> pd.DataFrame:
-    """The fleet's GPU classes with calibrated ``eta_bw``.
+def gpu_table(context: float = 1024.0, same_eta: Mapping[str, str] | None = None,
+              classes: Sequence[str] = FLEET_CLASSES) -> pd.DataFrame:
+    """The fleet's GPU classes (rows of the shared ``hardware/gpus`` table) with calibrated ``eta_bw``.
 
-    A100/H100/H200 come from the shared serving-frontier table (:func:`costcorrect.hardware.gpus`),
-    mid-tier classes from ``data/coral/gpus.csv``; ``eta_bw`` is calibrated per class on
-    ``data/coral/anchors.csv``. Classes without an anchor borrow the value of the class named in
-    ``same_eta`` (default: H200 uses H100's, same Hopper generation).
+    ``eta_bw`` is calibrated per class on ``data/coral/anchors.csv`` (one measured decode throughput
+    per class) with the shared step model; classes without an anchor borrow the value of the class
+    named in ``same_eta`` (default: H200 uses H100's, same Hopper generation).
     """
     from . import data, hardware
 
-    shared = hardware.gpus()[GPU_COLUMNS].assign(table="serving-frontier/gpus")
-    own = data.load("coral/gpus").set_index("gpu")[GPU_COLUMNS].assign(table="coral/gpus")
-    g = pd.concat([shared, own])
+    g = hardware.gpus(classes)[GPU_COLUMNS].copy()
     g["price_date"] = g["price_date"].astype(str)
     anchors = data.load("coral/anchors").set_index("gpu")
     eta = {}
     for name, r in anchors.iterrows():
-        a = Arch(str(r["model"]), float(r["params_b"]), int(r["layers"]), int(r["kv_heads"]), int(r["head_dim"]))
-        eta[name] = calibrate_eta(float(r["tokens_per_s"]), a, float(r["batch"]), context,
-                                  float(g.loc[name, "hbm_tb_s"]), float(g.loc[name, "bf16_dense_tflops"]))
+        eta[name] = calibrate_eta(float(r["tokens_per_s"]), hardware.model(str(r["model"])), hardware.gpu(name),
+                                  float(r["batch"]), context)
     for name, donor in (same_eta or {"H200-SXM": "H100-SXM"}).items():
         eta[name] = eta[donor]
     g["eta_bw"] = pd.Series(eta)
     return g
+
+
+def build_configs(model_names: Sequence[str], *, context: float = 1024.0, max_batch: int = 256,
+                  tp_eff: float = 0.9) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(GPU classes with calibrated ``eta_bw``, replica configurations) for the named models."""
+    from . import hardware
+
+    gpus = gpu_table(context=context)
+    cfg = replica_configs([hardware.model(n) for n in model_names], gpus, context=context,
+                          max_batch=max_batch, tp_eff=tp_eff)
+    return gpus, cfg
+
+
+def perf_per_dollar_ratio(cfg: pd.DataFrame, mid: Sequence[str], top: Sequence[str]) -> float:
+    """Largest, over models, of (best mid-tier USD per Mtok) ÷ (best top-tier USD per Mtok): ≤ 1 means
+    some mid-tier or older class is at least as cheap per token as every top-tier class, for every model."""
+    best = cfg.groupby(["model", "gpu"])["usd_per_mtok"].min().unstack("gpu")
+    return float((best[list(mid)].min(axis=1) / best[list(top)].min(axis=1)).max())
+
+
+def scarcity_sweep(cfg: pd.DataFrame, demand: Mapping[str, float], classes: Sequence[str],
+                   scarcity: Sequence[float]) -> tuple[pd.DataFrame, FleetPlan]:
+    """Cost of joint, per-model and single-class allocation as the cheap classes become scarce.
+
+    The unconstrained joint optimum fixes which classes are cheap (those it buys, except the unlimited
+    top tier is kept unlimited) and, by :func:`plan_shares`, each team's slice: the per-model baseline
+    keeps the slice of each class it would use there, with scarce supply apportioned without
+    rounding loss (:func:`team_caps`). Availability ``s`` caps each cheap class at ``floor(s × used)``.
+    """
+    inf = math.inf
+    free = solve_joint(cfg, demand, {g: inf for g in classes})
+    shares = plan_shares(free, list(demand), list(classes))
+    cheap = [g for g, n in free.gpus_used.items() if n > 0 and g in ("A100-80GB-SXM", "L40S")]
+    rows = []
+    for s in scarcity:
+        caps = {g: (math.floor(s * free.gpus_used[g]) if g in cheap else inf) for g in classes}
+        j = solve_joint(cfg, demand, caps)
+        p = solve_per_model(cfg, demand, caps, shares)
+        hg, h = solve_homogeneous(cfg, demand, caps)
+        rows.append({"availability s": s, "joint $/h": j.cost_per_hour, "per-model $/h": p.cost_per_hour,
+                     "homogeneous $/h": h.cost_per_hour, "homogeneous class": hg,
+                     "gain vs per-model": p.cost_per_hour / j.cost_per_hour,
+                     "gain vs homogeneous": h.cost_per_hour / j.cost_per_hour})
+    return pd.DataFrame(rows), free
+
+
+def goodput_sweep(cfg: pd.DataFrame, demand: Mapping[str, float], classes: Sequence[str],
+                  fractions: Sequence[float]) -> pd.DataFrame:
+    """Mean served fraction of demand, joint vs per-model, when the cost-optimal fleet is scaled by ``f``.
+
+    Each class keeps ``floor(f × used)`` GPUs; the per-model teams split them by their slices of the
+    cost-optimal fleet (:func:`plan_shares`, :func:`team_caps`), so at ``f = 1`` both serve everything.
+    """
+    inf = math.inf
+    free = solve_joint(cfg, demand, {g: inf for g in classes})
+    shares = plan_shares(free, list(demand), list(classes))
+    rows = []
+    for f in fractions:
+        caps = {g: math.floor(f * free.gpus_used.get(g, 0)) for g in classes}
+        gj, _ = max_goodput(cfg, demand, caps)
+        gp = max_goodput_per_model(cfg, demand, caps, shares)
+        rows.append({"fleet fraction f": f, "joint goodput": gj / len(demand),
+                     "per-model goodput": gp / len(demand), "goodput gain": (gj / gp) if gp > 0 else math.inf})
+    return pd.DataFrame(rows)

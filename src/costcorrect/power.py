@@ -4,7 +4,8 @@ Companion code of the chapter *The Power-Cap Illusion* (Field Notes #8 on Ma, Af
 Wellein 2026, arXiv:2605.11999).
 
 * Roofline: :func:`decode_intensity`, :func:`prefill_intensity`, :func:`decode_batch_threshold_expr`,
-  :func:`decode_batch_threshold`, :func:`step_time` (GPU constants come from :mod:`costcorrect.hardware`).
+  :func:`decode_batch_threshold` (GPU constants and the one step-time model, with the SM clock in its
+  compute term, are in :mod:`costcorrect.hardware`).
 * DVFS: :func:`dvfs_scale` (the ``f·V(f)²`` factor of dynamic power), :func:`locked_power`,
   :func:`clock_lock_saving`, :func:`saving_expr`, :func:`min_clock_share`.
 * Crossover: :func:`request_energy_exprs`, :func:`crossover_tokens_expr`, :func:`halving_tokens_expr`.
@@ -77,14 +78,6 @@ def decode_batch_threshold(params: float, ridge_flop_per_byte: float, context: f
     return ridge_flop_per_byte * params * dtype_bytes / denom
 
 
-def step_time(flops, bytes_moved, peak_flops: float, hbm_bw: float, clock_ratio=1.0):
-    """Roofline time of one step, seconds: ``max(FLOPs / (peak·f/f_max), bytes / BW)``.
-
-    Compute throughput scales with the SM clock; HBM bandwidth does not (its clock is separate).
-    """
-    return np.maximum(np.asarray(flops) / (peak_flops * np.asarray(clock_ratio)), np.asarray(bytes_moved) / hbm_bw)
-
-
 # ------------------------------------------------------------------ DVFS
 
 f_r, v_floor, phi = sp.symbols("f_r v_floor phi", positive=True)
@@ -144,6 +137,40 @@ def min_clock_share(saving: float, clock_ratio: float, v_floor_ratio: float) -> 
     """Smallest clock-dependent share φ of decode power for which a lock at ``clock_ratio`` saves ``saving``."""
     g = float(dvfs_scale(clock_ratio, v_floor_ratio))
     return saving / (1 - g)
+
+
+def lock_energy_ratio(model, gpu, batch: float, context: float, clock_ratio, clock_share: float,
+                      v_floor_ratio: float, eff=None):
+    """(energy per token, throughput) at an SM-clock lock, both relative to the default clock.
+
+    Throughput comes from the book's one step model (:func:`costcorrect.hardware.step_time`, the clock
+    scaling its compute term); power from :func:`locked_power` (a share ``clock_share`` of decode power
+    scales with ``f·V(f)²``). Energy per token = power / throughput.
+    """
+    from . import hardware
+
+    eff = eff or hardware.EFFICIENCY
+    t1 = hardware.step_time(model, gpu, batch, batch * context, eff=eff)
+    tf = hardware.step_time(model, gpu, batch, batch * context, eff=eff, clock_ratio=clock_ratio)
+    tput = t1 / tf
+    power_ratio = locked_power(1.0, clock_share, clock_ratio, v_floor_ratio)
+    return power_ratio / tput, tput
+
+
+def decode_energy_ratio(model, gpu, batch: float, context: float, state_bytes: float,
+                        power_ratio: float = 1.0, eff=None) -> float:
+    """k_d: decode energy per token of a constant-state design over GQA's at the same batch.
+
+    Both step times come from the shared step model (the replacement reads ``state_bytes`` per
+    sequence instead of its KV cache); ``power_ratio`` is the replacement's board power over GQA's
+    (1 = equal power, the assumption the chapter sweeps).
+    """
+    from . import hardware
+
+    eff = eff or hardware.EFFICIENCY
+    t_gqa = hardware.step_time(model, gpu, batch, batch * context, eff=eff)
+    t_lin = hardware.step_time(model, gpu, batch, 0.0, eff=eff, state_bytes=state_bytes)
+    return float(power_ratio * t_lin / t_gqa)
 
 
 # ------------------------------------------------------------------ prefill–decode crossover

@@ -2,10 +2,10 @@
 
 Reconstruction (the paper's own equations are not public). Three layers:
 
-1. **Hardware step model** (:class:`Engine`): an iteration that decodes ``B`` sequences with total
-   context ``ctx`` and runs ``n`` prompt tokens takes
-   ``overhead + max(bytes/BW_eff, flops/F_eff)`` — weights plus KV cache read from HBM against
-   dense BF16 FLOPs (roofline). Prefill is therefore compute-bound and decode bandwidth-bound and
+1. **Hardware step model** (:class:`Engine`, a thin wrapper of the book's one step model
+   :func:`costcorrect.hardware.step_time`): an iteration that decodes ``B`` sequences with total
+   context ``ctx`` and runs ``n`` prompt tokens takes ``overhead + max(bytes/BW_eff, flops/F_eff)`` —
+   weights plus KV cache read from HBM against dense BF16 FLOPs including attention (roofline). Prefill is therefore compute-bound and decode bandwidth-bound and
    batch-dependent; a prompt chunk piggybacks on a memory-bound decode iteration.
 2. **Queueing under p99 TTFT / TPOT** (:func:`latencies`): M/D/1 prefill queues, Little's law for the
    decode batch, Poisson / Binomial tails for prefill stalls and hybrid iterations; checked against
@@ -43,9 +43,9 @@ class Engine:
     gpu: hardware.GPU
     model: hardware.Model
     tp: int = 1
-    mfu: float = 0.6          # achieved fraction of dense BF16 peak (reconstruction assumption)
-    mbu: float = 0.8          # achieved fraction of HBM bandwidth (reconstruction assumption)
-    overhead_s: float = 0.004  # fixed per-iteration overhead, s (launch, sampling, scheduling)
+    mfu: float = hardware.EFFICIENCY.mfu    # achieved fraction of dense BF16 peak (declared in hardware)
+    mbu: float = hardware.EFFICIENCY.mbu    # achieved fraction of HBM bandwidth (declared in hardware)
+    overhead_s: float = hardware.EFFICIENCY.overhead_s  # fixed per-iteration overhead, s
     reserve_tokens: float = 0.0  # KV slots reserved per sequence (Orca-style max-length reservation)
 
     def seq_tokens(self, I, O):
@@ -65,21 +65,21 @@ class Engine:
     @property
     def kv_capacity_tokens(self) -> float:
         """KV-cache tokens that fit next to the weights (90% of HBM usable)."""
-        free = 0.9 * self.tp * self.gpu.hbm_bytes - self.model.weight_bytes
-        return max(free, 0.0) / self.model.kv_bytes
+        return hardware.kv_capacity_tokens(self.model, self.gpu, self.tp)
+
+    @property
+    def eff(self) -> hardware.Efficiency:
+        """This instance's efficiencies as the shared step model takes them."""
+        return hardware.Efficiency(mbu=self.mbu, mfu=self.mfu, overhead_s=self.overhead_s)
 
     def step(self, n_decode: float, ctx: float, n_prefill: float = 0.0, prefill_ctx: float = 0.0) -> float:
-        """Seconds for one iteration (works on NumPy arrays too).
+        """Seconds for one iteration: the book's one step model, :func:`costcorrect.hardware.step_time`.
 
         ``ctx`` = total context tokens of the decoding sequences; ``prefill_ctx`` = mean attention
-        context per prompt token (``I/2`` for a whole prompt); earlier-chunk KV is re-read once.
+        context per prompt token (``I/2`` for a whole prompt). Works on NumPy arrays.
         """
-        m = self.model
-        d = m.heads * m.head_dim
-        has_p = np.asarray(n_prefill) > 0
-        bytes_ = m.weight_bytes + (ctx + np.where(has_p, prefill_ctx, 0.0)) * m.kv_bytes
-        flops = m.flops_per_token * (n_decode + n_prefill) + 4.0 * m.layers * d * n_prefill * prefill_ctx
-        return self.overhead_s + np.maximum(bytes_ / self.bw, flops / self.flops)
+        return hardware.step_time(self.model, self.gpu, n_decode, ctx, n_prefill, prefill_ctx, tp=self.tp,
+                                  eff=self.eff)
 
     def prefill_time(self, I) -> np.ndarray:
         """Seconds to prefill one prompt of ``I`` tokens alone."""
@@ -228,7 +228,7 @@ def latencies(arch: str, engine: Engine, lam, I, O, *, chunk=None, tpot_slo=None
     raise ValueError(f"unknown architecture {arch!r}")
 
 
-def _bisect(ok_fn, hi, iters: int = 48) -> np.ndarray:
+def _bisect(ok_fn, hi, iters: int = 32) -> np.ndarray:
     """Largest λ in (0, hi] with ``ok_fn(λ)`` true (monotone), elementwise; 0 if none."""
     hi = np.asarray(hi, float)
     lo = np.zeros_like(hi)
@@ -259,9 +259,9 @@ class Deployment:
     decode_gpu: str | None = None       # heterogeneous decode pool (Splitwise-style), default = gpu
     chunk: int | None = None           # prompt-token budget per hybrid iteration (None: fit the TPOT SLO)
     tpot_metric: str = "tbt"            # "tbt": p99 over token gaps; "tpot": p99 over per-request means
-    mfu: float = 0.6
-    mbu: float = 0.8
-    overhead_s: float = 0.004
+    mfu: float = hardware.EFFICIENCY.mfu
+    mbu: float = hardware.EFFICIENCY.mbu
+    overhead_s: float = hardware.EFFICIENCY.overhead_s
     reserve_tokens: float = 0.0         # per-sequence KV reservation (0 = paged, exact)
 
     def engines(self) -> tuple[Engine, Engine]:
@@ -526,3 +526,150 @@ def as_dict(dep: Deployment) -> dict:
 
 __all__ = ["ARCHS", "Engine", "Link", "Deployment", "Recommendation", "decode_batch", "latencies",
            "goodput", "cost_grid", "pool_cost", "evaluate", "recommend", "symbolic_model", "implied_kappas", "min_tp", "replace"]
+
+
+# ------------------------------------------------------------------ calibration, maps and grids
+
+def grid_table(fn, jobs: int = 1, **ranges) -> dict[tuple, object]:
+    """``{values: fn(**inputs)}`` over the full grid of ``ranges`` (keys are value tuples in the order
+    given); ``jobs > 1`` evaluates in forked worker processes. For results that several claims read."""
+    import itertools
+    import multiprocessing as mp
+
+    names = list(ranges)
+    combos = list(itertools.product(*(list(ranges[n]) for n in names)))
+    kwargs = [dict(zip(names, c)) for c in combos]
+    if jobs > 1 and len(kwargs) > 1:
+        global _GRID_FN
+        _GRID_FN = fn          # inherited by the forked workers, so closures and lambdas need no pickling
+        try:
+            with mp.get_context("fork").Pool(min(jobs, len(kwargs))) as pool:
+                values = pool.map(_call_grid, kwargs)
+        finally:
+            _GRID_FN = None
+    else:
+        values = [fn(**k) for k in kwargs]
+    return dict(zip(combos, values))
+
+
+_GRID_FN = None
+
+
+def _call_grid(kwargs):
+    return _GRID_FN(**kwargs)
+
+
+def speedup(base: Deployment, system: Deployment, base_arch: str, sys_arch: str) -> float:
+    """Cost per compliant token of the baseline over that of the system (continuous pools)."""
+    cb = evaluate(base, archs=(base_arch,), integer_pools=False)["usd_per_mtok"].iloc[0]
+    cs = evaluate(system, archs=(sys_arch,), integer_pools=False)["usd_per_mtok"].iloc[0]
+    return float(cb / cs)
+
+
+def at_slack(model: str, gpu: str, I: float, O: float, slack: float, *, mfu: float, mbu: float,
+             tpot_metric: str = "tbt", **kw) -> Deployment:
+    """A deployment whose p99 SLOs are ``(1 + slack)`` × the unloaded latencies of its own engine."""
+    e = Deployment(gpu=gpu, model=model, mfu=mfu, mbu=mbu, **{k: v for k, v in kw.items() if k == "tp"}).engines()[0]
+    s1, s2 = e.slos(I, O, slack)
+    return Deployment(gpu=gpu, model=model, input_tokens=I, output_tokens=O, ttft_slo=float(s1),
+                      tpot_slo=float(s2), mfu=mfu, mbu=mbu, tpot_metric=tpot_metric, **kw)
+
+
+A100, H100 = "A100-80GB-SXM", "H100-SXM"
+#: the setting at which each paper's headline speed-up is re-derived (model, GPU, I, O, extra settings);
+#: the SLO slack and the efficiencies are the same declared inputs for every paper
+CALIBRATION_SETTINGS = {
+    "vllm": ("OPT-13B", A100, 256, 256, {}),
+    "sarathi-mistral": ("Mistral-7B", A100, 1024, 256, {"tp": 1}),
+    "sarathi-yi": ("Yi-34B", A100, 1024, 256, {"tp": 2}),
+    "sarathi-falcon": ("Falcon-180B", A100, 1024, 256, {"tp": 8}),
+    "distserve": ("OPT-13B", A100, 256, 256, {"link_gb_s": 300.0}),
+    "splitwise": ("LLaMA-2-70B", H100, 1500, 250, {"link_gb_s": 200.0}),
+    "mooncake-sim": ("LLaMA-2-70B", A100, 16384, 512, {"link_gb_s": 100.0}),
+}
+
+
+def rederive(slack: float, mbu: float, mfu: float, eta: float = 0.5, tpot_metric: str = "tbt") -> dict[str, float]:
+    """Each calibration paper's speed-up in this frame, all at one SLO slack, efficiencies and η.
+
+    vLLM: paged KV vs an Orca-style 2,048-slot reservation per sequence (colocated both); Sarathi-Serve:
+    chunked vs plain continuous batching; DistServe: disaggregated over intra-node NVLink vs colocated;
+    Splitwise: H100 prompt pool + A100 token pool vs all-H100 colocated (throughput per dollar);
+    Mooncake: disaggregated over RDMA vs colocated at 16k-token prompts.
+    """
+    out = {}
+    for row, (model, gpu, I, O, kw) in CALIBRATION_SETTINGS.items():
+        extra = dict(kw)
+        if "link_gb_s" in extra:
+            extra["eta"] = eta
+        b = at_slack(model, gpu, I, O, slack, mfu=mfu, mbu=mbu, tpot_metric=tpot_metric, **extra)
+        if row == "vllm":
+            out[row] = speedup(replace(b, reserve_tokens=2048), b, "colocated", "colocated")
+        elif row.startswith("sarathi"):
+            out[row] = speedup(b, b, "colocated", "chunked")
+        elif row == "splitwise":
+            out[row] = speedup(b, replace(b, decode_gpu=A100), "colocated", "disaggregated")
+        else:
+            out[row] = speedup(b, b, "colocated", "disaggregated")
+    return out
+
+
+def breakeven_maps(model: str, gpus, r_grid, rates, bws, sigmas, *, O: float = 256.0, mfu: float = 0.6,
+                   mbu: float = 0.8, eta: float = 0.5, tpot_metric: str = "tbt") -> pd.DataFrame:
+    """Cost per compliant token of plain colocated, chunked colocated and disaggregated serving over
+    GPU × KV bandwidth × SLO slack × input/output ratio × service rate (whole instances).
+
+    Columns: gpu, bw, slack, r, rate, c_plain, c_chunked, c_dis, c_col (= the cheaper colocated), winner.
+    """
+    r_grid = np.asarray(r_grid, float)
+    I_grid = r_grid * O
+    bws = np.asarray(bws, float)
+    sigmas = np.asarray(sigmas, float)
+    frames = []
+    for g in gpus:
+        d0 = Deployment(gpu=g, model=model, mfu=mfu, mbu=mbu, tpot_metric=tpot_metric, eta=eta)
+        e0 = d0.engines()[0]
+        S1, S2 = e0.slos(I_grid[None, :], O, sigmas[:, None])                       # (sigma, r)
+        grid = cost_grid(d0, I_grid[None, None, :], O, S1[None], S2[None], link_gb_s=bws[:, None, None])
+        for lam in rates:
+            c_plain = np.broadcast_to(pool_cost(grid["colocated"], lam, O), (len(bws), len(sigmas), len(r_grid)))
+            c_chunk = np.broadcast_to(pool_cost(grid["chunked"], lam, O), c_plain.shape)
+            c_dis = np.broadcast_to(pool_cost(grid["disaggregated"], lam, O), c_plain.shape)
+            bi, si, ri = np.meshgrid(np.arange(len(bws)), np.arange(len(sigmas)), np.arange(len(r_grid)), indexing="ij")
+            frames.append(pd.DataFrame({"gpu": g, "bw": bws[bi.ravel()], "slack": sigmas[si.ravel()],
+                                        "r": r_grid[ri.ravel()], "rate": float(lam), "c_plain": c_plain.ravel(),
+                                        "c_chunked": c_chunk.ravel(), "c_dis": c_dis.ravel()}))
+    out = pd.concat(frames, ignore_index=True)
+    out["c_col"] = np.minimum(out["c_plain"], out["c_chunked"])
+    out["winner"] = np.where(out["c_dis"] < out["c_col"], "disaggregated",
+                             np.where(out["c_chunked"] < out["c_plain"], "chunked colocated", "colocated"))
+    return out
+
+
+def partition_numbers(maps: pd.DataFrame, *, gpu: str, rate: float, slack: float, bw: float,
+                      short_r: float = 0.25, long_r: float = 8.0) -> dict[str, float]:
+    """The numbers that decide the abstract's partition at one point of the break-even maps.
+
+    ``short_dis_over_col``: min over short-context cells (r ≤ short_r) of C_dis / C_col (≥ 1: colocation
+    wins every one); ``short_rest_over_chunked``: min over those cells of min(C_plain, C_dis) / C_chunked
+    (≥ 1: chunked prefill is the winner); ``long_dis_over_col``: max over long-context cells
+    (r ≥ long_r) of C_dis / C_col (≤ 1: disaggregation wins every one).
+    """
+    at = maps[(maps["gpu"] == gpu) & np.isclose(maps["rate"], rate) & np.isclose(maps["slack"], slack)
+              & np.isclose(maps["bw"], bw)]
+    short, long_ = at[at["r"] <= short_r + 1e-12], at[at["r"] >= long_r - 1e-12]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return {"short_dis_over_col": float((short["c_dis"] / short["c_col"]).min()),
+                "short_rest_over_chunked": float((np.minimum(short["c_plain"], short["c_dis"]) / short["c_chunked"]).min()),
+                "long_dis_over_col": float((long_["c_dis"] / long_["c_col"]).max())}
+
+
+def winner_changes(maps: pd.DataFrame, along: str, **fixed) -> int:
+    """Number of (r, rate) cells whose cheapest design differs between the values of ``along``
+    (e.g. ``"bw"`` or ``"gpu"``) with every other axis held at ``fixed``."""
+    at = maps
+    for k, v in fixed.items():
+        at = at[at[k] == v] if isinstance(v, str) else at[np.isclose(at[k], v)]
+    dis = at.assign(dis=at["winner"] == "disaggregated").pivot_table(index=["r", "rate"], columns=along,
+                                                                        values="dis", aggfunc="first")
+    return int((dis.nunique(axis=1) > 1).sum())
