@@ -591,7 +591,9 @@ def wilson(k: np.ndarray | int, n: np.ndarray | int, level: float = 0.95) -> tup
         ph = k / n
         centre = (ph + z**2 / (2 * n)) / (1 + z**2 / n)
         half = z * np.sqrt(ph * (1 - ph) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
-    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+    lo = np.where(k > 0, np.clip(centre - half, 0, 1), 0.0)
+    hi = np.where(k < n, np.clip(centre + half, 0, 1), 1.0)
+    return lo, hi
 
 
 def log_ratio_interval(k_a: int, n_a: int, k_b: int, n_b: int, both: int | None = None,
