@@ -431,7 +431,10 @@ def collect(points: Sequence[Mapping], workers: int = 2) -> list[tuple[dict, Cou
                 got: dict[int, dict] = {}
                 if log.exists():
                     for line in log.read_text().splitlines():
-                        rec = json.loads(line)
+                        try:                       # a worker stopped mid-write leaves a torn line:
+                            rec = json.loads(line)  # that batch is then recomputed from its seed
+                        except json.JSONDecodeError:
+                            continue
                         got[int(rec["i"])] = rec["c"]
                 logged[_task_key(m)] = got
     out = []
