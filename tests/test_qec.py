@@ -202,6 +202,25 @@ def test_fit_log_lambda_and_paired_delta() -> None:
     assert delta["delta"] == pytest.approx(np.log(2.0 / 1.5), abs=0.02) and delta["lo"] < delta["delta"] < delta["hi"]
 
 
+def test_contrast_log_lambda_generalises_the_paired_delta() -> None:
+    d = [5, 7, 9]
+    n = [20_000] * 3
+    ka, kb, kab = [900, 700, 500], [600, 400, 250], [450, 300, 180]
+    two = qec.contrast_log_lambda(d, {"a": 1, "b": -1}, {"a": ka, "b": kb}, {("a", "b"): kab}, n)
+    ref = qec.paired_delta_log_lambda(d, ka, kb, kab)
+    assert two["contrast"] == pytest.approx(ref["delta"]) and two["se"] == pytest.approx(ref["se"])
+    # four arms on the same shots: a difference of differences; shared failures shrink its error
+    k4 = {"a": ka, "b": kb, "c": [1000, 900, 800], "e": [800, 650, 500]}
+    indep = {(x, y): [int(round(u * v / 20_000)) for u, v in zip(k4[x], k4[y])] for x in k4 for y in k4 if x < y}
+    shared = {**indep, ("a", "b"): kab, ("c", "e"): [700, 600, 450]}
+    coef = {"a": 1, "b": -1, "c": -1, "e": 1}
+    lo_corr = qec.contrast_log_lambda(d, coef, k4, shared, n)
+    no_corr = qec.contrast_log_lambda(d, coef, k4, indep, n)
+    assert lo_corr["contrast"] == pytest.approx(no_corr["contrast"], abs=0.01) and lo_corr["se"] < no_corr["se"]
+    with pytest.raises(KeyError):
+        qec.contrast_log_lambda(d, coef, k4, {("a", "b"): kab}, n)
+
+
 def test_crossing_distance_interpolates_log_ratio() -> None:
     assert qec.crossing_distance([13, 17], [0.5, 2.0]) == pytest.approx(15.0)
     assert qec.crossing_distance([5, 9, 13, 17], [0.8, 0.9, 0.868, 1.12]) == pytest.approx(

@@ -42,7 +42,7 @@ __all__ = [
     "NOISE_CHANNELS", "ARMS", "noise_parameters", "memory_circuit", "seed_for", "PairGraph", "pair_graph",
     "local_predecode", "Arms", "decode_arms", "PairedSampler", "make_task", "collect", "reduce_batches",
     "stats_frame", "pair_frame", "frame_from_sinter_stats", "to_task_stats", "sinter_decoders",
-    "write_circuits", "wilson", "log_ratio_interval", "fit_log_lambda", "paired_delta_log_lambda",
+    "write_circuits", "wilson", "log_ratio_interval", "fit_log_lambda", "paired_delta_log_lambda", "contrast_log_lambda",
     "crossing_distance", "per_round", "fit_lambda", "pairwise_lambda", "fit_floor_model", "fit_slope_model",
 ]
 
@@ -667,6 +667,40 @@ def paired_delta_log_lambda(d: Sequence[int], k_a: Sequence[int], k_b: Sequence[
     delta, se = float(-beta[1]), float(np.sqrt(cov[1, 1]))
     z = _z(level)
     return {"delta": delta, "se": se, "lo": delta - z * se, "hi": delta + z * se}
+
+
+def contrast_log_lambda(d: Sequence[int], coef: Mapping[str, float], k: Mapping[str, Sequence[int]],
+                        both: Mapping[tuple[str, str], Sequence[int]], n: Sequence[int],
+                        level: float = 0.95) -> dict[str, float]:
+    """A linear contrast sum_a coef_a ln Lambda_a of arms that decode the same shots at each distance.
+
+    At each distance r_d = sum_a coef_a ln(k_a / n) has the multinomial (delta-method) variance
+    sum_a sum_b coef_a coef_b cov_ab with cov_aa = 1/k_a - 1/n and cov_ab = both_ab/(k_a k_b) - 1/n
+    (``both`` keyed by either order of the pair). ln L = ln A - (d+1)/2 ln Lambda for each arm, so
+    the contrast is minus the slope of a weighted straight line through r_d. With coefficients
+    {a: 1, b: -1} it equals :func:`paired_delta_log_lambda`. Returns contrast, se, lo, hi.
+    """
+    d = np.asarray(d, float)
+    n = np.asarray(n, float)
+    arms = list(coef)
+
+    def joint(a: str, b: str) -> np.ndarray:
+        v = both.get((a, b), both.get((b, a)))
+        if v is None:
+            raise KeyError(f"no shared-failure counts for arms {a!r} and {b!r}")
+        return np.asarray(v, float)
+
+    ks = {a: np.asarray(k[a], float) for a in arms}
+    r = sum(coef[a] * np.log(ks[a] / n) for a in arms)
+    var = np.zeros_like(d)
+    for i, a in enumerate(arms):
+        var += coef[a] ** 2 * (1 / ks[a] - 1 / n)
+        for b in arms[i + 1:]:
+            var += 2 * coef[a] * coef[b] * (joint(a, b) / (ks[a] * ks[b]) - 1 / n)
+    beta, cov, _ = _wls_line((d + 1) / 2, r, var)
+    val, se = float(-beta[1]), float(np.sqrt(cov[1, 1]))
+    z = _z(level)
+    return {"contrast": val, "se": se, "lo": val - z * se, "hi": val + z * se}
 
 
 def crossing_distance(d: Sequence[float], ratio: Sequence[float]) -> float:
