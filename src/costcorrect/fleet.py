@@ -25,12 +25,31 @@ per-GPU throughput.
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from typing import Iterator, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 from scipy.optimize import Bounds, LinearConstraint, milp
+
+
+@contextmanager
+def _quiet_solver() -> Iterator[None]:
+    """Silence HiGHS's debug lines, which it writes to the process's stdout file descriptor even with
+    ``disp=False`` (they would make a chapter's checked output depend on the solver's search path)."""
+    import os
+    import sys
+
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def calibrate_eta(measured_tokens_per_s: float, model, gpu, batch: float, context: float,
@@ -107,8 +126,9 @@ def _milp_cost(cfg: pd.DataFrame, demand: Mapping[str, float], caps: Mapping[str
             rows.append(np.where(cfg["gpu"] == g, cfg["k"], 0).astype(float))
             lo.append(-np.inf)
             hi.append(float(cap))
-    res = milp(c, constraints=LinearConstraint(np.array(rows), lo, hi), integrality=np.ones(n),
-               bounds=Bounds(0, np.inf), options={"disp": False})
+    with _quiet_solver():
+        res = milp(c, constraints=LinearConstraint(np.array(rows), lo, hi), integrality=np.ones(n),
+                   bounds=Bounds(0, np.inf), options={"disp": False})
     if not res.success:
         return FleetPlan(math.inf, cfg.assign(replicas=0), {}, False)
     x = np.round(res.x).astype(int)
@@ -234,9 +254,10 @@ def max_goodput(cfg: pd.DataFrame, demand: Mapping[str, float], caps: Mapping[st
             r[:n] = np.where(cfg["gpu"] == g, cfg["k"], 0)
             rows.append(r); lo.append(-np.inf); hi.append(float(cap))
     upper = np.concatenate([np.full(n, np.inf), [float(demand[m]) for m in models]])
-    res = milp(c, constraints=LinearConstraint(np.array(rows), lo, hi),
-               integrality=np.concatenate([np.ones(n), np.zeros(M)]), bounds=Bounds(0, upper),
-               options={"disp": False})
+    with _quiet_solver():
+        res = milp(c, constraints=LinearConstraint(np.array(rows), lo, hi),
+                   integrality=np.concatenate([np.ones(n), np.zeros(M)]), bounds=Bounds(0, upper),
+                   options={"disp": False})
     if not res.success:
         raise RuntimeError(f"goodput MILP failed: {res.message}")
     served = {m: float(res.x[n + i]) for i, m in enumerate(models)}
