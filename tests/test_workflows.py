@@ -37,3 +37,15 @@ def test_pages_workflow_publishes_the_html_and_drift_is_scheduled():
     assert any(s.get("uses", "").startswith("actions/deploy-pages") for s in steps)
     drift = yaml.safe_load((ROOT / ".github" / "workflows" / "drift.yml").read_text())
     assert "schedule" in drift[True]
+
+
+def test_pages_workflow_caches_what_freshness_needs_and_keeps_failures():
+    book = yaml.safe_load((ROOT / ".github" / "workflows" / "book.yml").read_text())
+    steps = [s for job in book["jobs"].values() for s in job.get("steps", [])]
+    cache = next(s for s in steps if s.get("uses", "").startswith("actions/cache"))
+    paths = set(cache["with"]["path"].split())
+    # pipeline.is_fresh needs the cache entry, the executed notebook, the chapter ledger and the
+    # recorded module list; the book and its tests also need the figures and timings
+    assert {"_build/cache", "_build/executed", "_build/claims", "_build/deps", "_build/figures"} <= paths
+    failed = [s for s in steps if s.get("uses", "").startswith("actions/upload-artifact")]
+    assert failed and failed[0]["with"]["path"].startswith("_build/failed") and failed[0]["if"] == "failure()"
