@@ -51,7 +51,7 @@ bench: setup ## measure set-up, cold/no-change/one-chapter builds, tests, sizes 
 
 lock: ## re-pin requirements.lock from pyproject.toml in a scratch venv
 	rm -rf _build/lockenv && $(PYTHON) -m venv _build/lockenv
-	_build/lockenv/bin/pip install --quiet --disable-pip-version-check .
+	_build/lockenv/bin/pip install --quiet --disable-pip-version-check ".[book,test]"
 	_build/lockenv/bin/pip freeze --exclude costcorrect | sed '/^-e /d' > requirements.lock
 	rm -rf _build/lockenv
 
