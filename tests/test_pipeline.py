@@ -191,3 +191,21 @@ def test_every_parameters_cell_parses_cleanly_in_papermill():
 
     problems = [p for slug in pipeline.notebook_slugs(ROOT) for p in pipeline.notebook_parameters(slug, ROOT)[1]]
     assert not problems, "\n".join(problems)
+
+
+def test_invalid_data_stops_the_build_before_any_chapter(repo):
+    (repo / "data" / "other").mkdir()
+    (repo / "data" / "other" / "t.csv").write_text("quantity,value,source,url,locator\n")  # header only
+    from costcorrect import data
+
+    data.register({"name": "other/t", "path": "other/t.csv", "format": "csv", "title": "t", "description": "d",
+                   "sources": [{"title": "P", "path": "https://e.org"}],
+                   "schema": {"fields": [{"name": n, "type": t, "description": n} for n, t in
+                                         [("quantity", "string"), ("value", "number"), ("source", "string"),
+                                          ("url", "string"), ("locator", "string")]]}})
+    proc = subprocess.run([sys.executable, "-m", "costcorrect", "execute", "good"], capture_output=True, text=True,
+                          cwd=repo, env=dict(os.environ, COSTCORRECT_ROOT=str(repo),
+                                             COSTCORRECT_BUILD=str(repo / "_build")))
+    assert proc.returncode == 1
+    assert "data/other/t.csv: the table has no rows (rule: non-empty" in proc.stderr
+    assert not (repo / "_build" / "executed" / "good.ipynb").exists()

@@ -42,6 +42,16 @@ def _rerun(slugs: list[str], params: dict, jobs: int | None) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .data import DataError
+
+    try:
+        return _main(argv)
+    except DataError as e:
+        print(f"error: invalid data, no chapter executed:\n{e}", file=sys.stderr)
+        return 1
+
+
+def _main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m costcorrect", description=__doc__)
     sub = p.add_subparsers(dest="cmd", required=True)
     ex = sub.add_parser("execute", help="execute chapters (parallel, cached) and write _build/claims.json")

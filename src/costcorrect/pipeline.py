@@ -323,6 +323,8 @@ def execute(slugs: list[str] | None = None, *, jobs: int | None = None, force: b
             results.append(Result(s, True, 0.0, cached=True))
         else:
             todo.append(s)
+    if todo:  # the data package is validated once, before any chapter runs (frictionless)
+        data.validate_package()
     timings = _timings()
     todo.sort(key=lambda s: -timings.get(s, 60.0))  # longest first balances the workers
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
