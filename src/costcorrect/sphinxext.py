@@ -3,7 +3,9 @@
 * copies MathJax 3 (from the ``django-static-mathjax`` wheel) and the Vega bundle (from
   ``vl-convert``) into ``_build/assets`` and adds that folder to ``html_static_path``;
 * points ``mathjax_path`` at the local copy;
-* adds the Vega bundle (an ES module) only to pages that hold a figure.
+* adds the Vega bundle (an ES module) only to pages that hold a figure;
+* puts a summary box under every chapter's title (claims by status, execution time, tables, model
+  modules, how to rerun it) and publishes each executed notebook beside its page for download.
 """
 
 from __future__ import annotations
@@ -69,7 +71,55 @@ def _page_context(app, pagename, templatename, context, doctree) -> None:
         app.add_js_file(VEGA_BUNDLE, type="module")
 
 
+def _chapter_summary(app, doctree) -> None:
+    """Insert the generated summary box after the title of a chapter page (``notebooks/<slug>``)."""
+    import json
+
+    from docutils import nodes
+
+    docname = app.env.docname
+    if not docname.startswith("notebooks/"):
+        return
+    from . import pages, pipeline
+    from .data import dependencies_file
+
+    slug = docname.split("/", 1)[1]
+    build = build_dir()
+    ledger = build / "claims.json"
+    records = [r for r in json.loads(ledger.read_text()) if r["chapter"] == slug] if ledger.exists() else []
+    tpath = build / "timings.json"
+    seconds = json.loads(tpath.read_text()).get(slug) if tpath.exists() else None
+    deps = dependencies_file(slug)
+    tables = sorted(json.loads(deps.read_text())) if deps.exists() else []
+    mf = pipeline.modules_file(slug)
+    api = {"costcorrect", "costcorrect.claims", "costcorrect.data", "costcorrect.figures", "costcorrect.paths"}
+    modules = sorted(m for m in json.loads(mf.read_text()) if m not in api
+                     and m.startswith("costcorrect.models.")) if mf.exists() else []
+    try:
+        params = list(pipeline.notebook_parameters(slug)[0])
+    except Exception:  # noqa: BLE001 - a summary must never break the build
+        params = []
+    box = nodes.raw("", pages.chapter_summary_html(slug, records, seconds, tables, modules, params), format="html")
+    section = next(iter(doctree.findall(nodes.section)), None)
+    if section is None:
+        return
+    title = next(iter(section.findall(nodes.title)), None)
+    section.insert(section.index(title) + 1 if title is not None else 0, box)
+
+
+def _publish_notebooks(app, exception) -> None:
+    """Copy each executed notebook next to its page (``notebooks/<slug>.ipynb``) for download."""
+    if exception is not None:
+        return
+    out = Path(app.outdir) / "notebooks"
+    for nb in sorted((build_dir() / "executed").glob("*.ipynb")):
+        if (out / f"{nb.stem}.html").exists():
+            shutil.copy2(nb, out / nb.name)
+
+
 def setup(app):
     app.connect("config-inited", _config_inited)
+    app.connect("doctree-read", _chapter_summary)
+    app.connect("build-finished", _publish_notebooks)
     app.connect("html-page-context", _page_context)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}
