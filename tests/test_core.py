@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 import sympy as sp
 from hypothesis import given, strategies as st
 
@@ -36,3 +37,31 @@ def test_alpha_lift_is_stronger_lever_below_one(a, lift):
     # a lift-point rise in alpha beats a lift-fraction CPM cut whenever alpha + lift < 1
     if a + lift < 1:
         assert core.alpha_lift_leverage(a, lift, lift) > 1
+
+
+def test_alpha_band_3_to_8_needs_alpha_between_an_eighth_and_a_third():
+    # moved here from the ledger: solving 1/alpha = 3 and = 8 is a property of our reading, not a claim
+    marginal = core.alpha_leverage_expr()
+    sols = sorted(float(s) for v in (3, 8) for s in sp.solve(sp.Eq(marginal, v), core.alpha))
+    assert sols == [0.125, 1 / 3]
+
+
+def test_alpha_leverage_readings():
+    assert core.alpha_leverage(0.25, "marginal") == 4
+    assert core.alpha_leverage(0.2, "one point vs 1%") == core.alpha_lift_leverage(0.2)
+    assert core.alpha_leverage(0.2, "equal relative step") == pytest.approx(0.2 / 0.21)
+    lo, hi = core.alpha_leverage_span(0.2, 0.7, "marginal")
+    assert (lo, hi) == (pytest.approx(1 / 0.7), pytest.approx(5.0))
+    with pytest.raises(ValueError):
+        core.alpha_leverage(0.5, "twice as fast")
+
+
+@given(st.floats(0.01, 0.98), st.floats(1e-4, 0.02))
+def test_equal_relative_steps_make_cpm_the_stronger_lever(a, lift):
+    assert core.alpha_leverage(a, "equal relative step", lift) < 1
+
+
+def test_most_extreme_value():
+    assert core.most_extreme([0.41, 0.59], 0.2, 0.7) == 0.59
+    assert core.most_extreme([0.78, 0.9], 0.2, 0.7) == 0.9
+    assert core.most_extreme([0.1, 0.5], 0.2, 0.7) == 0.1

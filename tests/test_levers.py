@@ -45,3 +45,16 @@ def test_lever_ranges_take_widest_range_and_product():
     p = levers.product_range(r)
     assert p["low"] == pytest.approx(1.6 * 1.5) and p["high"] == pytest.approx(1.6 * 4.0)
     assert levers.implied_residual(280, {"a": 2, "b": 5}) == pytest.approx(28)
+
+
+def test_product_at_named_points():
+    df = pd.DataFrame({"row_id": ["a", "b"], "lever": ["runtime", "quantization"],
+                       "factor_low": [2.0, 1.0], "factor_high": [8.0, 4.0]})
+    r = levers.lever_ranges(df)
+    assert levers.product_at(r, {}) == pytest.approx(4.0 * 2.0)
+    assert levers.product_at(r, {"runtime": "high", "quantization": "low"}) == pytest.approx(8.0)
+    lows = levers.product_at(r, {n: "low" for n in r.index})
+    highs = levers.product_at(r, {n: "high" for n in r.index})
+    assert (lows, highs) == (pytest.approx(levers.product_range(r)["low"]), pytest.approx(levers.product_range(r)["high"]))
+    with pytest.raises(ValueError):
+        levers.product_at(r, {"runtime": "top"})

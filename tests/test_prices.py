@@ -67,3 +67,41 @@ def test_equal_slopes_test_with_provider_controls():
     plain, ctrl = prices.equal_slopes_test(df), prices.equal_slopes_test(df, controls=("provider",))
     assert ctrl["df2"] == plain["df2"] - 1
     assert ctrl["p"] > 0.01
+
+
+def test_rate_ratio_interval_separates_different_rates_and_not_equal_ones():
+    differ = prices.rate_ratio_interval(_frame({"a": 2.0, "b": 20.0}, noise=0.1, seed=1))
+    assert differ["fastest"] == "b" and differ["slowest"] == "a"
+    assert differ["ratio"] == pytest.approx(10.0, rel=0.2)
+    assert differ["low"] > 1
+    same = prices.rate_ratio_interval(_frame({"a": 3.0, "b": 3.0}, noise=0.1, seed=1))
+    assert same["low"] < 1 < same["high"]
+    assert same["ratio"] >= 1
+
+
+def test_rate_ratio_interval_with_provider_controls_matches_f_test_dof():
+    df = _frame({"a": 3.0, "b": 3.0}, noise=0.05, seed=3)
+    df["provider"] = np.where(np.arange(len(df)) % 2 == 0, "p", "q")
+    assert prices.rate_ratio_interval(df, controls=("provider",))["df"] == prices.equal_slopes_test(
+        df, controls=("provider",))["df2"]
+
+
+def test_prediction_pvalue_at_the_interval_edge_is_one_minus_level():
+    df = _frame({"x": 4.0}, n=6, noise=0.05, seed=2)
+    fit = prices.class_trends(df)["x"]
+    lo, mid, hi = prices.prediction_interval(fit, 1.5, 0.9)
+    assert prices.prediction_pvalue(fit, 1.5, hi) == pytest.approx(0.1, rel=1e-9)
+    assert prices.prediction_pvalue(fit, 1.5, mid) == pytest.approx(1.0)
+
+
+def test_successor_ratios_and_largest_earlier_rise():
+    df = prices.add_blended(pd.DataFrame({
+        "model": ["a", "b", "c", "d"], "date": ["2022-01-01", "2023-06-01", "2024-06-01", "2026-04-01"],
+        "input_usd_per_mtok": [10.0, 5.0, 6.0, 12.0], "output_usd_per_mtok": [10.0, 5.0, 4.0, 8.0]}))
+    r = prices.successor_price_ratios(df)
+    assert list(r["model"]) == ["b", "c", "d"] and list(r["ratio"]) == pytest.approx([0.5, 1.0, 2.0])
+    assert prices.largest_earlier_rise(df, "2026-04-01") == pytest.approx(1.0)        # d itself excluded
+    assert prices.largest_earlier_rise(df, "2026-04-01", measure="input") == pytest.approx(1.2)
+    assert prices.largest_earlier_rise(df, "2026-04-01", measure="output") == pytest.approx(0.8)
+    with pytest.raises(ValueError):
+        prices.largest_earlier_rise(df, "2023-01-01", years=0.5)

@@ -55,7 +55,9 @@ def test_scaffold_writes_all_pieces(mini):
     assert toc.index("notebooks/alpha-asymmetry") < toc.index("notebooks/second-paper") < toc.index("The ledger")
     assert "@misc{alpha-asymmetry," in (mini / "book" / "references.bib").read_text()
     pkg = json.loads((mini / "data" / "datapackage.json").read_text())
-    assert [r["name"] for r in pkg["resources"]] == ["alpha-asymmetry/example", "second-paper/example"]
+    assert [r["name"] for r in pkg["resources"]] == ["alpha-asymmetry/example", "alpha-asymmetry/published",
+                                                     "second-paper/example", "second-paper/published"]
+    assert (mini / "data" / "alpha-asymmetry" / "published.csv").read_text().startswith("quantity,value,text,unit,")
 
 
 @pytest.mark.slow

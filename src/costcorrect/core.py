@@ -99,3 +99,39 @@ def alpha_leverage_expr(lift: sp.Expr | None = None, cpm_cut: sp.Expr | None = N
     if lift is None and cpm_cut is None:
         return sp.simplify(sp.limit(ratio.subs(c, d), d, 0))
     return sp.simplify(ratio.subs({d: lift, c: cpm_cut}))
+
+
+ALPHA_STEP_BASES = ("marginal", "one point vs 1%", "equal relative step")
+"""Readings of Field Notes #3's comparison "a one-point rise in α against a comparable cut in CPM"."""
+
+
+def alpha_leverage(a, basis: str = "one point vs 1%", lift: float = 0.01, cpm_cut: float = 0.01):
+    """Ratio of the relative Cost-correct cut from an α step to that from a CPM cut, under a reading.
+
+    * ``"marginal"`` — both steps vanish at the same rate: 1/α;
+    * ``"one point vs 1%"`` — α rises by ``lift`` (absolute), CPM falls by ``cpm_cut`` (relative):
+      :func:`alpha_lift_leverage`;
+    * ``"equal relative step"`` — CPM falls by the same relative amount as α rises (``lift/α``):
+      α/(α + lift), below 1 (the elasticities of α and CPM are equal in size).
+    """
+    if basis == "marginal":
+        return 1 / a
+    if basis == "one point vs 1%":
+        return alpha_lift_leverage(a, lift, cpm_cut)
+    if basis == "equal relative step":
+        return (lift / (a + lift)) / (lift / a)
+    raise ValueError(f"basis must be one of {ALPHA_STEP_BASES}, not {basis!r}")
+
+
+def alpha_leverage_span(alpha_lo: float, alpha_hi: float, basis: str = "one point vs 1%",
+                        lift: float = 0.01, cpm_cut: float = 0.01) -> list[float]:
+    """[min, max] of :func:`alpha_leverage` over α in [alpha_lo, alpha_hi] (monotone in α, so the ends)."""
+    ends = [float(alpha_leverage(x, basis, lift, cpm_cut)) for x in (alpha_lo, alpha_hi)]
+    return sorted(ends)
+
+
+def most_extreme(values, lo: float, hi: float) -> float:
+    """The value farthest from the middle of [lo, hi] (in the range iff all values are)."""
+    mid = (lo + hi) / 2
+    vals = [float(v) for v in values]
+    return max(vals, key=lambda v: abs(v - mid))

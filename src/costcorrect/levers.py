@@ -99,3 +99,21 @@ def implied_residual(total: float, known: Mapping[str, float]) -> float:
     if prod <= 0:
         raise ValueError("known factors must be positive")
     return total / prod
+
+
+LEVER_POINTS = ("low", "mid", "high")
+
+
+def product_at(ranges: pd.DataFrame, points: Mapping[str, str]) -> float:
+    """Product of the levers, each taken at the named point of its range (``low``, ``mid``, ``high``).
+
+    Levers not named in ``points`` enter at ``mid``. Used to sweep the stack factor over the declared
+    lever ranges.
+    """
+    total = 1.0
+    for name in ranges.index:
+        point = points.get(name, "mid")
+        if point not in LEVER_POINTS:
+            raise ValueError(f"{name}: point must be one of {LEVER_POINTS}, not {point!r}")
+        total *= float(ranges.loc[name, point])
+    return total

@@ -140,3 +140,74 @@ def standardized_residual(fit: TrendFit, years: float, log_cpm: float) -> float:
     """(observed − trend) / prediction standard error, for one new price."""
     se = fit.resid_sd * np.sqrt(1 + 1 / fit.n + (years - fit.t_mean) ** 2 / fit.sxx)
     return float((log_cpm - fit.predict(years)) / se)
+
+
+def prediction_pvalue(fit: TrendFit, years: float, log_cpm: float) -> float:
+    """Two-sided p-value of a new price under the trend ``fit`` (Student-t on the prediction error).
+
+    Large (≥ 1 − level) when the price lies inside the ``level`` prediction interval.
+    """
+    z = standardized_residual(fit, years, log_cpm)
+    return float(2 * stats.t.sf(abs(z), fit.df))
+
+
+def rate_ratio_interval(df: pd.DataFrame, by: str = "price_class", controls: tuple[str, ...] = (),
+                        level: float = 0.95) -> dict[str, float | str]:
+    """How much faster the fastest-falling group's prices fall than the slowest's, with an interval.
+
+    Fits ln CPM on one intercept and one slope per group (plus level shifts for ``controls``), takes
+    the groups with the steepest and the shallowest fall, and returns the ratio of their annual
+    decline factors exp(b_slow − b_fast) (≥ 1) with its ``level`` Student-t interval from the joint
+    OLS covariance. A lower limit below 1 means the data cannot tell the rates apart.
+    """
+    groups = sorted(df[by].unique())
+    n = len(df)
+    y = df["log_cpm"].to_numpy(float)
+    t = df["years"].to_numpy(float)
+    dummies = np.column_stack([(df[by] == g).to_numpy(float) for g in groups])
+    extra = [(df[c] == v).to_numpy(float) for c in controls for v in sorted(df[c].unique())[1:]]
+    ctrl = np.column_stack(extra) if extra else np.empty((n, 0))
+    x = np.column_stack([dummies, ctrl, dummies * t[:, None]])
+    beta, *_ = np.linalg.lstsq(x, y, rcond=None)
+    dof = n - x.shape[1]
+    s2 = float(((y - x @ beta) ** 2).sum() / dof)
+    cov = s2 * np.linalg.pinv(x.T @ x)
+    k0 = len(groups) + ctrl.shape[1]
+    slopes = beta[k0:]
+    fast, slow = int(np.argmin(slopes)), int(np.argmax(slopes))
+    diff = float(slopes[slow] - slopes[fast])
+    se = float(np.sqrt(cov[k0 + slow, k0 + slow] + cov[k0 + fast, k0 + fast] - 2 * cov[k0 + slow, k0 + fast]))
+    q = float(stats.t.ppf(0.5 + level / 2, dof))
+    return {"fastest": groups[fast], "slowest": groups[slow], "ratio": float(np.exp(diff)),
+            "low": float(np.exp(diff - q * se)), "high": float(np.exp(diff + q * se)), "df": dof}
+
+
+PRICE_MEASURES = ("blended", "input", "output")
+
+
+def successor_price_ratios(df: pd.DataFrame, measure: str = "blended") -> pd.DataFrame:
+    """Each model's list price over its predecessor's, within one provider's line of one class.
+
+    ``df`` holds one provider's models of one class (from :func:`add_blended`); rows are ordered by
+    date and each row is compared with the row before it. ``measure`` is the blended CPM, the input
+    or the output price.
+    """
+    col = {"blended": "cpm", "input": "input_usd_per_mtok", "output": "output_usd_per_mtok"}[measure]
+    g = df.sort_values("date").reset_index(drop=True)
+    out = pd.DataFrame({"model": g["model"].iloc[1:].to_numpy(), "predecessor": g["model"].iloc[:-1].to_numpy(),
+                        "date": g["date"].iloc[1:].to_numpy(),
+                        "ratio": (g[col].iloc[1:].to_numpy(float) / g[col].iloc[:-1].to_numpy(float))})
+    return out
+
+
+def largest_earlier_rise(df: pd.DataFrame, before: str, years: float = 3.0, measure: str = "blended") -> float:
+    """The largest successor/predecessor price ratio among launches in the ``years`` before ``before``.
+
+    Above 1 means a new model of the line was priced above the one it followed (a price rise).
+    """
+    r = successor_price_ratios(df, measure)
+    end = pd.Timestamp(before)
+    window = r[(r["date"] < end) & (r["date"] >= end - pd.Timedelta(days=round(years * DAYS_PER_YEAR)))]
+    if window.empty:
+        raise ValueError("no successor launch in the window")
+    return float(window["ratio"].max())

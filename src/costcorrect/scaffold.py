@@ -1,5 +1,8 @@
 """``make new-paper``: scaffold a chapter, its data folder, its example claim, toc and bibliography entries.
 
+The data folder holds two tables: ``example.csv`` (model inputs, extracted from the paper) and
+``published.csv`` (what the paper states, one row per claim, read by ``claims.published``).
+
 Everything is checked before anything is written; an existing or malformed slug, an empty title or a
 URL that is not http(s) is refused with a clear message and leaves the repository untouched. If a
 write fails half-way, the files already written are restored.
@@ -48,13 +51,41 @@ def descriptor(slug: str, title: str, url: str) -> dict:
     }
 
 
+def published_descriptor(slug: str, title: str, url: str) -> dict:
+    """The data-package descriptor of the chapter's ``published.csv`` (what the paper states)."""
+    return {
+        "name": f"{slug}/published", "path": f"{slug}/published.csv", "format": "csv", "mediatype": "text/csv",
+        "title": f"Numbers stated in '{title}'",
+        "description": "What the paper states, one row per claim: the value (or, for a formula or wording, the text) "
+                       "with the URL and the place in the paper where it is stated.",
+        "sources": [{"title": title, "path": url}],
+        "schema": {"fields": [
+            {"name": "quantity", "type": "string", "description": "Name of the stated quantity",
+             "constraints": {"required": True, "unique": True, "pattern": "[a-z0-9_]+"}},
+            {"name": "value", "type": "number", "description": "The value as stated (empty when the row states a formula or wording in `text`)"},
+            {"name": "text", "type": "string", "description": "The paper's statement or formula, for symbolic or qualitative claims"},
+            {"name": "unit", "type": "string", "description": "Unit of value", "constraints": {"required": True}},
+            {"name": "source", "type": "string", "description": "Citation of the source"},
+            {"name": "url", "type": "string", "description": "URL of the source"},
+            {"name": "locator", "type": "string", "description": "Where in the source the value is stated"}],
+            "primaryKey": ["quantity"]},
+    }
+
+
 def _example_csv(title: str, url: str) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["quantity", "value", "source", "url", "locator"])
-    for q, v, loc in (("numerator", 6.0, "replace: table or figure"), ("denominator", 2.0, "replace: table or figure"),
-                      ("headline_ratio", 3.0, "replace: where the paper states it")):
+    for q, v, loc in (("numerator", 6.0, "replace: table or figure"), ("denominator", 2.0, "replace: table or figure")):
         w.writerow([q, v, title, url, loc])
+    return buf.getvalue()
+
+
+def _published_csv(title: str, url: str) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["quantity", "value", "text", "unit", "source", "url", "locator"])
+    w.writerow(["headline_ratio", 3.0, "", "ratio", title, url, "replace: where the paper states it (e.g. abstract)"])
     return buf.getvalue()
 
 
@@ -107,11 +138,14 @@ def new_paper(slug: str, title: str, url: str, root: Path | None = None) -> list
     try:
         ddir.mkdir(parents=True)
         (ddir / "example.csv").write_text(_example_csv(title.strip(), url), encoding="utf-8")
+        (ddir / "published.csv").write_text(_published_csv(title.strip(), url), encoding="utf-8")
         data.register(descriptor(slug, title.strip(), url))
+        data.register(published_descriptor(slug, title.strip(), url))
         nb.write_text(text, encoding="utf-8")
         toc_path.write_text(_toc_with(toc, slug), encoding="utf-8")
         bib_path.write_text(bib.rstrip("\n") + "\n" + entry, encoding="utf-8")
         data.validate(f"{slug}/example")
+        data.validate(f"{slug}/published")
     except BaseException:
         for p, old in backups.items():
             p.write_text(old, encoding="utf-8")
@@ -121,4 +155,5 @@ def new_paper(slug: str, title: str, url: str, root: Path | None = None) -> list
                 f.unlink()
             ddir.rmdir()
         raise
-    return [f"notebooks/{slug}.md", f"data/{slug}/example.csv", "data/datapackage.json", "book/_toc.yml", "book/references.bib"]
+    return [f"notebooks/{slug}.md", f"data/{slug}/example.csv", f"data/{slug}/published.csv", "data/datapackage.json",
+            "book/_toc.yml", "book/references.bib"]
