@@ -1,8 +1,11 @@
 """Open every page of the built book in headless Chromium with the network cut off.
 
-Fails on console errors, failed requests, any request leaving 127.0.0.1, figures that do not draw,
-untypeset math and internal links or anchors that do not resolve. Saves a full-page screenshot of
-every page under ``_build/screenshots/``.
+Fails on console errors, failed requests, any request leaving 127.0.0.1, figures that do not draw
+or have no text alternative, untypeset math (including single-dollar math left in generated prose),
+internal links or anchors that do not resolve, horizontal overflow of the text column, and any
+serious or critical accessibility violation that axe-core finds (light and dark mode). Saves a
+full-page screenshot of every page under ``_build/screenshots/`` in light mode (``<page>.png``) and
+in the theme's dark mode (``<page>.dark.png``).
 """
 
 from __future__ import annotations
@@ -90,13 +93,97 @@ WAIT_FIGURES = """async () => {
 RAW_MATH = """() => {
   const main = document.querySelector('main') || document.body;
   const clone = main.cloneNode(true);
-  clone.querySelectorAll('pre, code, .highlight, script, style, .cc-figure, mjx-container, .cell_output').forEach(e => e.remove());
-  const text = clone.innerText;
+  // code, figures and typeset math are not prose; Markdown cell outputs (glued and generated prose) are
+  clone.querySelectorAll('pre, code, .highlight, script, style, .cc-figure, mjx-container, .output.text_plain, .output.stream').forEach(e => e.remove());
+  const text = clone.textContent;
   const raw = [];
   for (const pat of ['$$', '\\\\(', '\\\\[', '\\\\frac', '\\\\alpha']) { if (text.includes(pat)) raw.push(pat); }
+  // single-dollar math: $…$ with no space inside either dollar (MyST's rule) whose content looks like
+  // TeX (a backslash command, ^, _ or braces) or is a single symbol ($p$, $d$). Prices such as
+  // "$1.36–$45.4" or "$2 and $3" are text and pass.
+  const inline = /\\$(?=\\S)([^$\\n]{1,120}?)(?<=\\S)\\$/g;
+  for (const m of text.matchAll(inline)) {
+    const body = m[1];
+    if (/\\\\[A-Za-z]|[\\^_{}]/.test(body) || /^[A-Za-z]'?$/.test(body)) raw.push(m[0]);
+  }
   const untypeset = Array.from(document.querySelectorAll('.math')).filter(m => !m.querySelector('mjx-container') && !m.closest('mjx-container')).length;
   return {raw: raw, untypeset: untypeset, mjx: document.querySelectorAll('mjx-container').length};
 }"""
+
+FIGURE_TEXT = """() => Array.from(document.querySelectorAll('.cc-figure')).map(f => {
+  const box = f.closest('figure');
+  const cap = box && box.getAttribute('aria-labelledby') ? document.getElementById(box.getAttribute('aria-labelledby')) : null;
+  const svg = f.querySelector('svg');
+  return {id: f.id, caption: cap ? cap.textContent.trim() : '', svgLabel: svg ? (svg.getAttribute('aria-label') || '') : ''};
+})"""
+
+# The text column must not scroll sideways: any element wider than the column must sit inside a box
+# that scrolls (or clips) on its own, such as a wide table's wrapper.
+OVERFLOW = """() => {
+  const col = document.querySelector('article.bd-article') || document.querySelector('main, article');
+  if (!col) return {overflow: false, offenders: []};
+  const own = (el) => { for (let p = el.parentElement; p && p !== col; p = p.parentElement) {
+      const o = getComputedStyle(p).overflowX; if (o !== 'visible') return true; } return false; };
+  const right = col.getBoundingClientRect().right + 1;
+  const offenders = [];
+  for (const el of col.querySelectorAll('*')) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.right <= right || own(el)) continue;
+    if (el.parentElement && el.parentElement !== col && el.parentElement.getBoundingClientRect().right > right && !own(el.parentElement)) continue;
+    const name = el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : '');
+    offenders.push(name + ' (' + Math.round(r.right - right) + 'px too wide)');
+  }
+  const doc = document.documentElement;
+  return {overflow: col.scrollWidth > col.clientWidth + 1 || doc.scrollWidth > doc.clientWidth + 1, offenders: offenders.slice(0, 5)};
+}"""
+
+# axe-core (bundled by axe-playwright-python; runs in the page, no network). Rules excluded on one
+# exact selector, with the reason; everything else at impact serious or critical fails the test.
+AXE_EXCLUDE: list[tuple[str, str, str]] = [
+    # (rule id, selector, why)
+]
+AXE_OPTIONS = {"resultTypes": ["violations"], "preload": False}  # preload would fetch CSS @imports
+
+
+def _axe(page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = Axe().run(page, options=AXE_OPTIONS).response["violations"]
+    out = []
+    for v in found:
+        if v["impact"] not in ("serious", "critical"):
+            continue
+        nodes = [n for n in v["nodes"] if not any(v["id"] == rule and sel in n["target"] for rule, sel, _ in AXE_EXCLUDE)]
+        if nodes:
+            out.append(f"axe {v['impact']} {v['id']} ({v['help']}) on {len(nodes)} element(s): "
+                       + "; ".join(" ".join(map(str, n["target"])) for n in nodes[:3]))
+    return out
+
+
+DARK = """() => { document.documentElement.dataset.theme = 'dark'; document.documentElement.dataset.mode = 'dark';
+  localStorage.setItem('mode', 'dark'); localStorage.setItem('theme', 'dark'); }"""
+
+
+def test_raw_math_check_catches_single_dollar_math(browser):
+    page = browser.new_page()
+    page.set_content("<main><p>Prices from $1.36–$45.4 per M tokens, or $2 and $3.</p>"
+                     "<pre>$x_1$ in code is fine</pre></main>")
+    assert page.evaluate(RAW_MATH)["raw"] == []
+    for raw in ["the optimum $d^* \\approx 13.2$ here", "with $p$ the error rate", "a $\\frac{1}{2}$ share",
+                "$C_{\\rm ok}$", "$$x$$"]:
+        page.set_content(f"<main><p>{raw}</p></main>")
+        assert page.evaluate(RAW_MATH)["raw"], raw
+    page.close()
+
+
+def test_overflow_check_sees_a_wide_element_unless_it_scrolls_in_its_own_box(browser):
+    page = browser.new_page(viewport={"width": 800, "height": 600})
+    wide = '<div style="width:2000px">wide</div>'
+    page.set_content(f'<article class="bd-article" style="width:500px">{wide}</article>')
+    assert page.evaluate(OVERFLOW)["offenders"]
+    page.set_content(f'<article class="bd-article" style="width:500px"><div style="overflow-x:auto">{wide}</div></article>')
+    assert page.evaluate(OVERFLOW) == {"overflow": False, "offenders": []}
+    page.close()
 
 
 @pytest.mark.parametrize("page_path", _pages() or ["index.html"])
@@ -146,7 +233,19 @@ def test_page(server, browser, page_path):
             problems.append(f"broken link {href!r} -> {rel}")
         elif parsed.fragment and file.suffix == ".html" and not _anchor_exists(file, parsed.fragment):
             problems.append(f"missing anchor {href!r}")
+    for f in page.evaluate(FIGURE_TEXT):
+        if len(f["caption"]) < 10 or len(f["svgLabel"]) < 10:
+            problems.append(f"figure {f['id']} has no text alternative for screen readers ({f})")
+    over = page.evaluate(OVERFLOW)
+    if over["overflow"] or over["offenders"]:
+        problems.append(f"the text column overflows horizontally: {over['offenders'] or 'scrollWidth > clientWidth'}")
+    problems += _axe(page)
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / (page_path.replace("/", "__").removesuffix(".html") + ".png")), full_page=True)
+    name = page_path.replace("/", "__").removesuffix(".html")
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    page.evaluate(DARK)
+    page.wait_for_timeout(200)
+    problems += [p.replace("axe ", "axe (dark mode) ", 1) for p in _axe(page)]
+    page.screenshot(path=str(SHOTS / f"{name}.dark.png"), full_page=True)
     context.close()
     assert not problems, f"{page_path}:\n  " + "\n  ".join(dict.fromkeys(problems))

@@ -19,3 +19,15 @@ def test_assets_are_local(tmp_path):
     assert (out / "mathjax" / "tex-chtml.js").stat().st_size > 100_000
     assert any((out / "mathjax" / "output" / "chtml" / "fonts").rglob("*.woff"))
     assert (out / "vega" / "vega-bundle.js").exists()
+
+
+def test_fix_accessibility_names_toggles_and_bibliography_items():
+    from costcorrect.sphinxext import fix_accessibility
+
+    side = ('<a class="reference internal" href="x.html">Part I — <em>Foundations</em> &amp; more</a>'
+            '<details open="open"><summary><span class="toctree-toggle" role="presentation"></span></summary>')
+    out = fix_accessibility(side)
+    assert '<summary aria-label="Sections of Part I — Foundations &amp; more">' in out
+    bib = '<div role="list" class="citation-list"><div class="citation" id="a" role="doc-biblioentry">'
+    assert 'role="listitem"' in fix_accessibility(bib) and "doc-biblioentry" not in fix_accessibility(bib)
+    assert fix_accessibility("<p>plain</p>") == "<p>plain</p>"

@@ -4,12 +4,15 @@
   ``vl-convert``) into ``_build/assets`` and adds that folder to ``html_static_path``;
 * points ``mathjax_path`` at the local copy;
 * adds the Vega bundle (an ES module) only to pages that hold a figure;
+* fixes two accessibility faults of the generated HTML (see :func:`fix_accessibility`);
 * puts a summary box under every chapter's title (claims by status, execution time, tables, model
   modules, how to rerun it) and publishes each executed notebook beside its page for download.
 """
 
 from __future__ import annotations
 
+import html
+import re
 import shutil
 from pathlib import Path
 
@@ -117,7 +120,38 @@ def _publish_notebooks(app, exception) -> None:
             shutil.copy2(nb, out / nb.name)
 
 
+_TOGGLE = re.compile(r'(<a [^>]*>(.*?)</a>\s*<details[^>]*>\s*)<summary>')
+
+
+def fix_accessibility(text: str) -> str:
+    """Repair two faults axe-core reports as serious/critical in the HTML Sphinx and the theme write.
+
+    * the sidebar's section toggles are ``<summary>`` elements holding only an icon (no accessible
+      name): each gets ``aria-label="Sections of <chapter title>"``;
+    * docutils writes the bibliography as ``role="list"`` whose children have the deprecated
+      ``role="doc-biblioentry"`` (so the list has no list items): they become ``role="listitem"``.
+    """
+
+    def label(m: re.Match) -> str:
+        name = html.unescape(re.sub(r"<[^>]+>", "", m.group(2))).strip()
+        return m.group(1) + f'<summary aria-label="{html.escape("Sections of " + name)}">'
+
+    text = _TOGGLE.sub(label, text)
+    return text.replace('role="doc-biblioentry"', 'role="listitem"')
+
+
+def _fix_pages(app, exception) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    for page in Path(app.outdir).rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        fixed = fix_accessibility(text)
+        if fixed != text:
+            page.write_text(fixed, encoding="utf-8")
+
+
 def setup(app):
+    app.connect("build-finished", _fix_pages)
     app.connect("config-inited", _config_inited)
     app.connect("doctree-read", _chapter_summary)
     app.connect("build-finished", _publish_notebooks)
