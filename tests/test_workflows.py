@@ -49,3 +49,16 @@ def test_pages_workflow_caches_what_freshness_needs_and_keeps_failures():
     assert {"_build/cache", "_build/executed", "_build/claims", "_build/deps", "_build/figures"} <= paths
     failed = [s for s in steps if s.get("uses", "").startswith("actions/upload-artifact")]
     assert failed and failed[0]["with"]["path"].startswith("_build/failed") and failed[0]["if"] == "failure()"
+
+
+def test_pages_workflow_publishes_the_pdf_beside_the_html():
+    book = yaml.safe_load((ROOT / ".github" / "workflows" / "book.yml").read_text())
+    steps = [s for job in book["jobs"].values() for s in job.get("steps", [])]
+    names = [s.get("name", s.get("uses", "")) for s in steps]
+    pdf = next(i for i, s in enumerate(steps) if "make pdf" in s.get("run", ""))
+    assert "_build/html/costcorrect-book.pdf" in steps[pdf]["run"]
+    upload = next(i for i, n in enumerate(names) if n.startswith("actions/upload-pages-artifact"))
+    assert pdf < upload, "the PDF must be in _build/html before the Pages artifact is uploaded"
+    assert "pdf:" in (ROOT / "Makefile").read_text()
+    for page in ("intro.md", "cite.md"):
+        assert 'href="costcorrect-book.pdf"' in (ROOT / "book" / page).read_text(), page

@@ -69,6 +69,9 @@ def _main(argv: list[str] | None = None) -> int:
     np_.add_argument("--title", required=True)
     np_.add_argument("--url", required=True)
     sub.add_parser("bench", help="measure set-up, build and test times; write _build/bench.json")
+    pdf = sub.add_parser("pdf", help="print the whole book to _build/pdf/costcorrect-book.pdf (headless Chromium)")
+    pdf.add_argument("--skip-without-chromium", action="store_true",
+                     help="outside CI, warn and succeed when Chromium is not installed (make test uses it)")
     a = p.parse_args(argv)
 
     if a.cmd == "execute" and a.parameter:
@@ -110,6 +113,18 @@ def _main(argv: list[str] | None = None) -> int:
         for w in written:
             print("wrote", w)
         return 0
+    if a.cmd == "pdf":
+        import os
+        import shutil
+
+        from .pdf import build_pdf
+
+        if a.skip_without_chromium and os.environ.get("CI") != "true" and not (
+                shutil.which("chromium") or shutil.which("chromium-browser")):
+            print("warning: chromium is not installed: no PDF edition (the PDF and browser tests skip)",
+                  file=sys.stderr)
+            return 0
+        return build_pdf()
     if a.cmd == "bench":
         from .bench import run
 
