@@ -125,16 +125,20 @@ OVERFLOW = """() => {
   const own = (el) => { for (let p = el.parentElement; p && p !== col; p = p.parentElement) {
       const o = getComputedStyle(p).overflowX; if (o !== 'visible') return true; } return false; };
   const right = col.getBoundingClientRect().right + 1;
-  const offenders = [];
-  for (const el of col.querySelectorAll('*')) {
+  // an element overflows when its box or its content (scrollWidth: long words, nowrap text) reaches
+  // past the column's right edge and no ancestor inside the column scrolls or clips it
+  const wide = Array.from(col.querySelectorAll('*')).filter(el => {
     const r = el.getBoundingClientRect();
-    if (r.width === 0 || r.right <= right || own(el)) continue;
-    if (el.parentElement && el.parentElement !== col && el.parentElement.getBoundingClientRect().right > right && !own(el.parentElement)) continue;
+    if (r.width === 0 || own(el)) return false;
+    const reach = getComputedStyle(el).overflowX === 'visible' ? Math.max(r.right, r.left + el.scrollWidth) : r.right;
+    return reach > right;
+  });
+  const offenders = wide.filter(el => !wide.some(o => o !== el && el.contains(o))).slice(0, 5).map(el => {
     const name = el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : '');
-    offenders.push(name + ' (' + Math.round(r.right - right) + 'px too wide)');
-  }
+    return name + ' (' + Math.round(Math.max(el.getBoundingClientRect().right, el.getBoundingClientRect().left + el.scrollWidth) - right) + 'px too wide)';
+  });
   const doc = document.documentElement;
-  return {overflow: col.scrollWidth > col.clientWidth + 1 || doc.scrollWidth > doc.clientWidth + 1, offenders: offenders.slice(0, 5)};
+  return {overflow: col.scrollWidth > col.clientWidth + 1 || doc.scrollWidth > doc.clientWidth + 1, offenders: offenders};
 }"""
 
 # axe-core (bundled by axe-playwright-python; runs in the page, no network). Rules excluded on one
@@ -183,6 +187,9 @@ def test_overflow_check_sees_a_wide_element_unless_it_scrolls_in_its_own_box(bro
     assert page.evaluate(OVERFLOW)["offenders"]
     page.set_content(f'<article class="bd-article" style="width:500px"><div style="overflow-x:auto">{wide}</div></article>')
     assert page.evaluate(OVERFLOW) == {"overflow": False, "offenders": []}
+    long_line = '<p style="white-space:nowrap">' + "cost-correct " * 200 + "</p>"
+    page.set_content(f'<article class="bd-article" style="width:500px">{long_line}</article>')
+    assert page.evaluate(OVERFLOW)["offenders"][0].startswith("p (")
     page.close()
 
 
