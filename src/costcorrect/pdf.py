@@ -63,7 +63,13 @@ PRINT_CSS = """
 .cc-figure, figure.cc-figure-box, .cc-card, .cc-summary, table, mjx-container[display="true"] { break-inside: avoid; }
 .cc-figure svg { max-width: 100%; height: auto; }
 .cc-scroll, .cell_output { overflow: visible !important; }
-section > h1 { break-before: page; }
+/* page breaks do not apply inside flex containers: lay the theme's columns out as blocks */
+.bd-container, .bd-container__inner, .bd-main, .bd-content, .bd-article-container, .bd-article,
+.bd-page-width { display: block !important; }
+/* every document (part page, chapter, ledger page) starts a new page: the single page marks each
+   with <span id="document-<name>"> before its section */
+span[id^="document-"] + section { break-before: page; }
+h1, h2, h3 { break-after: avoid; }
 """
 
 
