@@ -168,6 +168,28 @@ DARK = """() => { document.documentElement.dataset.theme = 'dark'; document.docu
   localStorage.setItem('mode', 'dark'); localStorage.setItem('theme', 'dark'); }"""
 
 
+INLINE_MATH = re.compile(r'<span class="math notranslate nohighlight">\\\((.*?)\\\)</span>', re.S)
+
+
+def prose_as_math(html: str) -> list[str]:
+    """Inline math that is really prose: dollar amounts read as math delimiters ("$30/$60 per
+    million" → ``\\(60 per million …\\)``). Two plain words in a row outside a TeX command's braces."""
+    out = []
+    for m in INLINE_MATH.finditer(html):
+        tex = re.sub(r"\\[A-Za-z]+\{[^{}]*\}", "", m.group(1))
+        if m.group(1) != m.group(1).strip() or re.search(r"\b[a-z]{3,} [a-z]{3,}\b", tex) or re.match(r"\s*[0-9][0-9.,]*\s*[/–-]\s*$", tex):
+            out.append(m.group(1)[:60])
+    return out
+
+
+def test_prose_as_math():
+    assert prose_as_math('<span class="math notranslate nohighlight">\\(60 per million and math \\)</span>')
+    assert prose_as_math('<span class="math notranslate nohighlight">\\(30/\\)</span>')
+    ok = r'<span class="math notranslate nohighlight">\(\text{Cost}_\text{correct} = p \ge 1\)</span>'
+    assert prose_as_math(ok) == []
+    assert prose_as_math('<span class="math notranslate nohighlight">\\(2\\)</span>') == []
+
+
 def test_raw_math_check_catches_single_dollar_math(browser):
     page = browser.new_page()
     page.set_content("<main><p>Prices from $1.36–$45.4 per M tokens, or $2 and $3.</p>"
@@ -221,6 +243,9 @@ def test_page(server, browser, page_path):
     for f in figs:
         if f["marks"] < 3 or f["width"] < 50 or f["height"] < 30:
             problems.append(f"figure {f['id']} did not draw ({f})")
+    prose = prose_as_math((HTML / page_path).read_text(encoding="utf-8", errors="replace"))
+    if prose:
+        problems.append(f"prose typeset as math (dollar amounts read as $…$?): {prose[:3]}")
     math = page.evaluate(RAW_MATH)
     if math["raw"]:
         problems.append(f"untypeset math markers in text: {math['raw']}")
