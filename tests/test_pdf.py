@@ -70,3 +70,20 @@ def test_the_pdf_is_published_beside_the_html():
         pytest.skip("no PDF edition was built")
     copy = BUILD / "html" / pdf.PDF_NAME
     assert copy.exists() and copy.read_bytes() == PDF.read_bytes()
+
+
+def test_every_chapter_has_a_bookmark(text):
+    from pypdf import PdfReader
+
+    marks: list[str] = []
+
+    def walk(items):
+        for item in items:
+            if isinstance(item, list):
+                walk(item)
+            else:
+                marks.append(_norm(item.title))
+
+    walk(PdfReader(str(PDF)).outline)
+    missing = [t for t in pdf.chapter_titles(BUILD / "html").values() if _norm(t) not in marks]
+    assert not missing, f"chapters without a bookmark in the PDF: {missing}"
