@@ -31,3 +31,14 @@ def test_fix_accessibility_names_toggles_and_bibliography_items():
     bib = '<div role="list" class="citation-list"><div class="citation" id="a" role="doc-biblioentry">'
     assert 'role="listitem"' in fix_accessibility(bib) and "doc-biblioentry" not in fix_accessibility(bib)
     assert fix_accessibility("<p>plain</p>") == "<p>plain</p>"
+
+
+def test_sync_static_copies_changed_book_static_files(tmp_path):
+    from types import SimpleNamespace
+
+    (tmp_path / "src" / "static").mkdir(parents=True)
+    (tmp_path / "src" / "static" / "a.css").write_text("new")
+    (tmp_path / "out" / "_static").mkdir(parents=True)
+    (tmp_path / "out" / "_static" / "a.css").write_text("old")
+    sphinxext._sync_static(SimpleNamespace(confdir=str(tmp_path / "src"), outdir=str(tmp_path / "out")))
+    assert (tmp_path / "out" / "_static" / "a.css").read_text() == "new"

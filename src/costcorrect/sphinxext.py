@@ -140,9 +140,26 @@ def fix_accessibility(text: str) -> str:
     return text.replace('role="doc-biblioentry"', 'role="listitem"')
 
 
+def _sync_static(app) -> None:
+    """Copy the book's own static files (``static/``) into ``_static`` when they changed.
+
+    Sphinx copies static files only when some page is rebuilt, so an edit to the CSS or JavaScript
+    alone (e.g. a contrast fix) would otherwise never reach an incrementally built book.
+    """
+    src = Path(app.confdir) / "static"
+    if not src.is_dir():
+        return
+    for f in src.rglob("*"):
+        dest = Path(app.outdir) / "_static" / f.relative_to(src)
+        if f.is_file() and (not dest.exists() or dest.read_bytes() != f.read_bytes()):
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(f, dest)
+
+
 def _fix_pages(app, exception) -> None:
     if exception is not None or app.builder.format != "html":
         return
+    _sync_static(app)
     for page in Path(app.outdir).rglob("*.html"):
         text = page.read_text(encoding="utf-8")
         fixed = fix_accessibility(text)
