@@ -171,14 +171,43 @@ def print_pdf(page_file: Path, dest: Path, echo=print) -> dict:
     return state
 
 
+def source_key(src: Path) -> str:
+    """Hash of the staged sources, the print code and the built HTML's assets: the PDF is rebuilt
+    only when one of them changed."""
+    import hashlib
+
+    h = hashlib.sha256(Path(__file__).read_bytes())
+    for p in sorted(q for q in src.rglob("*") if q.is_file()):
+        h.update(str(p.relative_to(src)).encode() + b"\0" + p.read_bytes() + b"\0")
+    for name in ("claims.json", "timings.json"):
+        f = build_dir() / name
+        if f.exists():
+            h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def _publish(dest: Path) -> None:
+    """Copy the PDF beside the HTML book (``_build/html/costcorrect-book.pdf``): intro and cite link it."""
+    html = build_dir() / "html"
+    if html.is_dir() and (not (html / PDF_NAME).exists() or (html / PDF_NAME).read_bytes() != dest.read_bytes()):
+        shutil.copy2(dest, html / PDF_NAME)
+
+
 def build_pdf(echo=print) -> int:
     """``make pdf``: single-page HTML → PDF; writes the PDF, its manifest and a copy in ``_build/html``."""
     from .pipeline import stage
 
     start = time.perf_counter()
     src, _ = stage()
-    page = _singlehtml(src, echo)
     dest = build_dir() / "pdf" / PDF_NAME
+    manifest_file = dest.parent / "manifest.json"
+    key = source_key(src)
+    if dest.exists() and manifest_file.exists():
+        if json.loads(manifest_file.read_text(encoding="utf-8")).get("source_key") == key:
+            _publish(dest)
+            echo(f"the PDF edition is up to date ({dest.relative_to(build_dir().parent)})")
+            return 0
+    page = _singlehtml(src, echo)
     echo(f"printing {page.relative_to(build_dir())} with headless Chromium")
     tmp = dest.with_suffix(".partial.pdf")
     state = print_pdf(page, tmp, echo)
@@ -203,11 +232,10 @@ def build_pdf(echo=print) -> int:
                 "figures": state["figures"], "figures_drawn": state["drawn"], "figures_in_html": expected,
                 "raw_math": state["raw_math"],
                 "chapters": chapter_titles(), "seconds": round(time.perf_counter() - start, 1)}
-    (dest.parent / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n",
+    manifest["source_key"] = key
+    manifest_file.write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n",
                                                encoding="utf-8")
-    html = build_dir() / "html"
-    if html.is_dir():
-        shutil.copy2(dest, html / PDF_NAME)  # published beside the HTML; intro and cite link it
+    _publish(dest)
     echo(f"wrote {dest.relative_to(repo_root()) if dest.is_relative_to(repo_root()) else dest}: "
          f"{pages} pages, {dest.stat().st_size / 1e6:.1f} MB, {state['figures']} figures "
          f"({manifest['seconds']} s)")
