@@ -22,7 +22,10 @@ MANIFEST = BUILD / "pdf" / "manifest.json"
 
 @pytest.fixture(scope="module")
 def text() -> str:
-    if not (shutil.which("chromium") or shutil.which("chromium-browser")) and os.environ.get("CI") != "true":
+    if (
+        not (shutil.which("chromium") or shutil.which("chromium-browser"))
+        and os.environ.get("CI") != "true"
+    ):
         pytest.skip("headless Chromium not found: no PDF edition (install Debian's `chromium`)")
     if not PDF.exists():
         pytest.fail(f"{PDF.relative_to(BUILD.parent)} is missing: run `make pdf` (make test does)")
@@ -51,14 +54,18 @@ def test_no_raw_tex_in_the_pdf(text):
     # prose (recorded by `costcorrect pdf` in the manifest); TeX commands must be nowhere
     raw = [pat for pat in ("$$", "\\frac", "\\alpha", "\\begin{") if pat in text]
     manifest = json.loads(MANIFEST.read_text(encoding="utf-8"))
-    assert not raw and not manifest["raw_math"], f"untypeset TeX in the PDF: {raw + manifest['raw_math'][:5]}"
+    assert not raw and not manifest["raw_math"], (
+        f"untypeset TeX in the PDF: {raw + manifest['raw_math'][:5]}"
+    )
 
 
 def test_every_figure_is_drawn_in_the_pdf(text):
     manifest = json.loads(MANIFEST.read_text(encoding="utf-8"))
     expected = pdf.figures_in_html(BUILD / "html")
     assert expected > 0
-    assert manifest["figures_in_html"] == expected, "the PDF is older than the HTML book: run `make pdf`"
+    assert manifest["figures_in_html"] == expected, (
+        "the PDF is older than the HTML book: run `make pdf`"
+    )
     assert manifest["figures"] == manifest["figures_drawn"] == expected
     from pypdf import PdfReader
 

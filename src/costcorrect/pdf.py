@@ -41,14 +41,16 @@ WAIT = r"""async () => {
   const untypeset = math.filter(m => !m.querySelector('mjx-container') && !m.closest('mjx-container'));
   // TeX left in the prose (code is not prose): the same rule as the browser test's RAW_MATH
   const clone = (document.querySelector('main') || document.body).cloneNode(true);
-  clone.querySelectorAll('pre, code, .highlight, script, style, .cc-figure, mjx-container, .output.text_plain, .output.stream').forEach(e => e.remove());
+  clone.querySelectorAll('pre, code, .highlight, script, style, .cc-figure, mjx-container, '
+                         + '.output.text_plain, .output.stream').forEach(e => e.remove());
   const text = clone.textContent;
   const raw = ['$$', '\\frac', '\\alpha', '\\begin{'].filter(p => text.includes(p));
   for (const m of text.matchAll(/\$(?=\S)([^$\n]{1,120}?)(?<=\S)\$/g)) {
     if (/\\[A-Za-z]|[\^_{}]/.test(m[1]) || /^[A-Za-z]'?$/.test(m[1])) raw.push(m[0]);
   }
+  const marks = f => { const s = f.querySelector('svg'); return s ? s.querySelectorAll('path, rect, text').length : 0; };
   return {raw_math: raw, figures: figs.length,
-          drawn: figs.filter(f => f.querySelector('svg') && f.querySelector('svg').querySelectorAll('path, rect, text').length >= 3).length,
+          drawn: figs.filter(f => marks(f) >= 3).length,
           untypeset: untypeset.length};
 }"""
 
@@ -60,7 +62,8 @@ PRINT_CSS = """
 #pst-back-to-top, .skip-link, button.copybtn { display: none !important; }
 .bd-main .bd-content .bd-article-container { max-width: 100% !important; }
 .bd-page-width { max-width: 100% !important; }
-.cc-figure, figure.cc-figure-box, .cc-card, .cc-summary, table, mjx-container[display="true"] { break-inside: avoid; }
+.cc-figure, figure.cc-figure-box, .cc-card, .cc-summary, table,
+mjx-container[display="true"] { break-inside: avoid; }
 .cc-figure svg { max-width: 100%; height: auto; }
 .cc-scroll, .cell_output { overflow: visible !important; }
 /* page breaks do not apply inside flex containers: lay the theme's columns out as blocks */
@@ -87,23 +90,37 @@ def chapter_titles(html_dir: Path | None = None) -> dict[str, str]:
         if m:
             import html
 
-            out[slug] = " ".join(html.unescape(re.sub(r"<[^>]+>", "", m.group(1))).replace("#", "").split())
+            out[slug] = " ".join(
+                html.unescape(re.sub(r"<[^>]+>", "", m.group(1))).replace("#", "").split()
+            )
     return out
 
 
 def figures_in_html(html_dir: Path | None = None) -> int:
     """How many figures (``class="cc-figure"`` elements) the pages of the HTML book hold."""
     html_dir = html_dir or build_dir() / "html"
-    pages = [p for p in html_dir.rglob("*.html")
-             if not {"_static", "_sources", "_images"} & set(p.relative_to(html_dir).parts)]
+    pages = [
+        p
+        for p in html_dir.rglob("*.html")
+        if not {"_static", "_sources", "_images"} & set(p.relative_to(html_dir).parts)
+    ]
     return sum(p.read_text(encoding="utf-8").count('class="cc-figure"') for p in pages)
 
 
 def _singlehtml(src: Path, echo=print) -> Path:
     """Build the staged sources as one HTML page under ``_build/pdf/work``; returns the page."""
     work = build_dir() / "pdf" / "work"
-    cmd = [str(Path(sys.executable).with_name("jupyter-book")), "build", str(src), "--builder", "singlehtml",
-           "--path-output", str(work), "--keep-going", "--quiet"]
+    cmd = [
+        str(Path(sys.executable).with_name("jupyter-book")),
+        "build",
+        str(src),
+        "--builder",
+        "singlehtml",
+        "--path-output",
+        str(work),
+        "--keep-going",
+        "--quiet",
+    ]
     # no -W: the HTML build (`make book`) already holds these sources to zero warnings; the PDF is
     # checked for what it must contain (tests/test_pdf.py), not failed on a singlehtml-only warning
     env = dict(os.environ, COSTCORRECT_ROOT=str(repo_root()), COSTCORRECT_BUILD=str(build_dir()))
@@ -112,7 +129,9 @@ def _singlehtml(src: Path, echo=print) -> Path:
     if proc.returncode != 0:
         raise SystemExit("error: the single-page HTML build failed (see the warnings above)")
     out = work / "_build" / "singlehtml"
-    page = max((p for p in out.glob("*.html")), key=lambda p: p.stat().st_size)  # index.html only redirects
+    page = max(
+        (p for p in out.glob("*.html")), key=lambda p: p.stat().st_size
+    )  # index.html only redirects
     return page
 
 
@@ -124,7 +143,9 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 def chromium_path() -> str:
     found = shutil.which("chromium") or shutil.which("chromium-browser")
     if not found:
-        raise SystemExit("error: headless Chromium not found: install Debian's `chromium` (apt-get install chromium)")
+        raise SystemExit(
+            "error: headless Chromium not found: install Debian's `chromium` (apt-get install chromium)"
+        )
     return found
 
 
@@ -139,9 +160,18 @@ def print_pdf(page_file: Path, dest: Path, echo=print) -> dict:
     errors: list[str] = []
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=chromium_path(), headless=True, args=[
-                "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                "--no-first-run", "--disable-sync"])
+            browser = p.chromium.launch(
+                executable_path=chromium_path(),
+                headless=True,
+                args=[
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--no-first-run",
+                    "--disable-sync",
+                ],
+            )
             page = browser.new_page(viewport={"width": 1100, "height": 1400})
 
             def route(r):
@@ -159,11 +189,18 @@ def print_pdf(page_file: Path, dest: Path, echo=print) -> dict:
             page.emulate_media(media="print")
             page.wait_for_timeout(300)
             dest.parent.mkdir(parents=True, exist_ok=True)
-            page.pdf(path=str(dest), format="A4", print_background=True, prefer_css_page_size=True,
-                     outline=True, tagged=True,  # bookmarks per heading; a tagged (accessible) PDF
-                     display_header_footer=True, header_template="<span></span>",
-                     footer_template='<div style="font-size:8px;width:100%;text-align:center;color:#666">'
-                                     'Cost-correct — <span class="pageNumber"></span> / <span class="totalPages"></span></div>')
+            page.pdf(
+                path=str(dest),
+                format="A4",
+                print_background=True,
+                prefer_css_page_size=True,
+                outline=True,
+                tagged=True,  # bookmarks per heading; a tagged (accessible) PDF
+                display_header_footer=True,
+                header_template="<span></span>",
+                footer_template='<div style="font-size:8px;width:100%;text-align:center;color:#666">'
+                'Cost-correct — <span class="pageNumber"></span> / <span class="totalPages"></span></div>',
+            )
             browser.close()
     finally:
         httpd.shutdown()
@@ -189,7 +226,9 @@ def source_key(src: Path) -> str:
 def _publish(dest: Path) -> None:
     """Copy the PDF beside the HTML book (``_build/html/costcorrect-book.pdf``): intro and cite link it."""
     html = build_dir() / "html"
-    if html.is_dir() and (not (html / PDF_NAME).exists() or (html / PDF_NAME).read_bytes() != dest.read_bytes()):
+    if html.is_dir() and (
+        not (html / PDF_NAME).exists() or (html / PDF_NAME).read_bytes() != dest.read_bytes()
+    ):
         shutil.copy2(dest, html / PDF_NAME)
 
 
@@ -202,23 +241,29 @@ def build_pdf(echo=print) -> int:
     dest = build_dir() / "pdf" / PDF_NAME
     manifest_file = dest.parent / "manifest.json"
     key = source_key(src)
-    if dest.exists() and manifest_file.exists():
-        if json.loads(manifest_file.read_text(encoding="utf-8")).get("source_key") == key:
-            _publish(dest)
-            echo(f"the PDF edition is up to date ({dest.relative_to(build_dir().parent)})")
-            return 0
+    recorded = (
+        json.loads(manifest_file.read_text(encoding="utf-8")) if manifest_file.exists() else {}
+    )
+    if dest.exists() and recorded.get("source_key") == key:
+        _publish(dest)
+        echo(f"the PDF edition is up to date ({dest.relative_to(build_dir().parent)})")
+        return 0
     page = _singlehtml(src, echo)
     echo(f"printing {page.relative_to(build_dir())} with headless Chromium")
     tmp = dest.with_suffix(".partial.pdf")
     state = print_pdf(page, tmp, echo)
     problems = list(state["errors"])
     if state["drawn"] != state["figures"]:
-        problems.append(f"{state['figures'] - state['drawn']} of {state['figures']} figure(s) did not draw")
+        problems.append(
+            f"{state['figures'] - state['drawn']} of {state['figures']} figure(s) did not draw"
+        )
     if state["untypeset"]:
         problems.append(f"{state['untypeset']} math element(s) not typeset")
     expected = figures_in_html()
     if (build_dir() / "html" / "index.html").exists() and expected != state["figures"]:
-        problems.append(f"the single page holds {state['figures']} figure(s), the HTML book {expected}")
+        problems.append(
+            f"the single page holds {state['figures']} figure(s), the HTML book {expected}"
+        )
     if problems:
         tmp.unlink(missing_ok=True)
         for p in problems:
@@ -228,15 +273,25 @@ def build_pdf(echo=print) -> int:
     from pypdf import PdfReader
 
     pages = len(PdfReader(str(dest)).pages)
-    manifest = {"pdf": PDF_NAME, "pages": pages, "bytes": dest.stat().st_size,
-                "figures": state["figures"], "figures_drawn": state["drawn"], "figures_in_html": expected,
-                "raw_math": state["raw_math"],
-                "chapters": chapter_titles(), "seconds": round(time.perf_counter() - start, 1)}
+    manifest = {
+        "pdf": PDF_NAME,
+        "pages": pages,
+        "bytes": dest.stat().st_size,
+        "figures": state["figures"],
+        "figures_drawn": state["drawn"],
+        "figures_in_html": expected,
+        "raw_math": state["raw_math"],
+        "chapters": chapter_titles(),
+        "seconds": round(time.perf_counter() - start, 1),
+    }
     manifest["source_key"] = key
-    manifest_file.write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n",
-                                               encoding="utf-8")
+    manifest_file.write_text(
+        json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     _publish(dest)
-    echo(f"wrote {dest.relative_to(repo_root()) if dest.is_relative_to(repo_root()) else dest}: "
-         f"{pages} pages, {dest.stat().st_size / 1e6:.1f} MB, {state['figures']} figures "
-         f"({manifest['seconds']} s)")
+    echo(
+        f"wrote {dest.relative_to(repo_root()) if dest.is_relative_to(repo_root()) else dest}: "
+        f"{pages} pages, {dest.stat().st_size / 1e6:.1f} MB, {state['figures']} figures "
+        f"({manifest['seconds']} s)"
+    )
     return 0
