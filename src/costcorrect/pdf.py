@@ -48,7 +48,10 @@ WAIT = r"""async () => {
   for (const m of text.matchAll(/\$(?=\S)([^$\n]{1,120}?)(?<=\S)\$/g)) {
     if (/\\[A-Za-z]|[\^_{}]/.test(m[1]) || /^[A-Za-z]'?$/.test(m[1])) raw.push(m[0]);
   }
-  const marks = f => { const s = f.querySelector('svg'); return s ? s.querySelectorAll('path, rect, text').length : 0; };
+  const marks = f => {
+    const s = f.querySelector('svg');
+    return s ? s.querySelectorAll('path, rect, text').length : 0;
+  };
   return {raw_math: raw, figures: figs.length,
           drawn: figs.filter(f => marks(f) >= 3).length,
           untypeset: untypeset.length};
