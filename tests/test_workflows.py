@@ -24,10 +24,14 @@ def test_workflows_parse_and_use_existing_targets():
         assert doc.get("jobs"), wf.name
         trigger = doc.get(True, doc.get("on"))  # YAML 1.1 reads the key `on` as True
         assert trigger, f"{wf.name}: no trigger"
-        runs = [s["run"] for job in doc["jobs"].values() for s in job.get("steps", []) if "run" in s]
+        runs = [
+            s["run"] for job in doc["jobs"].values() for s in job.get("steps", []) if "run" in s
+        ]
         for run in runs:
             for target in re.findall(r"\bmake ([a-z][\w-]*)", run):
-                assert target in targets, f"{wf.name} calls `make {target}`, which the Makefile lacks"
+                assert target in targets, (
+                    f"{wf.name} calls `make {target}`, which the Makefile lacks"
+                )
 
 
 def test_pages_workflow_publishes_the_html_and_drift_is_scheduled():
@@ -46,9 +50,19 @@ def test_pages_workflow_caches_what_freshness_needs_and_keeps_failures():
     paths = set(cache["with"]["path"].split())
     # pipeline.is_fresh needs the cache entry, the executed notebook, the chapter ledger and the
     # recorded module list; the book and its tests also need the figures and timings
-    assert {"_build/cache", "_build/executed", "_build/claims", "_build/deps", "_build/figures"} <= paths
+    assert {
+        "_build/cache",
+        "_build/executed",
+        "_build/claims",
+        "_build/deps",
+        "_build/figures",
+    } <= paths
     failed = [s for s in steps if s.get("uses", "").startswith("actions/upload-artifact")]
-    assert failed and failed[0]["with"]["path"].startswith("_build/failed") and failed[0]["if"] == "failure()"
+    assert (
+        failed
+        and failed[0]["with"]["path"].startswith("_build/failed")
+        and failed[0]["if"] == "failure()"
+    )
 
 
 def test_pages_workflow_publishes_the_pdf_beside_the_html():

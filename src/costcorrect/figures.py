@@ -31,8 +31,14 @@ def _theme() -> dict:
             "font": font,
             "view": {"continuousWidth": 520, "continuousHeight": 300, "stroke": None},
             "range": {"category": PALETTE},
-            "axis": {"labelFontSize": 11, "titleFontSize": 12, "grid": True, "gridColor": "#e6e6e6",
-                     "domainColor": "#888", "tickColor": "#888"},
+            "axis": {
+                "labelFontSize": 11,
+                "titleFontSize": 12,
+                "grid": True,
+                "gridColor": "#e6e6e6",
+                "domainColor": "#888",
+                "tickColor": "#888",
+            },
             "legend": {"labelFontSize": 11, "titleFontSize": 12},
             "title": {"fontSize": 14, "anchor": "start", "fontWeight": 600},
             "line": {"strokeWidth": 2},
@@ -69,11 +75,29 @@ def _views(spec: dict) -> list[dict]:
     return out
 
 
-_CHANNELS = {"x": "x axis", "y": "y axis", "color": "colour", "strokeDash": "line style",
-             "shape": "shape", "size": "size", "row": "rows", "column": "columns", "facet": "panels"}
+_CHANNELS = {
+    "x": "x axis",
+    "y": "y axis",
+    "color": "colour",
+    "strokeDash": "line style",
+    "shape": "shape",
+    "size": "size",
+    "row": "rows",
+    "column": "columns",
+    "facet": "panels",
+}
 
-_MARKS = {"line": "line", "point": "scatter", "circle": "scatter", "bar": "bar", "area": "area",
-          "rule": "reference line", "text": "labels", "rect": "heat map", "tick": "tick"}
+_MARKS = {
+    "line": "line",
+    "point": "scatter",
+    "circle": "scatter",
+    "bar": "bar",
+    "area": "area",
+    "rule": "reference line",
+    "text": "labels",
+    "rect": "heat map",
+    "tick": "tick",
+}
 
 
 def describe(spec: dict) -> tuple[str, str]:
@@ -163,7 +187,8 @@ class Figure:
             f'<script type="module">\n'
             f'const el = document.getElementById("{dom}");\n'
             f'if (window.vegaEmbed) {{ vegaEmbed(el, {spec}, {{renderer: "svg", actions: false}})'
-            f'.then(() => {{ const svg = el.querySelector("svg"); if (svg) {{ svg.setAttribute("role", "img"); '
+            f'.then(() => {{ const svg = el.querySelector("svg"); '
+            f'if (svg) {{ svg.setAttribute("role", "img"); '
             f'svg.setAttribute("aria-label", {json.dumps(caption)}); }} }})'
             f'.catch(e => {{ el.textContent = "figure failed: " + e; console.error(e); }}); }}\n'
             f'else {{ el.textContent = "Vega is not loaded"; console.error("Vega bundle missing"); }}\n'
@@ -192,13 +217,18 @@ def show(chart: alt.TopLevelMixin, figure_id: str, *, write: bool = True) -> Fig
     if write:
         out = build_dir() / "figures" / slug
         out.mkdir(parents=True, exist_ok=True)
-        (out / f"{name}.vl.json").write_text(json.dumps(spec, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        (out / f"{name}.vl.json").write_text(
+            json.dumps(spec, indent=1, sort_keys=True) + "\n", encoding="utf-8"
+        )
         (out / f"{name}.svg").write_text(svg, encoding="utf-8")
     return Figure(figure_id, spec, svg)
 
 
 def vega_bundle(dest: Path) -> Path:
-    """Write the Vega + Vega-Lite + vega-embed bundle (an ES module setting ``window.vegaEmbed``) to ``dest``."""
+    """Write the Vega + Vega-Lite + vega-embed bundle to ``dest``.
+
+    The bundle is an ES module that sets ``window.vegaEmbed``.
+    """
     import vl_convert as vlc
 
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -209,6 +239,12 @@ def vega_bundle(dest: Path) -> Path:
     return dest
 
 
-def slider(name: str, value: float, lo: float, hi: float, step: float, label: str | None = None) -> Any:
+def slider(
+    name: str, value: float, lo: float, hi: float, step: float, label: str | None = None
+) -> Any:
     """An Altair parameter bound to a range slider (for charts with a parameter that matters)."""
-    return alt.param(name=name, value=value, bind=alt.binding_range(min=lo, max=hi, step=step, name=(label or name) + " "))
+    return alt.param(
+        name=name,
+        value=value,
+        bind=alt.binding_range(min=lo, max=hi, step=step, name=(label or name) + " "),
+    )
