@@ -1,5 +1,5 @@
 # costcorrect-book — a thin front door over `python -m costcorrect`.
-# Two commands do everything on a fresh machine: `make book` and `make test`.
+# Two commands do everything on a fresh machine: `make book` and `make test` (`make pdf` for the PDF).
 SHELL := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
 .DEFAULT_GOAL := help
@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.installed
 JOBS   ?=
 CHAPTERS ?=
 
-.PHONY: help setup book execute html test test-fast snapshot new-paper bench lock clean distclean
+.PHONY: help setup book pdf execute html test test-fast snapshot new-paper bench lock clean distclean
 
 help: ## list every target
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -27,13 +27,17 @@ $(STAMP): requirements.lock pyproject.toml
 book: setup ## execute every chapter (parallel, cached) and build _build/html + _build/claims.json
 	$(VPY) -m costcorrect book $(if $(JOBS),-j $(JOBS))
 
+pdf: book ## print the whole book to _build/pdf/costcorrect-book.pdf (and beside the HTML); needs chromium
+	$(VPY) -m costcorrect pdf
+
 execute: setup ## execute chapters only (CHAPTERS="slug ..." to choose; FORCE=1 to ignore the cache)
 	$(VPY) -m costcorrect execute $(CHAPTERS) $(if $(JOBS),-j $(JOBS)) $(if $(FORCE),--force)
 
 html: setup ## build _build/html from the executed chapters (no execution)
 	$(VPY) -m costcorrect build
 
-test: book ## the whole test suite: unit, data, notebooks (nbval), ledger, citation, book, browser
+test: book ## the whole test suite: unit, data, notebooks (nbval), ledger, citation, book, browser, PDF
+	$(VPY) -m costcorrect pdf --skip-without-chromium
 	$(VPY) -m pytest -n 2 --dist loadfile tests _build/executed --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 test-fast: setup ## unit and data tests only (no notebooks, no book)
@@ -51,7 +55,7 @@ bench: setup ## measure set-up, cold/no-change/one-chapter builds, tests, sizes 
 
 lock: ## re-pin requirements.lock from pyproject.toml in a scratch venv
 	rm -rf _build/lockenv && $(PYTHON) -m venv _build/lockenv
-	_build/lockenv/bin/pip install --quiet --disable-pip-version-check .
+	_build/lockenv/bin/pip install --quiet --disable-pip-version-check ".[book,test]"
 	_build/lockenv/bin/pip freeze --exclude costcorrect | sed '/^-e /d' > requirements.lock
 	rm -rf _build/lockenv
 

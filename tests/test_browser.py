@@ -1,8 +1,11 @@
 """Open every page of the built book in headless Chromium with the network cut off.
 
-Fails on console errors, failed requests, any request leaving 127.0.0.1, figures that do not draw,
-untypeset math and internal links or anchors that do not resolve. Saves a full-page screenshot of
-every page under ``_build/screenshots/``.
+Fails on console errors, failed requests, any request leaving 127.0.0.1, figures that do not draw
+or have no text alternative, untypeset math (including single-dollar math left in generated prose),
+internal links or anchors that do not resolve, horizontal overflow of the text column, and any
+serious or critical accessibility violation that axe-core finds (light and dark mode). Saves a
+full-page screenshot of every page under ``_build/screenshots/`` in light mode (``<page>.png``) and
+in the theme's dark mode (``<page>.dark.png``).
 """
 
 from __future__ import annotations
@@ -30,8 +33,12 @@ SKIP_PAGES = {"genindex.html", "search.html"}
 def _pages() -> list[str]:
     if not HTML.exists():
         return []
-    return sorted(str(p.relative_to(HTML)) for p in HTML.rglob("*.html")
-                  if not {"_static", "_sources", "_images"} & set(p.relative_to(HTML).parts) and p.name not in SKIP_PAGES)
+    return sorted(
+        str(p.relative_to(HTML))
+        for p in HTML.rglob("*.html")
+        if not {"_static", "_sources", "_images"} & set(p.relative_to(HTML).parts)
+        and p.name not in SKIP_PAGES
+    )
 
 
 @pytest.fixture(scope="module")
@@ -56,13 +63,25 @@ def browser():
     if not CHROMIUM:
         if os.environ.get("CI") == "true":
             pytest.fail("chromium is not installed (CI must install Debian's chromium; see README)")
-        pytest.skip("headless Chromium not found: install Debian's `chromium` package to run the browser test")
+        pytest.skip(
+            "headless Chromium not found: install Debian's `chromium` package to run the browser test"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--no-first-run", "--disable-sync", "--disable-quic"])
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-sync",
+                "--disable-quic",
+            ],
+        )
         yield b
         b.close()
 
@@ -90,13 +109,159 @@ WAIT_FIGURES = """async () => {
 RAW_MATH = """() => {
   const main = document.querySelector('main') || document.body;
   const clone = main.cloneNode(true);
-  clone.querySelectorAll('pre, code, .highlight, script, style, .cc-figure, mjx-container, .cell_output').forEach(e => e.remove());
-  const text = clone.innerText;
+  // code, figures and typeset math are not prose; Markdown cell outputs (glued and generated prose) are
+  clone.querySelectorAll('pre, code, .highlight, script, style, .cc-figure, mjx-container, '
+                         + '.output.text_plain, .output.stream').forEach(e => e.remove());
+  const text = clone.textContent;
   const raw = [];
-  for (const pat of ['$$', '\\\\(', '\\\\[', '\\\\frac', '\\\\alpha']) { if (text.includes(pat)) raw.push(pat); }
-  const untypeset = Array.from(document.querySelectorAll('.math')).filter(m => !m.querySelector('mjx-container') && !m.closest('mjx-container')).length;
+  for (const pat of ['$$', '\\\\(', '\\\\[', '\\\\frac', '\\\\alpha']) {
+    if (text.includes(pat)) raw.push(pat);
+  }
+  // single-dollar math: $…$ with no space inside either dollar (MyST's rule) whose content looks like
+  // TeX (a backslash command, ^, _ or braces) or is a single symbol ($p$, $d$). Prices such as
+  // "$1.36–$45.4" or "$2 and $3" are text and pass.
+  const inline = /\\$(?=\\S)([^$\\n]{1,120}?)(?<=\\S)\\$/g;
+  for (const m of text.matchAll(inline)) {
+    const body = m[1];
+    if (/\\\\[A-Za-z]|[\\^_{}]/.test(body) || /^[A-Za-z]'?$/.test(body)) raw.push(m[0]);
+  }
+  const untypeset = Array.from(document.querySelectorAll('.math'))
+    .filter(m => !m.querySelector('mjx-container') && !m.closest('mjx-container')).length;
   return {raw: raw, untypeset: untypeset, mjx: document.querySelectorAll('mjx-container').length};
 }"""
+
+FIGURE_TEXT = """() => Array.from(document.querySelectorAll('.cc-figure')).map(f => {
+  const box = f.closest('figure');
+  const ref = box ? box.getAttribute('aria-labelledby') : null;
+  const cap = ref ? document.getElementById(ref) : null;
+  const svg = f.querySelector('svg');
+  return {id: f.id, caption: cap ? cap.textContent.trim() : '',
+          svgLabel: svg ? (svg.getAttribute('aria-label') || '') : ''};
+})"""
+
+# The text column must not scroll sideways: any element wider than the column must sit inside a box
+# that scrolls (or clips) on its own, such as a wide table's wrapper.
+OVERFLOW = """() => {
+  const col = document.querySelector('article.bd-article') || document.querySelector('main, article');
+  if (!col) return {overflow: false, offenders: []};
+  const own = (el) => { for (let p = el.parentElement; p && p !== col; p = p.parentElement) {
+      const o = getComputedStyle(p).overflowX; if (o !== 'visible') return true; } return false; };
+  const right = col.getBoundingClientRect().right + 1;
+  // an element overflows when its box or its content (scrollWidth: long words, nowrap text) reaches
+  // past the column's right edge and no ancestor inside the column scrolls or clips it
+  const wide = Array.from(col.querySelectorAll('*')).filter(el => {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || own(el)) return false;
+    const visible = getComputedStyle(el).overflowX === 'visible';
+    const reach = visible ? Math.max(r.right, r.left + el.scrollWidth) : r.right;
+    return reach > right;
+  });
+  const offenders = wide.filter(el => !wide.some(o => o !== el && el.contains(o))).slice(0, 5).map(el => {
+    const c = typeof el.className === 'string' ? el.className.trim() : '';
+    const cls = c ? '.' + c.split(/\\s+/).join('.') : '';
+    const r = el.getBoundingClientRect();
+    const name = el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + cls;
+    return name + ' (' + Math.round(Math.max(r.right, r.left + el.scrollWidth) - right) + 'px too wide)';
+  });
+  const doc = document.documentElement;
+  const overflow = col.scrollWidth > col.clientWidth + 1 || doc.scrollWidth > doc.clientWidth + 1;
+  return {overflow: overflow, offenders: offenders};
+}"""
+
+# axe-core (bundled by axe-playwright-python; runs in the page, no network). Rules excluded on one
+# exact selector, with the reason; everything else at impact serious or critical fails the test.
+AXE_EXCLUDE: list[tuple[str, str, str]] = [
+    # (rule id, selector, why)
+]
+AXE_OPTIONS = {"resultTypes": ["violations"], "preload": False}  # preload would fetch CSS @imports
+
+
+def _axe(page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = Axe().run(page, options=AXE_OPTIONS).response["violations"]
+    out = []
+    for v in found:
+        if v["impact"] not in ("serious", "critical"):
+            continue
+        nodes = [
+            n
+            for n in v["nodes"]
+            if not any(v["id"] == rule and sel in n["target"] for rule, sel, _ in AXE_EXCLUDE)
+        ]
+        if nodes:
+            out.append(
+                f"axe {v['impact']} {v['id']} ({v['help']}) on {len(nodes)} element(s): "
+                + "; ".join(" ".join(map(str, n["target"])) for n in nodes[:3])
+            )
+    return out
+
+
+DARK = """() => { const html = document.documentElement;
+  html.dataset.theme = 'dark'; html.dataset.mode = 'dark';
+  localStorage.setItem('mode', 'dark'); localStorage.setItem('theme', 'dark'); }"""
+
+
+INLINE_MATH = re.compile(r'<span class="math notranslate nohighlight">\\\((.*?)\\\)</span>', re.S)
+
+
+def prose_as_math(html: str) -> list[str]:
+    """Inline math that is really prose: dollar amounts read as math delimiters ("$30/$60 per
+    million" → ``\\(60 per million …\\)``). Two plain words in a row outside a TeX command's braces."""
+    out = []
+    for m in INLINE_MATH.finditer(html):
+        tex = re.sub(r"\\[A-Za-z]+\{[^{}]*\}", "", m.group(1))
+        if (
+            m.group(1) != m.group(1).strip()
+            or re.search(r"\b[a-z]{3,} [a-z]{3,}\b", tex)
+            or re.match(r"\s*[0-9][0-9.,]*\s*[/–-]\s*$", tex)
+        ):
+            out.append(m.group(1)[:60])
+    return out
+
+
+def test_prose_as_math():
+    assert prose_as_math(
+        '<span class="math notranslate nohighlight">\\(60 per million and math \\)</span>'
+    )
+    assert prose_as_math('<span class="math notranslate nohighlight">\\(30/\\)</span>')
+    ok = r'<span class="math notranslate nohighlight">\(\text{Cost}_\text{correct} = p \ge 1\)</span>'
+    assert prose_as_math(ok) == []
+    assert prose_as_math('<span class="math notranslate nohighlight">\\(2\\)</span>') == []
+
+
+def test_raw_math_check_catches_single_dollar_math(browser):
+    page = browser.new_page()
+    page.set_content(
+        "<main><p>Prices from $1.36–$45.4 per M tokens, or $2 and $3.</p>"
+        "<pre>$x_1$ in code is fine</pre></main>"
+    )
+    assert page.evaluate(RAW_MATH)["raw"] == []
+    for raw in [
+        "the optimum $d^* \\approx 13.2$ here",
+        "with $p$ the error rate",
+        "a $\\frac{1}{2}$ share",
+        "$C_{\\rm ok}$",
+        "$$x$$",
+    ]:
+        page.set_content(f"<main><p>{raw}</p></main>")
+        assert page.evaluate(RAW_MATH)["raw"], raw
+    page.close()
+
+
+def test_overflow_check_sees_a_wide_element_unless_it_scrolls_in_its_own_box(browser):
+    page = browser.new_page(viewport={"width": 800, "height": 600})
+    wide = '<div style="width:2000px">wide</div>'
+    page.set_content(f'<article class="bd-article" style="width:500px">{wide}</article>')
+    assert page.evaluate(OVERFLOW)["offenders"]
+    page.set_content(
+        f'<article class="bd-article" style="width:500px"><div style="overflow-x:auto">{wide}</div></article>'
+    )
+    assert page.evaluate(OVERFLOW) == {"overflow": False, "offenders": []}
+    long_line = '<p style="white-space:nowrap">' + "cost-correct " * 200 + "</p>"
+    page.set_content(f'<article class="bd-article" style="width:500px">{long_line}</article>')
+    assert page.evaluate(OVERFLOW)["offenders"][0].startswith("p (")
+    page.close()
 
 
 @pytest.mark.parametrize("page_path", _pages() or ["index.html"])
@@ -106,7 +271,9 @@ def test_page(server, browser, page_path):
     page = context.new_page()
 
     def route(r):
-        if urlparse(r.request.url).hostname != "127.0.0.1" and not r.request.url.startswith(("data:", "blob:", "about:")):
+        if urlparse(r.request.url).hostname != "127.0.0.1" and not r.request.url.startswith(
+            ("data:", "blob:", "about:")
+        ):
             problems.append(f"request leaving 127.0.0.1: {r.request.url}")
             r.abort()
         else:
@@ -119,7 +286,9 @@ def test_page(server, browser, page_path):
     page.on("response", lambda r: r.status >= 400 and problems.append(f"HTTP {r.status}: {r.url}"))
     url = urljoin(server, page_path)
     page.goto(url, wait_until="load")
-    if 'http-equiv="Refresh"' in (HTML / page_path).read_text(errors="replace"):  # Jupyter Book's redirect page
+    if 'http-equiv="Refresh"' in (HTML / page_path).read_text(
+        errors="replace"
+    ):  # Jupyter Book's redirect page
         page.wait_for_url(lambda u: u != url, timeout=10_000)
         page.wait_for_load_state("load")
         url = page.url
@@ -127,6 +296,9 @@ def test_page(server, browser, page_path):
     for f in figs:
         if f["marks"] < 3 or f["width"] < 50 or f["height"] < 30:
             problems.append(f"figure {f['id']} did not draw ({f})")
+    prose = prose_as_math((HTML / page_path).read_text(encoding="utf-8", errors="replace"))
+    if prose:
+        problems.append(f"prose typeset as math (dollar amounts read as $…$?): {prose[:3]}")
     math = page.evaluate(RAW_MATH)
     if math["raw"]:
         problems.append(f"untypeset math markers in text: {math['raw']}")
@@ -144,9 +316,29 @@ def test_page(server, browser, page_path):
             file = file / "index.html"
         if not file.exists():
             problems.append(f"broken link {href!r} -> {rel}")
-        elif parsed.fragment and file.suffix == ".html" and not _anchor_exists(file, parsed.fragment):
+        elif (
+            parsed.fragment and file.suffix == ".html" and not _anchor_exists(file, parsed.fragment)
+        ):
             problems.append(f"missing anchor {href!r}")
+    for f in page.evaluate(FIGURE_TEXT):
+        if len(f["caption"]) < 10 or len(f["svgLabel"]) < 10:
+            problems.append(f"figure {f['id']} has no text alternative for screen readers ({f})")
+    over = page.evaluate(OVERFLOW)
+    if over["overflow"] or over["offenders"]:
+        problems.append(
+            f"the text column overflows horizontally: {over['offenders'] or 'scrollWidth > clientWidth'}"
+        )
+    problems += _axe(page)
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / (page_path.replace("/", "__").removesuffix(".html") + ".png")), full_page=True)
+    name = page_path.replace("/", "__").removesuffix(".html")
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    # switch to the theme's dark mode in place; colour transitions off so axe sees the final colours
+    page.add_style_tag(
+        content="*, *::before, *::after { transition: none !important; animation: none !important; }"
+    )
+    page.evaluate(DARK)
+    page.wait_for_timeout(300)
+    problems += [p.replace("axe ", "axe (dark mode) ", 1) for p in _axe(page)]
+    page.screenshot(path=str(SHOTS / f"{name}.dark.png"), full_page=True)
     context.close()
     assert not problems, f"{page_path}:\n  " + "\n  ".join(dict.fromkeys(problems))

@@ -51,6 +51,7 @@ def test_good_table_loads_typed(repo):
     ("model,price,tier,source,url,locator\nA,1,small,P,https://e.org,T1\nA,2,small,P,https://e.org,T1\n", ["row 2", "'model'", "unique"]),
     ("model,price,tier,colour,source,url,locator\nA,1,small,red,P,https://e.org,T1\n", ["header", "colour", "unknown column"]),
     ("model,price,source,url,locator\nA,1,P,https://e.org,T1\n", ["header", "tier", "missing"]),
+    ("model,price,tier,source,url,locator\n", ["no rows", "non-empty"]),
 ])
 def test_bad_rows_name_file_row_column_rule(repo, bad, expected):
     (repo / "data" / "demo" / "prices.csv").write_text(bad)
@@ -107,3 +108,11 @@ def test_register_file_and_cli(repo, tmp_path):
     assert data.resource("demo/prices")["title"] == "changed"
     proc = subprocess.run([sys.executable, "-m", "costcorrect.data", "register", str(f)], capture_output=True, text=True)
     assert proc.returncode == 0 and "registered demo/prices" in proc.stdout
+
+
+def test_an_empty_table_is_allowed_only_when_declared(repo):
+    (repo / "data" / "demo" / "prices.csv").write_text("model,price,tier,source,url,locator\n")
+    with pytest.raises(data.DataError, match="non-empty"):
+        data.validate_package()
+    data.register(dict(DESC, **{"x-empty": True}))
+    assert data.load("demo/prices").empty

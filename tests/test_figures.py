@@ -47,3 +47,32 @@ def test_vega_bundle_defines_globals(tmp_path):
     path = figures.vega_bundle(tmp_path / "vega.js")
     text = path.read_text()
     assert "window.vegaEmbed" in text and len(text) > 100_000
+
+
+def test_figure_has_title_and_description_for_screen_readers(chart):
+    titled = chart.properties(title="Cost by accept rate")
+    fig = figures.show(titled, "demo.titled", write=False)
+    html = fig.html()
+    assert '<figure class="cc-figure-box" aria-labelledby="fig-demo-titled-caption">' in html
+    assert '<figcaption id="fig-demo-titled-caption"' in html
+    assert "Figure: Cost by accept rate. Line chart; x axis: x; y axis: y." in html
+    assert 'svg.setAttribute("aria-label"' in html
+    # the drawn SVG gets the same text as its aria-label (Vega-Lite's top-level description)
+    assert fig.spec["description"] == "Cost by accept rate. Line chart; x axis: x; y axis: y."
+
+
+def test_describe_layers_concat_and_explicit_description():
+    df = pd.DataFrame({"a": [1, 2], "b": [2, 3], "g": ["u", "v"]})
+    base = alt.Chart(df)
+    layered = base.mark_line().encode(
+        x=alt.X("a:Q", title="accept rate α"), y="b:Q", color="g:N"
+    ) + base.mark_rule().encode(y="b:Q")
+    title, text = figures.describe(
+        alt.hconcat(layered, base.mark_bar().encode(x="g:N", y="b:Q")).to_dict()
+    )
+    assert title == ""
+    assert text.startswith(
+        "Line and reference line and bar chart; x axis: accept rate α; y axis: b"
+    )
+    assert "colour: g" in text and "panels" in text
+    assert figures.describe({"mark": "line", "description": "Given."}) == ("", "Given.")

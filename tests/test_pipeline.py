@@ -1,6 +1,7 @@
 """Execution pipeline: cache keys, failure reports, no half-built results."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -139,3 +140,72 @@ data.load("other/t")
     (repo / "data" / "other" / "t.csv").write_text("quantity,value,source,url,locator\nx,2.0,P,https://e.org,T1\n")
     again = pipeline.execute(["good"], echo=lambda *_: None)[0]
     assert again.ok and not again.cached
+
+
+def test_cache_key_covers_only_the_modules_the_chapter_imported(repo):
+    pkg = repo / "src" / "costcorrect"
+    (pkg / "models").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "models" / "__init__.py").write_text("")
+    (pkg / "models" / "used.py").write_text("X = 1\n")
+    (pkg / "models" / "other.py").write_text("Y = 1\n")
+    mf = pipeline.modules_file("good")
+    mf.parent.mkdir(parents=True, exist_ok=True)
+    mf.write_text(json.dumps(["costcorrect", "costcorrect.models", "costcorrect.models.used"]))
+    assert pipeline.module_files("good", repo) == sorted(
+        [pkg / "__init__.py", pkg / "models" / "__init__.py", pkg / "models" / "used.py"])
+    k0, kb = pipeline.cache_key("good", root=repo), pipeline.cache_key("bad", root=repo)
+    (pkg / "models" / "other.py").write_text("Y = 2  # edited\n")
+    assert pipeline.cache_key("good", root=repo) == k0  # a module it does not import
+    (pkg / "models" / "used.py").write_text("X = 1  # edited\n")
+    assert pipeline.cache_key("good", root=repo) != k0
+    assert pipeline.cache_key("bad", root=repo) == kb  # bad imported nothing
+
+
+def test_execution_records_the_imported_modules(repo):
+    (repo / "notebooks" / "bad.md").unlink()
+    assert pipeline.execute(["good"], echo=lambda *_: None)[0].ok
+    mods = json.loads(pipeline.modules_file("good").read_text())
+    assert "costcorrect.claims" in mods and "costcorrect.pipeline" not in mods
+
+
+def test_parameterised_reruns_go_apart_and_unknown_names_are_refused(repo):
+    (repo / "notebooks" / "bad.md").unlink()
+    assert pipeline.execute(["good"], echo=lambda *_: None)[0].ok
+    canonical = (repo / "_build" / "claims.json").read_bytes()
+    env = dict(os.environ, COSTCORRECT_ROOT=str(repo), COSTCORRECT_BUILD=str(repo / "_build"))
+    cli = [sys.executable, "-m", "costcorrect", "execute", "good"]
+    proc = subprocess.run(cli + ["-p", "x", "2"], capture_output=True, text=True, cwd=repo, env=env)
+    assert proc.returncode == 0, proc.stderr
+    run = pipeline.run_dir("good", {"x": 2}).relative_to(repo / "_build")
+    assert f"{run}/" in proc.stdout.replace(str(repo / "_build") + "/", "")
+    rec = json.loads((repo / "_build" / run / "claims.json").read_text())[0]
+    assert rec["recomputed"] == 2.0
+    assert (repo / "_build" / "claims.json").read_bytes() == canonical  # the book is untouched
+    bad = subprocess.run(cli + ["-p", "y", "2"], capture_output=True, text=True, cwd=repo, env=env)
+    assert bad.returncode == 2 and "no parameter 'y'" in bad.stderr and "x" in bad.stderr
+
+
+def test_every_parameters_cell_parses_cleanly_in_papermill():
+    from conftest import ROOT
+
+    problems = [p for slug in pipeline.notebook_slugs(ROOT) for p in pipeline.notebook_parameters(slug, ROOT)[1]]
+    assert not problems, "\n".join(problems)
+
+
+def test_invalid_data_stops_the_build_before_any_chapter(repo):
+    (repo / "data" / "other").mkdir()
+    (repo / "data" / "other" / "t.csv").write_text("quantity,value,source,url,locator\n")  # header only
+    from costcorrect import data
+
+    data.register({"name": "other/t", "path": "other/t.csv", "format": "csv", "title": "t", "description": "d",
+                   "sources": [{"title": "P", "path": "https://e.org"}],
+                   "schema": {"fields": [{"name": n, "type": t, "description": n} for n, t in
+                                         [("quantity", "string"), ("value", "number"), ("source", "string"),
+                                          ("url", "string"), ("locator", "string")]]}})
+    proc = subprocess.run([sys.executable, "-m", "costcorrect", "execute", "good"], capture_output=True, text=True,
+                          cwd=repo, env=dict(os.environ, COSTCORRECT_ROOT=str(repo),
+                                             COSTCORRECT_BUILD=str(repo / "_build")))
+    assert proc.returncode == 1
+    assert "data/other/t.csv: the table has no rows (rule: non-empty" in proc.stderr
+    assert not (repo / "_build" / "executed" / "good.ipynb").exists()

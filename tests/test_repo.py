@@ -55,7 +55,8 @@ def _name(req: str) -> str:
 
 
 def test_environment_yml_matches_pyproject_and_lock():
-    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    deps = project["dependencies"] + [d for extra in project["optional-dependencies"].values() for d in extra]
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
     pinned = {_name(p): p.split("==", 1)[1] for p in pip if "==" in p}

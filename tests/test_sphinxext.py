@@ -19,3 +19,26 @@ def test_assets_are_local(tmp_path):
     assert (out / "mathjax" / "tex-chtml.js").stat().st_size > 100_000
     assert any((out / "mathjax" / "output" / "chtml" / "fonts").rglob("*.woff"))
     assert (out / "vega" / "vega-bundle.js").exists()
+
+
+def test_fix_accessibility_names_toggles_and_bibliography_items():
+    from costcorrect.sphinxext import fix_accessibility
+
+    side = ('<a class="reference internal" href="x.html">Part I — <em>Foundations</em> &amp; more</a>'
+            '<details open="open"><summary><span class="toctree-toggle" role="presentation"></span></summary>')
+    out = fix_accessibility(side)
+    assert '<summary aria-label="Sections of Part I — Foundations &amp; more">' in out
+    bib = '<div role="list" class="citation-list"><div class="citation" id="a" role="doc-biblioentry">'
+    assert 'role="listitem"' in fix_accessibility(bib) and "doc-biblioentry" not in fix_accessibility(bib)
+    assert fix_accessibility("<p>plain</p>") == "<p>plain</p>"
+
+
+def test_sync_static_copies_changed_book_static_files(tmp_path):
+    from types import SimpleNamespace
+
+    (tmp_path / "src" / "static").mkdir(parents=True)
+    (tmp_path / "src" / "static" / "a.css").write_text("new")
+    (tmp_path / "out" / "_static").mkdir(parents=True)
+    (tmp_path / "out" / "_static" / "a.css").write_text("old")
+    sphinxext._sync_static(SimpleNamespace(confdir=str(tmp_path / "src"), outdir=str(tmp_path / "out")))
+    assert (tmp_path / "out" / "_static" / "a.css").read_text() == "new"

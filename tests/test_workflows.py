@@ -24,10 +24,14 @@ def test_workflows_parse_and_use_existing_targets():
         assert doc.get("jobs"), wf.name
         trigger = doc.get(True, doc.get("on"))  # YAML 1.1 reads the key `on` as True
         assert trigger, f"{wf.name}: no trigger"
-        runs = [s["run"] for job in doc["jobs"].values() for s in job.get("steps", []) if "run" in s]
+        runs = [
+            s["run"] for job in doc["jobs"].values() for s in job.get("steps", []) if "run" in s
+        ]
         for run in runs:
             for target in re.findall(r"\bmake ([a-z][\w-]*)", run):
-                assert target in targets, f"{wf.name} calls `make {target}`, which the Makefile lacks"
+                assert target in targets, (
+                    f"{wf.name} calls `make {target}`, which the Makefile lacks"
+                )
 
 
 def test_pages_workflow_publishes_the_html_and_drift_is_scheduled():
@@ -37,3 +41,38 @@ def test_pages_workflow_publishes_the_html_and_drift_is_scheduled():
     assert any(s.get("uses", "").startswith("actions/deploy-pages") for s in steps)
     drift = yaml.safe_load((ROOT / ".github" / "workflows" / "drift.yml").read_text())
     assert "schedule" in drift[True]
+
+
+def test_pages_workflow_caches_what_freshness_needs_and_keeps_failures():
+    book = yaml.safe_load((ROOT / ".github" / "workflows" / "book.yml").read_text())
+    steps = [s for job in book["jobs"].values() for s in job.get("steps", [])]
+    cache = next(s for s in steps if s.get("uses", "").startswith("actions/cache"))
+    paths = set(cache["with"]["path"].split())
+    # pipeline.is_fresh needs the cache entry, the executed notebook, the chapter ledger and the
+    # recorded module list; the book and its tests also need the figures and timings
+    assert {
+        "_build/cache",
+        "_build/executed",
+        "_build/claims",
+        "_build/deps",
+        "_build/figures",
+    } <= paths
+    failed = [s for s in steps if s.get("uses", "").startswith("actions/upload-artifact")]
+    assert (
+        failed
+        and failed[0]["with"]["path"].startswith("_build/failed")
+        and failed[0]["if"] == "failure()"
+    )
+
+
+def test_pages_workflow_publishes_the_pdf_beside_the_html():
+    book = yaml.safe_load((ROOT / ".github" / "workflows" / "book.yml").read_text())
+    steps = [s for job in book["jobs"].values() for s in job.get("steps", [])]
+    names = [s.get("name", s.get("uses", "")) for s in steps]
+    pdf = next(i for i, s in enumerate(steps) if "make pdf" in s.get("run", ""))
+    assert "_build/html/costcorrect-book.pdf" in steps[pdf]["run"]
+    upload = next(i for i, n in enumerate(names) if n.startswith("actions/upload-pages-artifact"))
+    assert pdf < upload, "the PDF must be in _build/html before the Pages artifact is uploaded"
+    assert "pdf:" in (ROOT / "Makefile").read_text()
+    for page in ("intro.md", "cite.md"):
+        assert 'href="costcorrect-book.pdf"' in (ROOT / "book" / page).read_text(), page

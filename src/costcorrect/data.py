@@ -4,12 +4,17 @@ Every table is a CSV described in the Frictionless Data Package (v2) ``data/data
 field types, units in descriptions, constraints and ``sources``. Every row carries its own
 provenance in three required columns (:data:`PROVENANCE`). :func:`load` validates and returns a
 ``pandas.DataFrame``; a bad table raises :class:`DataError` naming file, row, column and rule.
+
+Validation is done by ``frictionless`` (the reference implementation of the Data Package standard):
+types, constraints, primary and unique keys. This module adds the book's own rules — provenance
+columns present, filled and http(s) (``rule: provenance``/``required``), a description with its unit
+for every field, and no empty table unless the resource declares ``"x-empty": true`` — and words each
+error as file, row (and line), column, value and rule. :func:`validate_package` checks every table
+once per build, before any chapter runs.
 """
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
 import fcntl
 import json
 import re
@@ -77,30 +82,64 @@ def _describe_problems(res: dict) -> list[str]:
     return problems
 
 
-def _convert(value: str, ftype: str) -> Any:
-    if ftype == "string":
-        return value
-    if ftype == "number":
-        v = float(value)
-        return v
-    if ftype in ("integer", "year"):
-        if not re.fullmatch(r"[+-]?\d+", value):
-            raise ValueError
-        return int(value)
-    if ftype == "boolean":
-        if value.lower() in ("true", "1", "yes"):
-            return True
-        if value.lower() in ("false", "0", "no"):
-            return False
-        raise ValueError
-    if ftype == "date":
-        return dt.date.fromisoformat(value)
-    raise ValueError
+def _frictionless_descriptor(res: dict) -> dict:
+    """The resource as frictionless checks it: our provenance rules added as constraints."""
+    desc = json.loads(json.dumps(res))
+    for f in desc["schema"]["fields"]:
+        if f["name"] in PROVENANCE:
+            c = f.setdefault("constraints", {})
+            c["required"] = True
+            if f["name"] == "url":
+                c["pattern"] = r"https?://\S+"
+    for key in [k for k in desc if k.startswith("x-")]:
+        desc.pop(key)
+    return desc
 
 
-def validate(name: str, package: dict | None = None) -> list[dict]:
-    """Validate table ``name`` against its schema; return its rows as typed dicts."""
-    res = resource(name, package)
+def _rule(err: Any) -> str:
+    """Our name for a frictionless error: the constraint (minimum, enum, ...) or the error type."""
+    note = str(getattr(err, "note", ""))
+    m = re.search(r'constraint "(\w+)"', note)
+    return m.group(1) if m else err.type
+
+
+def _message(where: str, err: Any, res: dict) -> str:
+    """One frictionless error in this package's words: file, row (and line), column, value, rule."""
+    row = getattr(err, "row_number", None)
+    col = getattr(err, "field_name", None)
+    cell = getattr(err, "cell", None)
+    rule = _rule(err)
+    if err.type == "source-error" and "empty" in str(err.note):
+        return f"{where}: the table has no rows (rule: non-empty; declare \"x-empty\": true to allow it)"
+    if err.type in ("extra-label", "missing-label", "incorrect-label", "blank-label", "duplicate-label"):
+        label = getattr(err, "label", col)
+        if err.type == "extra-label":
+            return f"{where}, header: unknown column {label!r} (rule: every column must be described in the schema)"
+        if err.type == "missing-label":
+            return f"{where}, header: column {col!r} described in the schema is missing (rule: schema)"
+        return f"{where}, header: column {label!r}: {err.note} (rule: {err.type})"
+    loc = f"{where}, row {row - 1} (line {row})" if row else where
+    if col:
+        loc += f", column {col!r}"
+    if rule == "required" or (err.type == "constraint-error" and cell in ("", None)):
+        return f"{loc}: empty value (rule: required)"
+    if col == "url" and rule == "pattern":
+        return f"{loc}: value {cell!r} is not an http(s) URL (rule: provenance)"
+    if err.type == "type-error":
+        ftype = next((f["type"] for f in res["schema"]["fields"] if f["name"] == col), "?")
+        return f"{loc}: value {cell!r} is not of type {ftype} (rule: type)"
+    if err.type == "constraint-error":
+        return f"{loc}: value {cell!r} breaks {err.note} (rule: {rule})"
+    if err.type in ("unique-error", "primary-key"):
+        kind = "unique" if err.type == "unique-error" else "primaryKey"
+        return f"{loc}: {err.note} (rule: {kind})"
+    return f"{loc}: {err.note or err.message} (rule: {err.type})"
+
+
+def _check(name: str, res: dict) -> Any:
+    """Validate one table with frictionless; raise :class:`DataError` on the first problems found."""
+    from frictionless import Resource
+
     where = f"data/{res.get('path', name + '.csv')}"
     problems = _describe_problems(res)
     if problems:
@@ -108,67 +147,54 @@ def validate(name: str, package: dict | None = None) -> list[dict]:
     path = data_dir() / res["path"]
     if not path.exists():
         raise DataError(f"{where}: file missing (described in data/datapackage.json)")
-    fields = {f["name"]: f for f in res["schema"]["fields"]}
-    with path.open(newline="", encoding="utf-8") as fh:
-        reader = csv.reader(fh)
-        try:
-            header = next(reader)
-        except StopIteration:
-            raise DataError(f"{where}: empty file (no header row)") from None
-        unknown = [h for h in header if h not in fields]
-        if unknown:
-            raise DataError(f"{where}, header: unknown column(s) {unknown} (rule: every column must be described in the schema)")
-        absent = [f for f in fields if f not in header]
-        if absent:
-            raise DataError(f"{where}, header: column(s) {absent} described in the schema are missing")
-        rows: list[dict] = []
-        seen: dict[str, dict] = {}
-        for lineno, raw in enumerate(reader, start=2):
-            if not raw:
-                continue
-            if len(raw) != len(header):
-                raise DataError(f"{where}, row {lineno - 1} (line {lineno}): {len(raw)} cells for {len(header)} columns")
-            row: dict[str, Any] = {}
-            for col, text in zip(header, raw):
-                f = fields[col]
-                c = f.get("constraints", {})
-                loc = f"{where}, row {lineno - 1} (line {lineno}), column {col!r}"
-                if text == "":
-                    if c.get("required") or col in PROVENANCE:
-                        raise DataError(f"{loc}: empty value (rule: required)")
-                    row[col] = None
-                    continue
-                try:
-                    v = _convert(text, f["type"])
-                except ValueError:
-                    raise DataError(f"{loc}: value {text!r} is not of type {f['type']} (rule: type)") from None
-                if "minimum" in c and v < c["minimum"]:
-                    raise DataError(f"{loc}: value {text!r} is below the minimum {c['minimum']} (rule: minimum)")
-                if "maximum" in c and v > c["maximum"]:
-                    raise DataError(f"{loc}: value {text!r} is above the maximum {c['maximum']} (rule: maximum)")
-                if "enum" in c and v not in c["enum"]:
-                    raise DataError(f"{loc}: value {text!r} is not one of {c['enum']} (rule: enum)")
-                if "pattern" in c and not re.fullmatch(c["pattern"], text):
-                    raise DataError(f"{loc}: value {text!r} does not match {c['pattern']!r} (rule: pattern)")
-                if col == "url" and not text.startswith(("http://", "https://")):
-                    raise DataError(f"{loc}: value {text!r} is not an http(s) URL (rule: provenance)")
-                if c.get("unique"):
-                    prev = seen.setdefault(col, {})
-                    if v in prev:
-                        raise DataError(f"{loc}: value {text!r} repeats row {prev[v]} (rule: unique)")
-                    prev[v] = lineno - 1
-                row[col] = v
-            rows.append(row)
-    pk = res["schema"].get("primaryKey")
-    if pk:
-        pk = [pk] if isinstance(pk, str) else pk
-        keys: dict[tuple, int] = {}
-        for i, r in enumerate(rows, start=1):
-            k = tuple(r[c] for c in pk)
-            if k in keys:
-                raise DataError(f"{where}, row {i}: primary key {dict(zip(pk, k))} repeats row {keys[k]} (rule: primaryKey)")
-            keys[k] = i
+    fr = Resource(_frictionless_descriptor(res), basepath=str(data_dir()))
+    report = fr.validate()
+    errors = [e for task in report.tasks for e in task.errors] + list(report.errors)
+    if res.get("x-empty"):
+        errors = [e for e in errors if not (e.type == "source-error" and "empty" in str(e.note))]
+    rows = sum(int(task.stats.get("rows") or 0) for task in report.tasks)
+    if not errors and rows == 0 and not res.get("x-empty"):
+        raise DataError(f"{where}: the table has no rows (rule: non-empty; declare \"x-empty\": true to allow it)")
+    if errors:
+        shown = [_message(where, e, res) for e in errors[:5]]
+        more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+        raise DataError("; ".join(shown) + more)
+    return fr
+
+
+def validate(name: str, package: dict | None = None) -> list[dict]:
+    """Validate table ``name`` with frictionless (types, constraints, keys, provenance, non-empty);
+    return its rows as typed dicts (numbers as ``float``, dates as ``datetime.date``)."""
+    from decimal import Decimal
+
+    res = resource(name, package)
+    fr = _check(name, res)
+    columns = [f["name"] for f in res["schema"]["fields"]]
+    rows = []
+    with fr:
+        for row in fr.row_stream:
+            d = row.to_dict()
+            rows.append({c: float(d[c]) if isinstance(d.get(c), Decimal) else d.get(c) for c in columns})
     return rows
+
+
+def validate_package(package: dict | None = None) -> int:
+    """Validate every table of ``data/datapackage.json`` (once per build, before any chapter runs).
+
+    Returns the number of tables; raises :class:`DataError` naming every failing table's file, row,
+    column and rule.
+    """
+    package = package or read_package()
+    problems = []
+    names_ = [r.get("name", "?") for r in package.get("resources", [])]
+    for n in names_:
+        try:
+            _check(n, resource(n, package))
+        except DataError as e:
+            problems.append(str(e))
+    if problems:
+        raise DataError("\n".join(problems))
+    return len(names_)
 
 
 def load(name: str):

@@ -31,8 +31,14 @@ def _theme() -> dict:
             "font": font,
             "view": {"continuousWidth": 520, "continuousHeight": 300, "stroke": None},
             "range": {"category": PALETTE},
-            "axis": {"labelFontSize": 11, "titleFontSize": 12, "grid": True, "gridColor": "#e6e6e6",
-                     "domainColor": "#888", "tickColor": "#888"},
+            "axis": {
+                "labelFontSize": 11,
+                "titleFontSize": 12,
+                "grid": True,
+                "gridColor": "#e6e6e6",
+                "domainColor": "#888",
+                "tickColor": "#888",
+            },
             "legend": {"labelFontSize": 11, "titleFontSize": 12},
             "title": {"fontSize": 14, "anchor": "start", "fontWeight": 600},
             "line": {"strokeWidth": 2},
@@ -45,6 +51,108 @@ def _theme() -> dict:
 def costcorrect_theme() -> alt.theme.ThemeConfig:
     """The book's Altair theme (enabled on import)."""
     return _theme()  # type: ignore[return-value]
+
+
+def _title_text(title: Any) -> str:
+    if isinstance(title, dict):
+        title = title.get("text", "")
+    if isinstance(title, list):
+        title = " ".join(str(x) for x in title)
+    return str(title or "").strip()
+
+
+def _views(spec: dict) -> list[dict]:
+    """Every single view of a (layered, concatenated, faceted or repeated) Vega-Lite spec."""
+    if "mark" in spec:
+        return [spec]
+    out: list[dict] = []
+    for key in ("layer", "hconcat", "vconcat", "concat"):
+        for sub in spec.get(key, []) or []:
+            if isinstance(sub, dict):
+                out += _views(sub)
+    if isinstance(spec.get("spec"), dict):
+        out += _views(spec["spec"])
+    return out
+
+
+_CHANNELS = {
+    "x": "x axis",
+    "y": "y axis",
+    "color": "colour",
+    "strokeDash": "line style",
+    "shape": "shape",
+    "size": "size",
+    "row": "rows",
+    "column": "columns",
+    "facet": "panels",
+}
+
+_MARKS = {
+    "line": "line",
+    "point": "scatter",
+    "circle": "scatter",
+    "bar": "bar",
+    "area": "area",
+    "rule": "reference line",
+    "text": "labels",
+    "rect": "heat map",
+    "tick": "tick",
+}
+
+
+def describe(spec: dict) -> tuple[str, str]:
+    """A title and a plain-text description of a chart, derived from its Vega-Lite spec.
+
+    The title is the spec's (or its first titled view's) title; the description names the chart
+    kinds and what each channel encodes, e.g. ``"Line chart. x axis: accept rate α; y axis: …"``.
+    A ``description`` set on the chart is used as is.
+    """
+    views = _views(spec)
+    titled = (_title_text(v.get("title")) for v in views if v.get("title"))
+    title = _title_text(spec.get("title")) or next(titled, "")
+    if spec.get("description"):
+        return title, str(spec["description"])
+    kinds: list[str] = []
+    channels: dict[str, list[str]] = {}  # field names, used where a channel has no title
+    titles: dict[str, list[str]] = {}
+    for v in views:
+        mark = v.get("mark")
+        kind = mark.get("type") if isinstance(mark, dict) else mark
+        name = _MARKS.get(str(kind), str(kind))
+        if name not in kinds:
+            kinds.append(name)
+        for ch, enc in (v.get("encoding") or {}).items():
+            if ch not in _CHANNELS or not isinstance(enc, dict):
+                continue
+            title_ = enc.get("title")
+            text = " ".join(map(str, title_)) if isinstance(title_, list) else str(title_ or "")
+            named = titles.setdefault(ch, [])
+            if text and text not in named:
+                named.append(text)
+            field = str(enc.get("field") or "")
+            if field and field not in channels.setdefault(ch, []):
+                channels[ch].append(field)
+    facets = spec.get("facet") if isinstance(spec.get("facet"), dict) else {}
+    for ch, enc in facets.items():
+        if isinstance(enc, dict) and enc.get("field"):
+            key = ch if ch in _CHANNELS else "facet"
+            channels.setdefault(key, []).append(str(enc.get("title") or enc["field"]))
+    parts = [(" and ".join(kinds).capitalize() + " chart") if kinds else "Chart"]
+    for ch, label in _CHANNELS.items():
+        names = titles.get(ch) or channels.get(ch)
+        if names:
+            parts.append(f"{label}: {', '.join(names)}")
+    if len(views) > 1 and any(k in spec for k in ("hconcat", "vconcat", "concat")):
+        parts.append(f"{len(views)} panels")
+    return title, "; ".join(parts) + "."
+
+
+def text_alternative(spec: dict) -> str:
+    """Title and description in one sentence (the figure's caption and its SVG's aria-label)."""
+    title, description = describe(spec)
+    if not title or description.startswith(title):
+        return description
+    return f"{title}. {description}"
 
 
 def _svg(spec: dict) -> str:
@@ -67,11 +175,21 @@ class Figure:
     def html(self) -> str:
         spec = json.dumps(self.spec, sort_keys=True)
         dom = self._dom_id()
+        caption = "Figure: " + text_alternative(self.spec)
+        # <figure> + <figcaption>: screen readers announce the title and the text description (the
+        # caption is visually hidden: the chart draws its own title); the SVG that vega-embed draws
+        # gets role="img" and the same text as its aria-label.
         return (
+            f'<figure class="cc-figure-box" aria-labelledby="{dom}-caption">\n'
             f'<div class="cc-figure" id="{dom}" data-figure="{html.escape(self.id)}"></div>\n'
+            f'<figcaption id="{dom}-caption" class="cc-visually-hidden">{html.escape(caption)}</figcaption>\n'
+            f"</figure>\n"
             f'<script type="module">\n'
             f'const el = document.getElementById("{dom}");\n'
             f'if (window.vegaEmbed) {{ vegaEmbed(el, {spec}, {{renderer: "svg", actions: false}})'
+            f'.then(() => {{ const svg = el.querySelector("svg"); '
+            f'if (svg) {{ svg.setAttribute("role", "img"); '
+            f'svg.setAttribute("aria-label", {json.dumps(caption)}); }} }})'
             f'.catch(e => {{ el.textContent = "figure failed: " + e; console.error(e); }}); }}\n'
             f'else {{ el.textContent = "Vega is not loaded"; console.error("Vega bundle missing"); }}\n'
             f"</script>"
@@ -93,17 +211,24 @@ def show(chart: alt.TopLevelMixin, figure_id: str, *, write: bool = True) -> Fig
     """
     slug, name = split_id(figure_id)
     spec = chart.to_dict()
+    if "description" not in spec:  # Vega puts it on the drawn SVG as its aria-label
+        spec["description"] = text_alternative(spec)
     svg = _svg(spec)
     if write:
         out = build_dir() / "figures" / slug
         out.mkdir(parents=True, exist_ok=True)
-        (out / f"{name}.vl.json").write_text(json.dumps(spec, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        (out / f"{name}.vl.json").write_text(
+            json.dumps(spec, indent=1, sort_keys=True) + "\n", encoding="utf-8"
+        )
         (out / f"{name}.svg").write_text(svg, encoding="utf-8")
     return Figure(figure_id, spec, svg)
 
 
 def vega_bundle(dest: Path) -> Path:
-    """Write the Vega + Vega-Lite + vega-embed bundle (an ES module setting ``window.vegaEmbed``) to ``dest``."""
+    """Write the Vega + Vega-Lite + vega-embed bundle to ``dest``.
+
+    The bundle is an ES module that sets ``window.vegaEmbed``.
+    """
     import vl_convert as vlc
 
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -114,6 +239,12 @@ def vega_bundle(dest: Path) -> Path:
     return dest
 
 
-def slider(name: str, value: float, lo: float, hi: float, step: float, label: str | None = None) -> Any:
+def slider(
+    name: str, value: float, lo: float, hi: float, step: float, label: str | None = None
+) -> Any:
     """An Altair parameter bound to a range slider (for charts with a parameter that matters)."""
-    return alt.param(name=name, value=value, bind=alt.binding_range(min=lo, max=hi, step=step, name=(label or name) + " "))
+    return alt.param(
+        name=name,
+        value=value,
+        bind=alt.binding_range(min=lo, max=hi, step=step, name=(label or name) + " "),
+    )

@@ -183,6 +183,31 @@ def reproducibility_markdown(root: Path, records: list[dict], order: list[str], 
     return "\n".join(out) + "\n"
 
 
+PARTS = {
+    "foundations": "Foundations: the Cost-correct algebra, prices and levers",
+    "serving": "Serving and hardware: one hardware model, queueing, fleets, power",
+    "allocation": "Allocating compute: channel thresholds, routing, scaling laws",
+    "verification": "Markets for verification: scoring rules, mechanisms, self-play",
+    "qec": "Beyond LLM inference: surface-code simulation",
+}
+
+
+def models_markdown(root: Path) -> str:
+    """The Models reference: one ``automodule`` per module of ``costcorrect.models``, grouped by part."""
+    base = root / "src" / "costcorrect" / "models"
+    out = []
+    for part in [p for p in PARTS if (base / p).is_dir()] + sorted(
+            p.name for p in base.iterdir() if p.is_dir() and p.name not in PARTS and (p / "__init__.py").exists()
+    ) if base.is_dir() else []:
+        out.append(f"## {PARTS.get(part, part)}\n")
+        for mod in sorted((base / part).glob("*.py")):
+            if mod.name == "__init__.py":
+                continue
+            name = f"costcorrect.models.{part}.{mod.stem}"
+            out.append(f"```{{automodule}} {name}\n:members:\n:show-inheritance:\n```\n")
+    return "\n".join(out) if out else "No model modules found.\n"
+
+
 def generated(root: Path) -> dict[str, str]:
     """Every generated fragment, by file name."""
     from .pipeline import toc_chapters
@@ -195,4 +220,37 @@ def generated(root: Path) -> dict[str, str]:
         "claims-dashboard.html": dashboard_html(records, order, titles),
         "claim-status-chart.html": status_chart_html(records, order, titles),
         "reproducibility.md": reproducibility_markdown(root, records, order, titles),
+        "models.md": models_markdown(root),
     }
+
+
+def chapter_summary_html(slug: str, records: list[dict], seconds: float | None, tables: list[str],
+                         modules: list[str], parameters: list[str]) -> str:
+    """The box at the top of a chapter: its claims by status, execution time, the tables and model
+    modules it uses (linked to the Models reference), how to rerun it, and the executed notebook."""
+    paper = [r for r in records if r["origin"] == "paper"]
+    t = tally(records)
+    c = Counter(r["status"] for r in paper)
+    e = html.escape
+    parts = [
+        '<aside class="cc-summary" aria-label="Chapter summary">',
+        f"<p><strong>Ledger.</strong> {t['paper']} paper claims: "
+        + ", ".join(f'<span class="cc-badge {BADGE[s]}">{c.get(s, 0)} {s}</span>' for s in STATUSES)
+        + f" ({t['independent']} of the reproduced independently, {t['robust']} robust or proven); "
+        f"{t['book']} results of the book's own. "
+        f'<a href="../claims.html">All records on the dashboard</a>.</p>',
+    ]
+    if seconds is not None:
+        parts.append(f"<p><strong>Execution.</strong> {seconds:.1f} s on the machine that built this copy. "
+                     f'<a href="{e(slug)}.ipynb" download>Download the executed notebook</a>.</p>')
+    if tables:
+        parts.append("<p><strong>Tables.</strong> " + ", ".join(f"<code>data/{e(n)}.csv</code>" for n in tables) + "</p>")
+    if modules:
+        links = ", ".join(f'<a href="../models.html#module-{e(m)}"><code>{e(m)}</code></a>' for m in modules)
+        parts.append(f"<p><strong>Models.</strong> {links}</p>")
+    example = f" -p {e(parameters[0])} VALUE" if parameters else ""
+    names = (" Parameters: " + ", ".join(f"<code>{e(p)}</code>" for p in parameters) + ".") if parameters else ""
+    parts.append(f"<p><strong>Rerun.</strong> <code>python -m costcorrect execute {e(slug)}{example}</code> "
+                 f"writes <code>_build/runs/{e(slug)}-&lt;hash&gt;/</code> and leaves the book unchanged.{names}</p>")
+    parts.append("</aside>")
+    return "".join(parts)

@@ -1,9 +1,10 @@
 """Execute the chapters (papermill, parallel, cached) and build the book (Jupyter Book 1, offline).
 
 ``execute``: every ``notebooks/<slug>.md`` → ``_build/executed/<slug>.ipynb``, one worker per core,
-skipping a chapter whose cache key is unchanged. The key hashes the notebook, the ``src/costcorrect``
-package, the chapter's data (files and descriptors) and every other table it read in its last run
-(recorded by :func:`costcorrect.data.load`), the lock file, the Python version and the parameters. A failing chapter leaves no executed notebook, no cache entry and no claims behind, and
+skipping a chapter whose cache key is unchanged. The key hashes the notebook, the package modules
+the chapter imported in its last run (recorded by ``costcorrect/__init__``), the chapter's data (files
+and descriptors) and every other table it read in its last run (recorded by
+:func:`costcorrect.data.load`), the lock file, the Python version and the parameters. A failing chapter leaves no executed notebook, no cache entry and no claims behind, and
 the run exits non-zero naming the notebook, the cell and the exception.
 
 ``build``: stage ``book/`` and the executed notebooks into ``_build/src`` (only changed files are
@@ -78,6 +79,61 @@ def notebook_slugs(root: Path | None = None) -> list[str]:
     return order + [s for s in present if s not in order]
 
 
+# --------------------------------------------------------------------------- parameters
+def _ipynb(slug: str, root: Path) -> Path:
+    """The chapter converted to ``.ipynb`` (papermill reads only that format)."""
+    import jupytext
+    import nbformat
+
+    path = build_dir() / "ipynb" / f"{slug}.ipynb"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(jupytext.read(root / "notebooks" / f"{slug}.md"), path)
+    return path
+
+
+def notebook_parameters(slug: str, root: Path | None = None) -> tuple[dict[str, str], list[str]]:
+    """The chapter's ``parameters`` cell as papermill reads it: ``({name: default}, problems)``.
+
+    A problem is a line papermill cannot parse (it then ignores that parameter) or a name the cell
+    assigns that papermill did not find.
+    """
+    import ast
+    import logging
+
+    import nbformat
+    import papermill as pm
+
+    root = root or repo_root()
+    path = _ipynb(slug, root)
+    messages: list[str] = []
+
+    class Catch(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            messages.append(record.getMessage())
+
+    logger = logging.getLogger("papermill")
+    handler = Catch(level=logging.WARNING)
+    logger.addHandler(handler)
+    try:
+        found = pm.inspect_notebook(str(path))
+    finally:
+        logger.removeHandler(handler)
+    params = {name: str(p["default"]) for name, p in found.items()}
+    problems = [f"notebooks/{slug}.md, parameters cell: {m}" for m in messages]
+    cells = [c for c in nbformat.read(path, as_version=4).cells if "parameters" in c.metadata.get("tags", [])]
+    assigned = [t.id for c in cells for node in ast.parse(c.source).body if isinstance(node, ast.Assign)
+                for t in node.targets if isinstance(t, ast.Name)]
+    problems += [f"notebooks/{slug}.md, parameters cell: papermill does not see parameter {n!r}"
+                 for n in assigned if n not in params]
+    return params, problems
+
+
+def run_dir(slug: str, parameters: dict) -> Path:
+    """Where a parameterised execution of ``slug`` goes: ``_build/runs/<slug>-<hash of the parameters>``."""
+    digest = hashlib.sha256(json.dumps(parameters, sort_keys=True).encode()).hexdigest()[:10]
+    return build_dir() / "runs" / f"{slug}-{digest}"
+
+
 # --------------------------------------------------------------------------- cache
 def _hash_files(h: "hashlib._Hash", root: Path, paths: list[Path]) -> None:
     for p in sorted(paths):
@@ -87,12 +143,44 @@ def _hash_files(h: "hashlib._Hash", root: Path, paths: list[Path]) -> None:
         h.update(b"\0")
 
 
+def modules_file(slug: str) -> Path:
+    """Where a chapter's kernel records the ``costcorrect`` modules it imported (see ``costcorrect/__init__``)."""
+    return build_dir() / "deps" / f"{slug}.modules.json"
+
+
+def module_files(slug: str, root: Path | None = None) -> list[Path]:
+    """Source files of the package modules the chapter imported in its last run (plus package ``__init__``s)."""
+    root = root or repo_root()
+    pkg = root / "src"
+    mf = modules_file(slug)
+    names = set(json.loads(mf.read_text())) if mf.exists() else set()
+    files: set[Path] = set()
+    for name in names:
+        parts = name.split(".")
+        base = pkg.joinpath(*parts)
+        for cand in (base.with_suffix(".py"), base / "__init__.py"):
+            if cand.is_file():
+                files.add(cand)
+        for i in range(1, len(parts)):  # importing a.b.c runs a/__init__ and a/b/__init__
+            init = pkg.joinpath(*parts[:i], "__init__.py")
+            if init.is_file():
+                files.add(init)
+    return sorted(files)
+
+
 def cache_key(slug: str, parameters: dict | None = None, root: Path | None = None) -> str:
-    """The hash that decides whether chapter ``slug`` must be re-executed."""
+    """The hash that decides whether chapter ``slug`` must be re-executed.
+
+    It covers the notebook, the package modules the chapter imported in its last run, the chapter's
+    data and every other table it read (both recorded during execution), the lock file, the Python
+    version and the parameters — so editing a model module re-executes only the chapters that use it.
+    """
     root = root or repo_root()
     h = hashlib.sha256()
     _hash_files(h, root, [root / "notebooks" / f"{slug}.md"])
-    _hash_files(h, root, [p for p in (root / "src" / "costcorrect").rglob("*.py")])
+    mods = module_files(slug, root)
+    h.update(b"modules:" + str(len(mods)).encode())
+    _hash_files(h, root, mods)
     chapter_data = root / "data" / slug
     if chapter_data.is_dir():
         _hash_files(h, root, [p for p in chapter_data.rglob("*") if p.is_file()])
@@ -127,6 +215,7 @@ def is_fresh(slug: str, key: str) -> bool:
         entry.get("key") == key
         and (build_dir() / "executed" / f"{slug}.ipynb").exists()
         and ledger.chapter_file(slug).exists()
+        and modules_file(slug).exists()
     )
 
 
@@ -179,7 +268,8 @@ def execute_one(slug: str, parameters: dict | None = None) -> Result:
     os.environ["COSTCORRECT_BUILD"] = str(build)
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     executed = build / "executed" / f"{slug}.ipynb"
-    for stale in (executed, _cache_file(slug), ledger.chapter_file(slug), data.dependencies_file(slug)):
+    for stale in (executed, _cache_file(slug), ledger.chapter_file(slug), data.dependencies_file(slug),
+                  modules_file(slug)):
         stale.unlink(missing_ok=True)
     os.environ["COSTCORRECT_CHAPTER"] = slug  # the kernel records the tables it reads under this name
     source = build / "ipynb" / f"{slug}.ipynb"
@@ -233,6 +323,8 @@ def execute(slugs: list[str] | None = None, *, jobs: int | None = None, force: b
             results.append(Result(s, True, 0.0, cached=True))
         else:
             todo.append(s)
+    if todo:  # the data package is validated once, before any chapter runs (frictionless)
+        data.validate_package()
     timings = _timings()
     todo.sort(key=lambda s: -timings.get(s, 60.0))  # longest first balances the workers
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
