@@ -6,7 +6,8 @@ import re
 import pytest
 
 from conftest import BUILD, ROOT, require_build
-from costcorrect import claims, pipeline
+from costcorrect import claims
+from costcorrect.build import pipeline
 
 pytestmark = pytest.mark.book
 HTML = BUILD / "html"
@@ -41,7 +42,9 @@ def test_mathjax_and_vega_are_local_and_served_once():
         assert marker not in text, f"{page.name} inlines the Vega bundle"
         if "cc-figure" in text:
             assert text.count("_static/vega/vega-bundle.js") == 1, page.name
-    assert "vega-bundle" not in (HTML / "methods.html").read_text()  # only pages with figures load it
+    assert (
+        "vega-bundle" not in (HTML / "methods.html").read_text()
+    )  # only pages with figures load it
 
 
 def test_static_svg_written_for_every_figure():
@@ -76,4 +79,6 @@ def test_no_stderr_or_errors_in_executed_chapters():
         nb = nbformat.read(nb_path, as_version=4)
         for i, cell in enumerate(nb.cells):
             for out in cell.get("outputs", []):
-                assert out.get("output_type") != "error", f"{nb_path.name} cell {i} has an error output"
+                assert out.get("output_type") != "error", (
+                    f"{nb_path.name} cell {i} has an error output"
+                )

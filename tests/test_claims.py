@@ -28,8 +28,16 @@ EXACT = claims.exact("arithmetic on published numbers only")
 def paper(id, published, recomputed, tolerance=0.0, **kw):
     kw.setdefault("evidence", "independent")
     kw.setdefault("robustness", EXACT)
-    return claims.check(id, "A statement.", kw.pop("kind", "numeric"), published, recomputed=recomputed,
-                        tolerance=tolerance, origin="paper", **kw)
+    return claims.check(
+        id,
+        "A statement.",
+        kw.pop("kind", "numeric"),
+        published,
+        recomputed=recomputed,
+        tolerance=tolerance,
+        origin="paper",
+        **kw,
+    )
 
 
 def test_numeric_within_and_outside_tolerance(scratch_build):
@@ -61,26 +69,68 @@ def test_published_values_come_from_the_table():
 
 
 def test_book_results_are_not_paper_claims():
-    c = claims.check("demo.b", "Our corollary.", "numeric", claims.expect(1.0, ">="), recomputed=1.5,
-                     tolerance=0, origin="book", robustness=EXACT)
+    c = claims.check(
+        "demo.b",
+        "Our corollary.",
+        "numeric",
+        claims.expect(1.0, ">="),
+        recomputed=1.5,
+        tolerance=0,
+        origin="book",
+        robustness=EXACT,
+    )
     assert c.status == "reproduced" and c.evidence is None and c.locator == "this book"
     with pytest.raises(claims.ClaimError, match="evidence"):
-        claims.check("demo.b2", "x", "numeric", 1.0, recomputed=1.0, tolerance=0, origin="book",
-                     evidence="independent", robustness=EXACT)
+        claims.check(
+            "demo.b2",
+            "x",
+            "numeric",
+            1.0,
+            recomputed=1.0,
+            tolerance=0,
+            origin="book",
+            evidence="independent",
+            robustness=EXACT,
+        )
     with pytest.raises(claims.ClaimError, match="expect"):
-        claims.check("demo.b3", "x", "numeric", pub(1.0), recomputed=1.0, tolerance=0, origin="book",
-                     robustness=EXACT)
+        claims.check(
+            "demo.b3",
+            "x",
+            "numeric",
+            pub(1.0),
+            recomputed=1.0,
+            tolerance=0,
+            origin="book",
+            robustness=EXACT,
+        )
 
 
 def test_bounds_absolute_tolerance_and_ranges():
     assert paper("demo.abs", pub(0.0), 0.004, 0.005, absolute=True).status == "reproduced"
     assert paper("demo.r1", pub([2, 4], "range"), 2.03).status == "reproduced"
     assert paper("demo.r2", pub([2, 4], "range"), 1.95, 0.05).status == "reproduced"
-    assert paper("demo.r3", pub([2, 4], "range"), 4.5, 0.05, note="above the range by 12 percent").status == "diverges"
+    assert (
+        paper(
+            "demo.r3", pub([2, 4], "range"), 4.5, 0.05, note="above the range by 12 percent"
+        ).status
+        == "diverges"
+    )
     assert paper("demo.r4", pub([3, 8], "range"), [3.1, 7.9], 0.05).status == "reproduced"
-    assert paper("demo.r5", pub([3, 8], "range"), [1.43, 5.0], 0.1, note="the low end is half the paper's").status == "diverges"
+    assert (
+        paper(
+            "demo.r5",
+            pub([3, 8], "range"),
+            [1.43, 5.0],
+            0.1,
+            note="the low end is half the paper's",
+        ).status
+        == "diverges"
+    )
     assert paper("demo.ge", pub(1.0, ">="), 1.2).status == "reproduced"
-    assert paper("demo.le", pub(1.0, "<="), 1.2, note="exceeds the paper's upper bound").status == "diverges"
+    assert (
+        paper("demo.le", pub(1.0, "<="), 1.2, note="exceeds the paper's upper bound").status
+        == "diverges"
+    )
 
 
 def test_numbers_not_booleans():
@@ -99,15 +149,30 @@ def test_numeric_needs_tolerance_and_robustness():
 
 def test_sweep_records_where_the_verdict_flips():
     rob = claims.sweep(lambda slack: 0.5 * slack, slack=[1, 2, 4, 6, 9])
-    c = paper("demo.sw", pub([2, 4], "range"), 2.0, robustness=rob,
-              note="holds only for mid slack; see the chapter's sweep")
+    c = paper(
+        "demo.sw",
+        pub([2, 4], "range"),
+        2.0,
+        robustness=rob,
+        note="holds only for mid slack; see the chapter's sweep",
+    )
     assert c.status == "reproduced" and c.robustness["verdict"] == "fragile"
     assert "diverges at slack=1; slack=2; slack=9" in c.robustness["flips"]
-    assert [p["status"] for p in c.robustness["points"]] == ["diverges", "diverges", "reproduced", "reproduced",
-                                                            "diverges"]
+    assert [p["status"] for p in c.robustness["points"]] == [
+        "diverges",
+        "diverges",
+        "reproduced",
+        "reproduced",
+        "diverges",
+    ]
     with pytest.raises(claims.ClaimError, match="fragile"):
         paper("demo.sw2", pub([2, 4], "range"), 2.0, robustness=rob)
-    robust = paper("demo.sw3", pub(1.0, ">="), 2.0, robustness=claims.sweep(lambda a, b: a + b, a=[1, 2], b=[0, 1]))
+    robust = paper(
+        "demo.sw3",
+        pub(1.0, ">="),
+        2.0,
+        robustness=claims.sweep(lambda a, b: a + b, a=[1, 2], b=[0, 1]),
+    )
     assert robust.robustness["verdict"] == "robust" and len(robust.robustness["points"]) == 4
 
 
@@ -118,9 +183,14 @@ def test_sweep_in_parallel_matches_serial():
 
 
 def test_interval_decides_robustness():
-    c = paper("demo.iv", pub(3.84, ">="), 3.9, kind="simulation",
-              robustness=claims.interval(3.7, 4.1, method="Wilson 95% over shots", n=300),
-              note="the interval straddles the bound: more shots needed")
+    c = paper(
+        "demo.iv",
+        pub(3.84, ">="),
+        3.9,
+        kind="simulation",
+        robustness=claims.interval(3.7, 4.1, method="Wilson 95% over shots", n=300),
+        note="the interval straddles the bound: more shots needed",
+    )
     assert c.status == "reproduced" and c.robustness["verdict"] == "fragile"
     assert c.robustness["reason"] == "Wilson 95% over shots (n = 300)"
 
@@ -128,14 +198,35 @@ def test_interval_decides_robustness():
 def test_symbolic_claims_need_a_proof():
     a, c = sp.symbols("a c", positive=True)
     t = pub("dC/da = -C/a")
-    ok = claims.check("demo.eq", "d", "symbolic", t, recomputed=sp.Eq(sp.diff(c / a, a), -c / a**2),
-                      origin="paper", evidence="independent")
-    assert ok.status == "reproduced" and ok.recomputed == "proven" and ok.robustness["verdict"] == "n/a"
-    bad = claims.check("demo.false", "d", "symbolic", t, recomputed=sp.Eq(a, 2 * a), origin="paper",
-                       evidence="independent", note="the identity is false as stated")
+    ok = claims.check(
+        "demo.eq",
+        "d",
+        "symbolic",
+        t,
+        recomputed=sp.Eq(sp.diff(c / a, a), -c / a**2),
+        origin="paper",
+        evidence="independent",
+    )
+    assert (
+        ok.status == "reproduced"
+        and ok.recomputed == "proven"
+        and ok.robustness["verdict"] == "n/a"
+    )
+    bad = claims.check(
+        "demo.false",
+        "d",
+        "symbolic",
+        t,
+        recomputed=sp.Eq(a, 2 * a),
+        origin="paper",
+        evidence="independent",
+        note="the identity is false as stated",
+    )
     assert bad.status == "diverges"
     with pytest.raises(claims.ClaimError):
-        claims.check("demo.bad", "d", "symbolic", t, recomputed=3.0, origin="paper", evidence="independent")
+        claims.check(
+            "demo.bad", "d", "symbolic", t, recomputed=3.0, origin="paper", evidence="independent"
+        )
 
 
 def test_unverifiable_needs_a_note_and_evidence_none():
@@ -143,19 +234,33 @@ def test_unverifiable_needs_a_note_and_evidence_none():
         paper("demo.u", pub(5.0), None, evidence="none", unverifiable=True)
     with pytest.raises(claims.ClaimError, match="none"):
         paper("demo.u1", pub(5.0), None, unverifiable=True, note="inputs not public")
-    c = paper("demo.u2", pub(5.0), None, evidence="none", unverifiable=True, note="inputs not public")
+    c = paper(
+        "demo.u2", pub(5.0), None, evidence="none", unverifiable=True, note="inputs not public"
+    )
     assert c.status == "unverifiable" and c.recomputed is None
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(id="nodot"), "slug"),
-    (dict(kind="guess"), "kind"),
-    (dict(origin="blog"), "origin"),
-    (dict(evidence="strong"), "evidence"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(id="nodot"), "slug"),
+        (dict(kind="guess"), "kind"),
+        (dict(origin="blog"), "origin"),
+        (dict(evidence="strong"), "evidence"),
+    ],
+)
 def test_bad_arguments_are_refused(kwargs, match):
-    args = dict(id="demo.x", statement="x", kind="numeric", published=pub(1.0), recomputed=1.0, tolerance=0.1,
-                origin="paper", evidence="independent", robustness=EXACT)
+    args = dict(
+        id="demo.x",
+        statement="x",
+        kind="numeric",
+        published=pub(1.0),
+        recomputed=1.0,
+        tolerance=0.1,
+        origin="paper",
+        evidence="independent",
+        robustness=EXACT,
+    )
     args.update(kwargs)
     with pytest.raises((claims.ClaimError, ValueError), match=match):
         claims.check(**args)
@@ -193,10 +298,25 @@ def test_collect_orders_by_chapter(scratch_build):
 def test_records_redecide_from_themselves():
     recs = [
         paper("demo.a", pub(2.0), 2.1, 0.01, note="off by 5%: the paper rounds its input"),
-        paper("demo.b", pub([2, 4], "range"), 2.0, robustness=claims.sweep(lambda s: s, s=[1, 3]),
-              note="fragile at low values of s"),
-        paper("demo.c", pub(5.0), None, evidence="none", unverifiable=True, note="inputs not public"),
-        claims.check("demo.d", "s", "symbolic", pub("x"), recomputed=True, origin="paper", evidence="consistency"),
+        paper(
+            "demo.b",
+            pub([2, 4], "range"),
+            2.0,
+            robustness=claims.sweep(lambda s: s, s=[1, 3]),
+            note="fragile at low values of s",
+        ),
+        paper(
+            "demo.c", pub(5.0), None, evidence="none", unverifiable=True, note="inputs not public"
+        ),
+        claims.check(
+            "demo.d",
+            "s",
+            "symbolic",
+            pub("x"),
+            recomputed=True,
+            origin="paper",
+            evidence="consistency",
+        ),
     ]
     for c in recs:
         rec = json.loads(json.dumps(c.to_json()))
@@ -220,15 +340,32 @@ def test_tally_counts_paper_claims_only():
     paper("demo.t1", pub(1.0), 1.0)
     paper("demo.t2", pub(1.0), 1.0, evidence="consistency")
     paper("demo.t3", pub(1.0), 3.0, note="triples: the paper's input differs")
-    claims.check("demo.t4", "x", "numeric", claims.expect(1.0), recomputed=1.0, tolerance=0, origin="book",
-                 robustness=EXACT)
+    claims.check(
+        "demo.t4",
+        "x",
+        "numeric",
+        claims.expect(1.0),
+        recomputed=1.0,
+        tolerance=0,
+        origin="book",
+        robustness=EXACT,
+    )
     t = claims.tally(c.to_json() for c in claims.chapter_claims("demo"))
-    assert t == {"paper": 3, "reproduced": 2, "independent": 1, "robust": 2, "diverges": 1, "unverifiable": 0,
-                 "book": 1}
+    assert t == {
+        "paper": 3,
+        "reproduced": 2,
+        "independent": 1,
+        "robust": 2,
+        "diverges": 1,
+        "unverifiable": 0,
+        "book": 1,
+    }
 
 
 def test_card_shows_verdict_evidence_robustness_note_and_links():
-    c = paper("demo.card", pub(2.0, unit="x"), 2.1, 0.01, note="off by 5% <because> the paper rounds")
+    c = paper(
+        "demo.card", pub(2.0, unit="x"), 2.1, 0.01, note="off by 5% <because> the paper rounds"
+    )
     card = claims.card_html(c.to_json())
     assert 'class="cc-badge cc-bad">diverges' in card
     assert 'href="../claims.html#claim-demo.card"' in card and f'href="{URL}"' in card

@@ -10,17 +10,39 @@ from conftest import ROOT
 from costcorrect import data
 
 DESC = {
-    "name": "demo/prices", "path": "demo/prices.csv", "format": "csv", "mediatype": "text/csv",
-    "title": "t", "description": "d",
+    "name": "demo/prices",
+    "path": "demo/prices.csv",
+    "format": "csv",
+    "mediatype": "text/csv",
+    "title": "t",
+    "description": "d",
     "sources": [{"title": "Paper (arXiv:0000.00000)", "path": "https://example.org/p"}],
-    "schema": {"fields": [
-        {"name": "model", "type": "string", "description": "model", "constraints": {"required": True, "unique": True}},
-        {"name": "price", "type": "number", "description": "USD per M tokens", "constraints": {"minimum": 0}},
-        {"name": "tier", "type": "string", "description": "class", "constraints": {"enum": ["small", "large"]}},
-        {"name": "source", "type": "string", "description": "citation"},
-        {"name": "url", "type": "string", "description": "url"},
-        {"name": "locator", "type": "string", "description": "where"}],
-        "primaryKey": ["model"]},
+    "schema": {
+        "fields": [
+            {
+                "name": "model",
+                "type": "string",
+                "description": "model",
+                "constraints": {"required": True, "unique": True},
+            },
+            {
+                "name": "price",
+                "type": "number",
+                "description": "USD per M tokens",
+                "constraints": {"minimum": 0},
+            },
+            {
+                "name": "tier",
+                "type": "string",
+                "description": "class",
+                "constraints": {"enum": ["small", "large"]},
+            },
+            {"name": "source", "type": "string", "description": "citation"},
+            {"name": "url", "type": "string", "description": "url"},
+            {"name": "locator", "type": "string", "description": "where"},
+        ],
+        "primaryKey": ["model"],
+    },
 }
 GOOD = "model,price,tier,source,url,locator\nA,1.5,small,P,https://example.org/p,Table 1\nB,3,large,P,https://example.org/p,Table 1\n"
 
@@ -42,17 +64,41 @@ def test_good_table_loads_typed(repo):
     assert df.attrs["sources"][0]["path"].startswith("https://")
 
 
-@pytest.mark.parametrize("bad, expected", [
-    ("model,price,tier,source,url,locator\nA,abc,small,P,https://e.org,T1\n", ["row 1", "'price'", "type"]),
-    ("model,price,tier,source,url,locator\nA,-1,small,P,https://e.org,T1\n", ["row 1", "'price'", "minimum"]),
-    ("model,price,tier,source,url,locator\nA,1,huge,P,https://e.org,T1\n", ["row 1", "'tier'", "enum"]),
-    ("model,price,tier,source,url,locator\nA,1,small,,https://e.org,T1\n", ["row 1", "'source'", "required"]),
-    ("model,price,tier,source,url,locator\nA,1,small,P,not-a-url,T1\n", ["row 1", "'url'", "provenance"]),
-    ("model,price,tier,source,url,locator\nA,1,small,P,https://e.org,T1\nA,2,small,P,https://e.org,T1\n", ["row 2", "'model'", "unique"]),
-    ("model,price,tier,colour,source,url,locator\nA,1,small,red,P,https://e.org,T1\n", ["header", "colour", "unknown column"]),
-    ("model,price,source,url,locator\nA,1,P,https://e.org,T1\n", ["header", "tier", "missing"]),
-    ("model,price,tier,source,url,locator\n", ["no rows", "non-empty"]),
-])
+@pytest.mark.parametrize(
+    "bad, expected",
+    [
+        (
+            "model,price,tier,source,url,locator\nA,abc,small,P,https://e.org,T1\n",
+            ["row 1", "'price'", "type"],
+        ),
+        (
+            "model,price,tier,source,url,locator\nA,-1,small,P,https://e.org,T1\n",
+            ["row 1", "'price'", "minimum"],
+        ),
+        (
+            "model,price,tier,source,url,locator\nA,1,huge,P,https://e.org,T1\n",
+            ["row 1", "'tier'", "enum"],
+        ),
+        (
+            "model,price,tier,source,url,locator\nA,1,small,,https://e.org,T1\n",
+            ["row 1", "'source'", "required"],
+        ),
+        (
+            "model,price,tier,source,url,locator\nA,1,small,P,not-a-url,T1\n",
+            ["row 1", "'url'", "provenance"],
+        ),
+        (
+            "model,price,tier,source,url,locator\nA,1,small,P,https://e.org,T1\nA,2,small,P,https://e.org,T1\n",
+            ["row 2", "'model'", "unique"],
+        ),
+        (
+            "model,price,tier,colour,source,url,locator\nA,1,small,red,P,https://e.org,T1\n",
+            ["header", "colour", "unknown column"],
+        ),
+        ("model,price,source,url,locator\nA,1,P,https://e.org,T1\n", ["header", "tier", "missing"]),
+        ("model,price,tier,source,url,locator\n", ["no rows", "non-empty"]),
+    ],
+)
 def test_bad_rows_name_file_row_column_rule(repo, bad, expected):
     (repo / "data" / "demo" / "prices.csv").write_text(bad)
     with pytest.raises(data.DataError) as e:
@@ -90,12 +136,16 @@ def test_every_csv_is_described():
     pkg = json.loads((ROOT / "data" / "datapackage.json").read_text())
     described = {r["path"] for r in pkg["resources"]}
     on_disk = {str(p.relative_to(ROOT / "data")) for p in (ROOT / "data").rglob("*.csv")}
-    assert on_disk == described, f"undescribed: {on_disk - described}; missing: {described - on_disk}"
+    assert on_disk == described, (
+        f"undescribed: {on_disk - described}; missing: {described - on_disk}"
+    )
 
 
 def test_cli_validate_reports_errors(repo):
     (repo / "data" / "demo" / "prices.csv").write_text(GOOD.replace("1.5", "x"))
-    proc = subprocess.run([sys.executable, "-m", "costcorrect.data", "validate"], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "costcorrect.data", "validate"], capture_output=True, text=True
+    )
     assert proc.returncode == 1 and "row 1" in proc.stderr and "'price'" in proc.stderr
 
 
@@ -106,7 +156,11 @@ def test_register_file_and_cli(repo, tmp_path):
     f.write_text(json.dumps([desc]))
     assert data.register_file(f) == ["demo/prices"]
     assert data.resource("demo/prices")["title"] == "changed"
-    proc = subprocess.run([sys.executable, "-m", "costcorrect.data", "register", str(f)], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "costcorrect.data", "register", str(f)],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0 and "registered demo/prices" in proc.stdout
 
 

@@ -16,8 +16,12 @@ BIN = Path(sys.executable).parent
 def _run(*cmd: str) -> subprocess.CompletedProcess:
     exe = BIN / cmd[0]
     if not exe.exists() and shutil.which(cmd[0]) is None:
-        pytest.fail(f"{cmd[0]} is not installed: run `make setup` (it is pinned in requirements.lock)")
-    return subprocess.run([str(exe) if exe.exists() else cmd[0], *cmd[1:]], cwd=ROOT, capture_output=True, text=True)
+        pytest.fail(
+            f"{cmd[0]} is not installed: run `make setup` (it is pinned in requirements.lock)"
+        )
+    return subprocess.run(
+        [str(exe) if exe.exists() else cmd[0], *cmd[1:]], cwd=ROOT, capture_output=True, text=True
+    )
 
 
 def test_ruff_lint():
@@ -27,7 +31,9 @@ def test_ruff_lint():
 
 def test_ruff_format():
     proc = _run("ruff", "format", "--no-cache", "--check", "src", "tests")
-    assert proc.returncode == 0, "run `.venv/bin/ruff format src tests`:\n" + proc.stdout + proc.stderr
+    assert proc.returncode == 0, (
+        "run `.venv/bin/ruff format src tests`:\n" + proc.stdout + proc.stderr
+    )
 
 
 def test_import_layers():

@@ -6,7 +6,8 @@ import re
 import pytest
 
 from conftest import BUILD, ROOT, require_build
-from costcorrect import claims, pipeline
+from costcorrect import claims
+from costcorrect.build import pipeline
 
 pytestmark = pytest.mark.book
 
@@ -45,19 +46,26 @@ def test_claim_cells_are_checked_by_nbval():
     for nb in (ROOT / "notebooks").glob("*.md"):
         for cell in re.findall(r"```\{code-cell\}[^\n]*\n(.*?)```", nb.read_text(), flags=re.S):
             if "claims.check(" in cell:
-                assert "# NBVAL_CHECK_OUTPUT" in cell, f"{nb.name}: a cell calling claims.check lacks # NBVAL_CHECK_OUTPUT"
+                assert "# NBVAL_CHECK_OUTPUT" in cell, (
+                    f"{nb.name}: a cell calling claims.check lacks # NBVAL_CHECK_OUTPUT"
+                )
 
 
 def test_diverging_and_fragile_claims_are_explained(ledger):
     for r in ledger:
         if r["status"] != "reproduced" or r["robustness"]["verdict"] == "fragile":
-            assert len(r["note"]) >= 20, f"{r['id']} is {r['status']} with too short a note: {r['note']!r}"
+            assert len(r["note"]) >= 20, (
+                f"{r['id']} is {r['status']} with too short a note: {r['note']!r}"
+            )
 
 
 def test_every_record_redecides_from_the_file_alone(ledger):
     """The ledger holds everything needed to re-decide each status and robustness verdict."""
-    changed = {r["id"]: (r["status"], r["robustness"]["verdict"], claims.redecide(r)) for r in ledger
-               if claims.redecide(r) != (r["status"], r["robustness"]["verdict"])}
+    changed = {
+        r["id"]: (r["status"], r["robustness"]["verdict"], claims.redecide(r))
+        for r in ledger
+        if claims.redecide(r) != (r["status"], r["robustness"]["verdict"])
+    }
     assert not changed, f"records whose stored verdict their own fields do not imply: {changed}"
 
 
@@ -69,7 +77,9 @@ def test_paper_claims_cite_their_published_row(ledger):
         path = ROOT / "data" / r["chapter"] / "published.csv"
         assert path.exists(), f"{r['id']}: no data/{r['chapter']}/published.csv"
         rows = list(csv.DictReader(path.open(encoding="utf-8")))
-        assert any(row["url"] == r["source"] for row in rows), f"{r['id']}: source is not a published.csv row"
+        assert any(row["url"] == r["source"] for row in rows), (
+            f"{r['id']}: source is not a published.csv row"
+        )
 
 
 def test_numeric_and_simulation_verdicts_carry_robustness(ledger):
@@ -78,8 +88,12 @@ def test_numeric_and_simulation_verdicts_carry_robustness(ledger):
             assert r["robustness"]["verdict"] in ("robust", "fragile"), r["id"]
             assert r["robustness"]["method"] in ("sweep", "interval", "exact"), r["id"]
         if r["kind"] == "simulation" and r["status"] != "unverifiable":
-            assert r["robustness"]["method"] in ("sweep", "interval"), f"{r['id']}: one draw is not evidence"
-        assert not isinstance(r["recomputed"], bool), f"{r['id']}: records a boolean, not the deciding number"
+            assert r["robustness"]["method"] in ("sweep", "interval"), (
+                f"{r['id']}: one draw is not evidence"
+            )
+        assert not isinstance(r["recomputed"], bool), (
+            f"{r['id']}: records a boolean, not the deciding number"
+        )
 
 
 def test_verdicts_match_the_committed_snapshot(ledger, snapshot):

@@ -1,28 +1,43 @@
 """Repository conventions: notebooks, citation, environments, layout."""
 
 import re
-from pathlib import Path
 import subprocess
 import sys
 import tomllib
+from pathlib import Path
 
 import yaml
 
 from conftest import ROOT
-from costcorrect import pages, pipeline
+from costcorrect.build import pages, pipeline
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.md"))
 
 
 def test_layout():
-    for path in ["book/_config.yml", "book/_toc.yml", "book/references.bib", "data/datapackage.json",
-                 "environment.yml", "Makefile", "CITATION.cff", "pyproject.toml", "requirements.lock",
-                 "README.md", "CONTRIBUTING.md", ".ci/run", "jupytext.toml", "src/costcorrect/__init__.py"]:
+    for path in [
+        "book/_config.yml",
+        "book/_toc.yml",
+        "book/references.bib",
+        "data/datapackage.json",
+        "environment.yml",
+        "Makefile",
+        "CITATION.cff",
+        "pyproject.toml",
+        "requirements.lock",
+        "README.md",
+        "CONTRIBUTING.md",
+        ".ci/run",
+        "jupytext.toml",
+        "src/costcorrect/__init__.py",
+    ]:
         assert (ROOT / path).exists(), path
 
 
 def test_no_notebook_ipynb_tracked():
-    out = subprocess.run(["git", "ls-files", "*.ipynb"], cwd=ROOT, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        ["git", "ls-files", "*.ipynb"], cwd=ROOT, capture_output=True, text=True
+    ).stdout
     assert out.strip() == ""
 
 
@@ -45,8 +60,16 @@ def test_toc_lists_every_notebook_once():
 
 
 def test_citation_cff_is_valid():
-    proc = subprocess.run([str(Path(sys.executable).with_name("cffconvert")), "--validate", "-i", str(ROOT / "CITATION.cff")],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("cffconvert")),
+            "--validate",
+            "-i",
+            str(ROOT / "CITATION.cff"),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
@@ -56,21 +79,31 @@ def _name(req: str) -> str:
 
 def test_environment_yml_matches_pyproject_and_lock():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    deps = project["dependencies"] + [d for extra in project["optional-dependencies"].values() for d in extra]
+    deps = project["dependencies"] + [
+        d for extra in project["optional-dependencies"].values() for d in extra
+    ]
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
     pinned = {_name(p): p.split("==", 1)[1] for p in pip if "==" in p}
     lock = {_name(n): v for n, v in pages.lock_versions(ROOT)}
-    assert {_name(d) for d in deps} == set(pinned), "environment.yml and pyproject.toml list different packages"
+    assert {_name(d) for d in deps} == set(pinned), (
+        "environment.yml and pyproject.toml list different packages"
+    )
     for name, version in pinned.items():
-        assert lock.get(name) == version, f"{name}: environment.yml pins {version}, lock has {lock.get(name)}"
+        assert lock.get(name) == version, (
+            f"{name}: environment.yml pins {version}, lock has {lock.get(name)}"
+        )
     assert "-r requirements.lock" in pip
     py = next(d for d in env["dependencies"] if isinstance(d, str) and d.startswith("python"))
     assert py.split("=")[-1] == f"{sys.version_info.major}.{sys.version_info.minor}"
 
 
 def test_lock_is_fully_pinned():
-    lines = [l for l in (ROOT / "requirements.lock").read_text().splitlines() if l.strip() and not l.startswith("#")]
+    lines = [
+        l
+        for l in (ROOT / "requirements.lock").read_text().splitlines()
+        if l.strip() and not l.startswith("#")
+    ]
     assert lines and all("==" in l for l in lines), [l for l in lines if "==" not in l]
 
 

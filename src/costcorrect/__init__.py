@@ -17,7 +17,7 @@ def _record_imports(chapter: str) -> None:
     import json
     import sys
 
-    from .paths import build_dir
+    from costcorrect.paths import build_dir
 
     path = build_dir() / "deps" / f"{chapter}.modules.json"
     seen: set[str] = set()

@@ -31,7 +31,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .paths import build_dir, split_id
+from costcorrect.paths import build_dir, split_id
 
 KINDS = ("symbolic", "numeric", "simulation")
 STATUSES = ("reproduced", "diverges", "unverifiable")
@@ -40,8 +40,22 @@ EVIDENCE = ("independent", "consistency", "none")
 ROBUSTNESS = ("robust", "fragile", "n/a")
 BOUNDS = ("=", "range", ">=", "<=")
 FIELDS = (
-    "chapter", "id", "statement", "kind", "origin", "evidence", "published", "unit", "source",
-    "locator", "recomputed", "condition", "rule", "robustness", "status", "note",
+    "chapter",
+    "id",
+    "statement",
+    "kind",
+    "origin",
+    "evidence",
+    "published",
+    "unit",
+    "source",
+    "locator",
+    "recomputed",
+    "condition",
+    "rule",
+    "robustness",
+    "status",
+    "note",
 )
 
 _ledgers: dict[str, dict[str, Claim]] = {}
@@ -94,7 +108,9 @@ class PublishedTable:
     def _number(self, quantity: str) -> float:
         v = self._row(quantity).get("value")
         if v is None or (isinstance(v, float) and math.isnan(v)):
-            raise ClaimError(f"data/{self.slug}/published.csv, row {quantity!r}: column 'value' is empty")
+            raise ClaimError(
+                f"data/{self.slug}/published.csv, row {quantity!r}: column 'value' is empty"
+            )
         return float(v)
 
     def _make(self, value: Any, bound: str, *quantities: str) -> Published:
@@ -104,8 +120,14 @@ class PublishedTable:
             loc = str(self._row(q).get("locator") or "")
             if loc not in locs:
                 locs.append(loc)
-        return Published(value, bound, str(first.get("unit") or ""), str(first.get("url") or ""),
-                         "; ".join(locs), tuple(quantities))
+        return Published(
+            value,
+            bound,
+            str(first.get("unit") or ""),
+            str(first.get("url") or ""),
+            "; ".join(locs),
+            tuple(quantities),
+        )
 
     def __getitem__(self, quantity: str) -> Published:
         """The paper states this value (compared within a tolerance)."""
@@ -133,7 +155,9 @@ class PublishedTable:
         row = self._row(quantity)
         txt = row.get("text")
         if not isinstance(txt, str) or not txt.strip():
-            raise ClaimError(f"data/{self.slug}/published.csv, row {quantity!r}: column 'text' is empty")
+            raise ClaimError(
+                f"data/{self.slug}/published.csv, row {quantity!r}: column 'text' is empty"
+            )
         return self._make(txt.strip(), "=", quantity)
 
     def __contains__(self, quantity: str) -> bool:
@@ -145,7 +169,7 @@ class PublishedTable:
 
 def published(slug: str) -> PublishedTable:
     """Read ``data/<slug>/published.csv`` (validated, and recorded as a dependency of the chapter)."""
-    from . import data
+    from costcorrect import data
 
     return PublishedTable(slug, data.load(f"{slug}/published"))
 
@@ -176,9 +200,9 @@ def expect(value: Any, bound: str = "=", unit: str = "") -> Expected:
 class Robustness:
     """How a verdict was stress-tested; decided by :func:`check` against the claim's rule."""
 
-    method: str                       # "sweep", "interval" or "exact"
-    inputs: dict = field(default_factory=dict)   # name -> declared values (sweep)
-    points: tuple = ()                # ({"at": {...}, "recomputed": v}, ...)
+    method: str  # "sweep", "interval" or "exact"
+    inputs: dict = field(default_factory=dict)  # name -> declared values (sweep)
+    points: tuple = ()  # ({"at": {...}, "recomputed": v}, ...)
     reason: str = ""
 
 
@@ -195,7 +219,9 @@ def sweep(fn: Callable[..., Any], /, jobs: int = 1, **ranges: Sequence[Any]) -> 
     for n, vals in ranges.items():
         if isinstance(vals, (str, bytes)) or len(list(vals)) < 2:
             raise ClaimError(f"sweep input {n!r} needs at least two declared values")
-    grid = [dict(zip(names, combo)) for combo in itertools.product(*(list(ranges[n]) for n in names))]
+    grid = [
+        dict(zip(names, combo)) for combo in itertools.product(*(list(ranges[n]) for n in names))
+    ]
     if jobs > 1 and len(grid) > 1:
         import multiprocessing as mp
 
@@ -208,8 +234,10 @@ def sweep(fn: Callable[..., Any], /, jobs: int = 1, **ranges: Sequence[Any]) -> 
             _SWEEP = None
     else:
         values = [fn(**g) for g in grid]
-    points = tuple({"at": {k: _to_plain(v) for k, v in g.items()}, "recomputed": _to_plain(v)}
-                   for g, v in zip(grid, values))
+    points = tuple(
+        {"at": {k: _to_plain(v) for k, v in g.items()}, "recomputed": _to_plain(v)}
+        for g, v in zip(grid, values)
+    )
     return Robustness("sweep", {n: [_to_plain(v) for v in ranges[n]] for n in names}, points)
 
 
@@ -228,8 +256,15 @@ def interval(lo: float, hi: float, *, method: str, n: int | None = None) -> Robu
     if not (lo <= hi):
         raise ClaimError(f"interval needs lo <= hi, got [{lo}, {hi}]")
     reason = method + (f" (n = {n})" if n is not None else "")
-    return Robustness("interval", {}, ({"at": {"interval": "low"}, "recomputed": _to_plain(lo)},
-                                       {"at": {"interval": "high"}, "recomputed": _to_plain(hi)}), reason)
+    return Robustness(
+        "interval",
+        {},
+        (
+            {"at": {"interval": "low"}, "recomputed": _to_plain(lo)},
+            {"at": {"interval": "high"}, "recomputed": _to_plain(hi)},
+        ),
+        reason,
+    )
 
 
 def exact(reason: str) -> Robustness:
@@ -378,7 +413,11 @@ def holds(rule: Mapping[str, Any], published: Any, recomputed: Any) -> bool:
     tolerance scales with the published value (for a range, with each end).
     """
     if isinstance(recomputed, (list, tuple)):
-        if rule["bound"] == "range" and len(recomputed) == 2 and all(_is_num(v) for v in recomputed):
+        if (
+            rule["bound"] == "range"
+            and len(recomputed) == 2
+            and all(_is_num(v) for v in recomputed)
+        ):
             return all(holds(dict(rule, bound="="), p, r) for p, r in zip(published, recomputed))
         if isinstance(published, (list, tuple)) and len(published) == len(recomputed):
             return all(holds(rule, p, r) for p, r in zip(published, recomputed))
@@ -434,21 +473,37 @@ def _flips(points: list[dict], status: str) -> str:
     for st, ats in by_status.items():
         shown = "; ".join(ats[:6]) + (f"; … ({len(ats) - 6} more)" if len(ats) > 6 else "")
         parts.append(f"{st} at {shown}")
-    return f"{status} at {len(points) - len(bad)} of {len(points)} declared points; " + "; ".join(parts)
+    return f"{status} at {len(points) - len(bad)} of {len(points)} declared points; " + "; ".join(
+        parts
+    )
 
 
-def _robustness_record(rob: Robustness | None, kind: str, status: str, rule: dict | None,
-                       published: Any) -> dict:
+def _robustness_record(
+    rob: Robustness | None, kind: str, status: str, rule: dict | None, published: Any
+) -> dict:
     if rob is None:
-        return {"verdict": "n/a", "method": None, "inputs": {}, "points": [], "flips": "", "reason": ""}
+        return {
+            "verdict": "n/a",
+            "method": None,
+            "inputs": {},
+            "points": [],
+            "flips": "",
+            "reason": "",
+        }
     points = []
     for p in rob.points:
         st = "reproduced" if holds(rule, published, p["recomputed"]) else "diverges"
         points.append({"at": p["at"], "recomputed": p["recomputed"], "status": st})
     flips = _flips(points, status)
     verdict = "fragile" if flips else "robust"
-    return {"verdict": verdict, "method": rob.method, "inputs": rob.inputs, "points": points,
-            "flips": flips, "reason": rob.reason}
+    return {
+        "verdict": verdict,
+        "method": rob.method,
+        "inputs": rob.inputs,
+        "points": points,
+        "flips": flips,
+        "reason": rob.reason,
+    }
 
 
 def check(
@@ -509,14 +564,18 @@ def check(
         pub_value, bound, unit = published.value, published.bound, published.unit
         src, locator = published.url, published.locator
         if source is not None:
-            raise ClaimError(f"{id}: a paper claim's source is its published.csv row, not an argument")
+            raise ClaimError(
+                f"{id}: a paper claim's source is its published.csv row, not an argument"
+            )
     else:
         if evidence is not None:
             raise ClaimError(f"{id}: evidence grades paper claims; a book result has none")
         if unverifiable:
             raise ClaimError(f"{id}: only a paper claim can be unverifiable")
         if isinstance(published, Published):
-            raise ClaimError(f"{id}: a book result compares with expect(...), not with a paper's value")
+            raise ClaimError(
+                f"{id}: a book result compares with expect(...), not with a paper's value"
+            )
         exp = published if isinstance(published, Expected) else Expected(published)
         pub_value, bound, unit = exp.value, exp.bound, exp.unit
         src, locator = source or "", "this book"
@@ -525,18 +584,26 @@ def check(
     if bound not in BOUNDS:
         raise ClaimError(f"{id}: bound must be one of {BOUNDS}")
 
-    rule: dict = {"bound": bound, "tolerance": None if tolerance is None else float(tolerance),
-                  "absolute": bool(absolute)}
+    rule: dict = {
+        "bound": bound,
+        "tolerance": None if tolerance is None else float(tolerance),
+        "absolute": bool(absolute),
+    }
     rec_plain: Any
     if unverifiable:
         if not note.strip():
-            raise ClaimError(f"{id}: an unverifiable claim needs a note saying which inputs are missing")
+            raise ClaimError(
+                f"{id}: an unverifiable claim needs a note saying which inputs are missing"
+            )
         status, rec_plain, condition = "unverifiable", _to_plain(recomputed), "not checkable"
         rob_rec = _robustness_record(None, kind, status, None, None)
     elif kind == "symbolic":
         ok = _proven(recomputed)
         status = "reproduced" if ok else "diverges"
-        rec_plain, condition = ("proven" if ok else "not proven"), "a CAS proof of the stated identity"
+        rec_plain, condition = (
+            ("proven" if ok else "not proven"),
+            "a CAS proof of the stated identity",
+        )
         rule = {"bound": "proof", "tolerance": None, "absolute": False}
         rob_rec = _robustness_record(None, kind, status, None, None)
     else:
@@ -553,7 +620,9 @@ def check(
                 "uncertain inputs, claims.interval(...) for a sampled value, or claims.exact(reason)"
             )
         if kind == "simulation" and robustness.method == "exact":
-            raise ClaimError(f"{id}: a simulation verdict rests on an interval or a sweep over seeds")
+            raise ClaimError(
+                f"{id}: a simulation verdict rests on an interval or a sweep over seeds"
+            )
         rec_plain = _to_plain(recomputed)
         pub_plain = _to_plain(pub_value)
         status = "reproduced" if holds(rule, pub_plain, rec_plain) else "diverges"
@@ -562,13 +631,27 @@ def check(
     if status == "diverges" and len(note.strip()) < 20:
         raise ClaimError(f"{id}: diverges; the note must explain the finding (at least a sentence)")
     if rob_rec["verdict"] == "fragile" and len(note.strip()) < 20:
-        raise ClaimError(f"{id}: the verdict is fragile ({rob_rec['flips']}); the note must discuss it")
+        raise ClaimError(
+            f"{id}: the verdict is fragile ({rob_rec['flips']}); the note must discuss it"
+        )
 
     claim = Claim(
-        chapter=chapter, id=id, statement=statement.strip(), kind=kind, origin=origin,
-        evidence=evidence, published=_to_plain(pub_value), unit=unit, source=str(src),
-        locator=locator, recomputed=rec_plain, condition=condition, rule=rule,
-        robustness=rob_rec, status=status, note=note.strip(),
+        chapter=chapter,
+        id=id,
+        statement=statement.strip(),
+        kind=kind,
+        origin=origin,
+        evidence=evidence,
+        published=_to_plain(pub_value),
+        unit=unit,
+        source=str(src),
+        locator=locator,
+        recomputed=rec_plain,
+        condition=condition,
+        rule=rule,
+        robustness=rob_rec,
+        status=status,
+        note=note.strip(),
     )
     ledger = _ledgers.setdefault(chapter, {})
     if id in ledger:
@@ -587,7 +670,11 @@ def _show(claim: Claim) -> None:
         from IPython.display import display
     except ImportError:  # pragma: no cover
         get_ipython = None  # type: ignore[assignment]
-    if get_ipython is not None and get_ipython() is not None and getattr(get_ipython(), "kernel", None):
+    if (
+        get_ipython is not None
+        and get_ipython() is not None
+        and getattr(get_ipython(), "kernel", None)
+    ):
         display({"text/plain": claim.line(), "text/html": card_html(claim.to_json())}, raw=True)
     else:
         print(claim.line())
@@ -615,18 +702,25 @@ def card_html(rec: Mapping[str, Any], dashboard: str = "../claims.html") -> str:
         f'<div class="cc-card cc-card-{e(rec["status"])}" role="group" aria-label="{e(rec["id"])}: {e(rec["status"])}">',
         f'<div class="cc-card-head"><span class="cc-badge {badge}">{e(rec["status"])}</span> '
         f'<a class="cc-card-id" href="{dashboard}#claim-{e(rec["id"])}"><code>{e(rec["id"])}</code></a> '
-        + "".join(f'<span class="cc-chip">{e(c)}</span>' for c in chips) + "</div>",
+        + "".join(f'<span class="cc-chip">{e(c)}</span>' for c in chips)
+        + "</div>",
         f'<div class="cc-card-statement">{e(rec["statement"])}</div>',
         '<dl class="cc-card-values">',
-        f"<dt>published</dt><dd>{pub_html}" + (f" <small>({where})</small>" if where else "") + "</dd>",
+        f"<dt>published</dt><dd>{pub_html}"
+        + (f" <small>({where})</small>" if where else "")
+        + "</dd>",
     ]
     if rec["status"] != "unverifiable":
-        rows.append(f"<dt>recomputed</dt><dd>{e(fmt(rec['recomputed']))}{e(unit) if rec['kind'] != 'symbolic' else ''}</dd>")
+        rows.append(
+            f"<dt>recomputed</dt><dd>{e(fmt(rec['recomputed']))}{e(unit) if rec['kind'] != 'symbolic' else ''}</dd>"
+        )
         rows.append(f"<dt>condition</dt><dd>{e(rec['condition'])}</dd>")
     if rob.get("flips"):
         rows.append(f"<dt>flips</dt><dd>{e(rob['flips'])}</dd>")
     elif rob.get("reason"):
-        rows.append(f"<dt>{'interval' if rob.get('method') == 'interval' else 'why exact'}</dt><dd>{e(rob['reason'])}</dd>")
+        rows.append(
+            f"<dt>{'interval' if rob.get('method') == 'interval' else 'why exact'}</dt><dd>{e(rob['reason'])}</dd>"
+        )
     elif rob.get("method") == "sweep":
         inputs = "; ".join(f"{k} ∈ {fmt(v)}" for k, v in rob["inputs"].items())
         rows.append(f"<dt>declared inputs</dt><dd>{e(inputs)}</dd>")
@@ -706,8 +800,11 @@ def validate_record(rec: Mapping[str, Any]) -> list[str]:
         problems.append("paper claim without a source URL")
     if rec["robustness"].get("verdict") not in ROBUSTNESS:
         problems.append(f"robustness {rec['robustness'].get('verdict')!r} not in {ROBUSTNESS}")
-    if (rec["kind"] != "symbolic" and rec["status"] != "unverifiable"
-            and rec["robustness"].get("verdict") == "n/a"):
+    if (
+        rec["kind"] != "symbolic"
+        and rec["status"] != "unverifiable"
+        and rec["robustness"].get("verdict") == "n/a"
+    ):
         problems.append("numeric/simulation verdict without a robustness record")
     if rec["status"] in ("diverges", "unverifiable") and not str(rec["note"]).strip():
         problems.append(f"status {rec['status']} without a note")
@@ -747,8 +844,11 @@ def verdicts(records: Iterable[Mapping[str, Any]]) -> dict[str, dict]:
     out = {}
     for r in sorted(records, key=lambda r: r["id"]):
         out[r["id"]] = {
-            "status": r["status"], "origin": r["origin"], "evidence": r["evidence"],
-            "robustness": r["robustness"]["verdict"], "recomputed": fmt(r["recomputed"]),
+            "status": r["status"],
+            "origin": r["origin"],
+            "evidence": r["evidence"],
+            "robustness": r["robustness"]["verdict"],
+            "recomputed": fmt(r["recomputed"]),
         }
     return out
 

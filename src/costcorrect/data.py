@@ -18,11 +18,12 @@ from __future__ import annotations
 import fcntl
 import json
 import re
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
-from .paths import data_dir
+from costcorrect.paths import data_dir
 
 PROVENANCE = ("source", "url", "locator")
 """Columns every table must have: the citation (paper + arXiv id), its URL, and the table/figure/page."""
@@ -110,13 +111,23 @@ def _message(where: str, err: Any, res: dict) -> str:
     cell = getattr(err, "cell", None)
     rule = _rule(err)
     if err.type == "source-error" and "empty" in str(err.note):
-        return f"{where}: the table has no rows (rule: non-empty; declare \"x-empty\": true to allow it)"
-    if err.type in ("extra-label", "missing-label", "incorrect-label", "blank-label", "duplicate-label"):
+        return (
+            f'{where}: the table has no rows (rule: non-empty; declare "x-empty": true to allow it)'
+        )
+    if err.type in (
+        "extra-label",
+        "missing-label",
+        "incorrect-label",
+        "blank-label",
+        "duplicate-label",
+    ):
         label = getattr(err, "label", col)
         if err.type == "extra-label":
             return f"{where}, header: unknown column {label!r} (rule: every column must be described in the schema)"
         if err.type == "missing-label":
-            return f"{where}, header: column {col!r} described in the schema is missing (rule: schema)"
+            return (
+                f"{where}, header: column {col!r} described in the schema is missing (rule: schema)"
+            )
         return f"{where}, header: column {label!r}: {err.note} (rule: {err.type})"
     loc = f"{where}, row {row - 1} (line {row})" if row else where
     if col:
@@ -154,7 +165,9 @@ def _check(name: str, res: dict) -> Any:
         errors = [e for e in errors if not (e.type == "source-error" and "empty" in str(e.note))]
     rows = sum(int(task.stats.get("rows") or 0) for task in report.tasks)
     if not errors and rows == 0 and not res.get("x-empty"):
-        raise DataError(f"{where}: the table has no rows (rule: non-empty; declare \"x-empty\": true to allow it)")
+        raise DataError(
+            f'{where}: the table has no rows (rule: non-empty; declare "x-empty": true to allow it)'
+        )
     if errors:
         shown = [_message(where, e, res) for e in errors[:5]]
         more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
@@ -174,7 +187,9 @@ def validate(name: str, package: dict | None = None) -> list[dict]:
     with fr:
         for row in fr.row_stream:
             d = row.to_dict()
-            rows.append({c: float(d[c]) if isinstance(d.get(c), Decimal) else d.get(c) for c in columns})
+            rows.append(
+                {c: float(d[c]) if isinstance(d.get(c), Decimal) else d.get(c) for c in columns}
+            )
     return rows
 
 
@@ -217,7 +232,7 @@ def load(name: str):
 
 def dependencies_file(chapter: str) -> Path:
     """Where the pipeline keeps the tables a chapter loaded in its last execution."""
-    from .paths import build_dir
+    from costcorrect.paths import build_dir
 
     return build_dir() / "deps" / f"{chapter}.json"
 
@@ -290,7 +305,10 @@ def main(argv: list[str] | None = None) -> int:
 
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] not in ("register", "validate"):
-        print("usage: python -m costcorrect.data register FILE... | validate [NAME...]", file=sys.stderr)
+        print(
+            "usage: python -m costcorrect.data register FILE... | validate [NAME...]",
+            file=sys.stderr,
+        )
         return 2
     if args[0] == "register":
         for f in args[1:]:

@@ -16,7 +16,7 @@ from typing import Any
 
 import altair as alt
 
-from .paths import build_dir, split_id
+from costcorrect.paths import build_dir, split_id
 
 PALETTE = ["#1b6ca8", "#d1495b", "#edae49", "#00798c", "#66a182", "#8d5a97", "#30343f", "#e07a5f"]
 STATUS_COLORS = {"reproduced": "#2e7d32", "diverges": "#c62828", "unverifiable": "#6d6d6d"}

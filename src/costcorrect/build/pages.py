@@ -1,0 +1,355 @@
+"""Generated page fragments of the book, written from the ledger, timings and lock file.
+
+The hand-written pages in ``book/`` include these fragments (``_generated/<name>``), so a number on a
+page is never typed by hand: the claims dashboard, the status counts on the landing page and the
+reproducibility table all come from ``_build/claims.json``, ``_build/timings.json`` and the lock file.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections import Counter
+from pathlib import Path
+
+from costcorrect.claims import EVIDENCE, ROBUSTNESS, STATUSES, fmt, tally
+from costcorrect.paths import build_dir
+
+BADGE = {"reproduced": "cc-ok", "diverges": "cc-bad", "unverifiable": "cc-unk"}
+
+
+def _ledger() -> list[dict]:
+    path = build_dir() / "claims.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
+
+
+def _titles(root: Path) -> dict[str, str]:
+    """Chapter titles: the first ``# `` heading of each notebook."""
+    out = {}
+    for nb in (root / "notebooks").glob("*.md"):
+        for line in nb.read_text(encoding="utf-8").splitlines():
+            if line.startswith("# "):
+                out[nb.stem] = line[2:].strip()
+                break
+    return out
+
+
+def counts_markdown(records: list[dict]) -> str:
+    """The landing-page sentence: paper claims reproduced (independently, robustly), and the rest."""
+    t = tally(records)
+    chapters = len({r["chapter"] for r in records})
+    return (
+        f"**{t['reproduced']} of {t['paper']} paper claims reproduced** "
+        f"({t['independent']} independently, {t['robust']} robust or proven); "
+        f"**{t['diverges']}** diverge and **{t['unverifiable']}** are unverifiable. "
+        f"The chapters also record **{t['book']}** results of this book's own, which never count as "
+        f"reproductions. ({len(records)} ledger records from {chapters} chapters.)\n"
+    )
+
+
+FILTERS = ("chapter", "status", "origin", "evidence", "robustness")
+
+
+def dashboard_html(records: list[dict], order: list[str], titles: dict[str, str]) -> str:
+    """The claims dashboard: one sortable, filterable table (plain HTML + a small local script).
+
+    Filters: chapter, status, origin, evidence and robustness; each row shows the condition the
+    recomputed number was held to, where a fragile verdict flips, and the note.
+    """
+    chapters = [c for c in order if any(r["chapter"] == c for r in records)]
+    chapters += sorted({r["chapter"] for r in records} - set(chapters))
+    rank = {c: i for i, c in enumerate(chapters)}
+    recs = sorted(records, key=lambda r: (rank[r["chapter"]], r["id"]))
+    opts = {
+        "chapter": [(c, titles.get(c, c)) for c in chapters],
+        "status": [(s, s) for s in STATUSES],
+        "origin": [("paper", "paper claim"), ("book", "book result")],
+        "evidence": [(e, e) for e in EVIDENCE] + [("—", "— (book result)")],
+        "robustness": [(v, v) for v in ROBUSTNESS],
+    }
+    out = ['<div class="cc-dashboard">', '<form class="cc-filters" aria-label="Filter the claims">']
+    for f in FILTERS:
+        options = "".join(
+            f'<option value="{html.escape(v)}">{html.escape(label)}</option>'
+            for v, label in opts[f]
+        )
+        out.append(
+            f'<label>{f} <select data-filter="{f}"><option value="">all</option>{options}</select></label>'
+        )
+    out.append('<span class="cc-shown" aria-live="polite"></span></form>')
+    heads = [
+        "claim",
+        "statement and note",
+        "origin",
+        "evidence",
+        "published",
+        "recomputed",
+        "condition",
+        "robustness",
+        "status",
+    ]
+    out.append(
+        '<div class="cc-scroll"><table class="cc-claims cc-sortable"><thead><tr>'
+        + "".join(f'<th scope="col"><button type="button">{h}</button></th>' for h in heads)
+        + "</tr></thead><tbody>"
+    )
+    for r in recs:
+        rob = r["robustness"]
+        flips = (
+            f'<div class="cc-note">flips: {html.escape(rob["flips"])}</div>'
+            if rob.get("flips")
+            else ""
+        )
+        reason = rob.get("reason") or ""
+        note = f'<div class="cc-note">{html.escape(r["note"])}</div>' if r.get("note") else ""
+        ev = r["evidence"] or "—"
+        src = (
+            f'<a href="{html.escape(r["source"])}">{html.escape(fmt(r["published"]))}</a>'
+            if r.get("source")
+            else html.escape(fmt(r["published"]))
+        )
+        loc = f'<div class="cc-note">{html.escape(r["locator"])}</div>' if r.get("locator") else ""
+        title = html.escape(titles.get(r["chapter"], r["chapter"]))
+        attrs = " ".join(
+            f'data-{f}="{html.escape(v)}"'
+            for f, v in (
+                ("chapter", r["chapter"]),
+                ("status", r["status"]),
+                ("origin", r["origin"]),
+                ("evidence", ev),
+                ("robustness", rob["verdict"]),
+            )
+        )
+        out.append(
+            f'<tr id="claim-{html.escape(r["id"])}" {attrs}>'
+            f'<td><code>{html.escape(r["id"])}</code><div class="cc-note">'
+            f'<a href="notebooks/{r["chapter"]}.html">{title}</a></div></td>'
+            f"<td>{html.escape(r['statement'])}{note}</td>"
+            f"<td>{'paper claim' if r['origin'] == 'paper' else 'book result'}</td>"
+            f"<td>{html.escape(ev)}</td>"
+            f"<td>{src}{loc}</td>"
+            f"<td>{html.escape(fmt(r['recomputed']))}</td>"
+            f"<td>{html.escape(r['condition'])}</td>"
+            f'<td title="{html.escape(reason)}">{rob["verdict"]}{flips}</td>'
+            f'<td><span class="cc-badge {BADGE[r["status"]]}">{r["status"]}</span></td>'
+            "</tr>"
+        )
+    out.append("</tbody></table></div></div>")
+    return "\n".join(out) + "\n"
+
+
+def status_chart_html(records: list[dict], order: list[str], titles: dict[str, str]) -> str:
+    """An interactive bar chart of claim statuses per chapter (drawn by the book's local Vega bundle)."""
+    import altair as alt
+    import pandas as pd
+
+    from costcorrect.figures import STATUS_COLORS, Figure
+
+    rows = [
+        {
+            "chapter": titles.get(r["chapter"], r["chapter"]),
+            "slug": r["chapter"],
+            "status": r["status"],
+            "order": order.index(r["chapter"]) if r["chapter"] in order else len(order),
+        }
+        for r in records
+        if r["origin"] == "paper"
+    ]
+    if not rows:
+        return "<p>No claims recorded yet: run <code>make book</code>.</p>\n"
+    df = (
+        pd.DataFrame(rows)
+        .groupby(["chapter", "slug", "status", "order"], as_index=False)
+        .size()
+        .rename(columns={"size": "claims"})
+    )
+    chart = (
+        alt.Chart(df)
+        .mark_bar()
+        .encode(
+            y=alt.Y("chapter:N", sort=[titles.get(c, c) for c in order], title=None),
+            x=alt.X("claims:Q", title="claims", stack="zero"),
+            color=alt.Color(
+                "status:N",
+                scale=alt.Scale(domain=list(STATUS_COLORS), range=list(STATUS_COLORS.values())),
+                legend=alt.Legend(orient="bottom", title=None),
+            ),
+            order=alt.Order("status:N"),
+            tooltip=["chapter", "status", "claims"],
+        )
+        .properties(width=460, height=alt.Step(18), title="Paper claims by chapter and status")
+    )
+    return Figure("book.claim-status", chart.to_dict(), svg="").html() + "\n"
+
+
+def lock_versions(root: Path, names: list[str] | None = None) -> list[tuple[str, str]]:
+    """(package, version) pairs pinned in ``requirements.lock`` (all, or those named)."""
+    lock = root / "requirements.lock"
+    pins = []
+    if lock.exists():
+        for line in lock.read_text(encoding="utf-8").splitlines():
+            line = line.split("#", 1)[0].strip()
+            if "==" in line:
+                name, ver = line.split("==", 1)
+                pins.append((name.strip(), ver.split(";")[0].strip()))
+    if names is not None:
+        want = {n.lower().replace("_", "-") for n in names}
+        pins = [p for p in pins if p[0].lower().replace("_", "-") in want]
+    return pins
+
+
+KEY_PACKAGES = [
+    "jupyter-book",
+    "sphinx",
+    "myst-nb",
+    "papermill",
+    "jupytext",
+    "nbval",
+    "altair",
+    "vl-convert-python",
+    "sympy",
+    "numpy",
+    "scipy",
+    "pandas",
+    "stim",
+    "pymatching",
+    "sinter",
+]
+
+
+def reproducibility_markdown(
+    root: Path, records: list[dict], order: list[str], titles: dict[str, str]
+) -> str:
+    """Environment and per-chapter execution time and claim counts."""
+    import platform
+
+    tpath = build_dir() / "timings.json"
+    timings = json.loads(tpath.read_text()) if tpath.exists() else {}
+    out = [
+        "| chapter | execution time (s) | paper claims | reproduced | diverges | unverifiable | book results |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for ch in order:
+        c = Counter(r["status"] for r in records if r["chapter"] == ch and r["origin"] == "paper")
+        book = sum(r["chapter"] == ch and r["origin"] == "book" for r in records)
+        t = timings.get(ch)
+        ts = f"{t:.1f}" if isinstance(t, (int, float)) else "—"
+        out.append(
+            f"| {{ref}}`{titles.get(ch, ch)} <chapter-{ch}>` | {ts} | {sum(c.values())} | "
+            f"{c.get('reproduced', 0)} | {c.get('diverges', 0)} | {c.get('unverifiable', 0)} | {book} |"
+        )
+    total = sum(v for v in timings.values() if isinstance(v, (int, float)))
+    out.append("")
+    out.append(
+        f"Sum of execution times: {total:.1f} s on the machine that built this copy "
+        f"(Python {platform.python_version()})."
+    )
+    out.append("")
+    out.append("| package | pinned version |")
+    out.append("|---|---|")
+    for name, ver in lock_versions(root, KEY_PACKAGES):
+        out.append(f"| {name} | {ver} |")
+    n = len(lock_versions(root))
+    out.append("")
+    out.append(f"The lock file `requirements.lock` pins {n} packages in all.")
+    return "\n".join(out) + "\n"
+
+
+PARTS = {
+    "foundations": "Foundations: the Cost-correct algebra, prices and levers",
+    "serving": "Serving and hardware: one hardware model, queueing, fleets, power",
+    "allocation": "Allocating compute: channel thresholds, routing, scaling laws",
+    "verification": "Markets for verification: scoring rules, mechanisms, self-play",
+    "qec": "Beyond LLM inference: surface-code simulation",
+}
+
+
+def models_markdown(root: Path) -> str:
+    """The Models reference: one ``automodule`` per module of ``costcorrect.models``, grouped by part."""
+    base = root / "src" / "costcorrect" / "models"
+    out = []
+    for part in (
+        [p for p in PARTS if (base / p).is_dir()]
+        + sorted(
+            p.name
+            for p in base.iterdir()
+            if p.is_dir() and p.name not in PARTS and (p / "__init__.py").exists()
+        )
+        if base.is_dir()
+        else []
+    ):
+        out.append(f"## {PARTS.get(part, part)}\n")
+        for mod in sorted((base / part).glob("*.py")):
+            if mod.name == "__init__.py":
+                continue
+            name = f"costcorrect.models.{part}.{mod.stem}"
+            out.append(f"```{{automodule}} {name}\n:members:\n:show-inheritance:\n```\n")
+    return "\n".join(out) if out else "No model modules found.\n"
+
+
+def generated(root: Path) -> dict[str, str]:
+    """Every generated fragment, by file name."""
+    from costcorrect.build.pipeline import toc_chapters
+
+    records = _ledger()
+    order = toc_chapters(root)
+    titles = _titles(root)
+    return {
+        "claim-counts.md": counts_markdown(records),
+        "claims-dashboard.html": dashboard_html(records, order, titles),
+        "claim-status-chart.html": status_chart_html(records, order, titles),
+        "reproducibility.md": reproducibility_markdown(root, records, order, titles),
+        "models.md": models_markdown(root),
+    }
+
+
+def chapter_summary_html(
+    slug: str,
+    records: list[dict],
+    seconds: float | None,
+    tables: list[str],
+    modules: list[str],
+    parameters: list[str],
+) -> str:
+    """The box at the top of a chapter: its claims by status, execution time, the tables and model
+    modules it uses (linked to the Models reference), how to rerun it, and the executed notebook."""
+    paper = [r for r in records if r["origin"] == "paper"]
+    t = tally(records)
+    c = Counter(r["status"] for r in paper)
+    e = html.escape
+    parts = [
+        '<aside class="cc-summary" aria-label="Chapter summary">',
+        f"<p><strong>Ledger.</strong> {t['paper']} paper claims: "
+        + ", ".join(f'<span class="cc-badge {BADGE[s]}">{c.get(s, 0)} {s}</span>' for s in STATUSES)
+        + f" ({t['independent']} of the reproduced independently, {t['robust']} robust or proven); "
+        f"{t['book']} results of the book's own. "
+        f'<a href="../claims.html">All records on the dashboard</a>.</p>',
+    ]
+    if seconds is not None:
+        parts.append(
+            f"<p><strong>Execution.</strong> {seconds:.1f} s on the machine that built this copy. "
+            f'<a href="{e(slug)}.ipynb" download>Download the executed notebook</a>.</p>'
+        )
+    if tables:
+        parts.append(
+            "<p><strong>Tables.</strong> "
+            + ", ".join(f"<code>data/{e(n)}.csv</code>" for n in tables)
+            + "</p>"
+        )
+    if modules:
+        links = ", ".join(
+            f'<a href="../models.html#module-{e(m)}"><code>{e(m)}</code></a>' for m in modules
+        )
+        parts.append(f"<p><strong>Models.</strong> {links}</p>")
+    example = f" -p {e(parameters[0])} VALUE" if parameters else ""
+    names = (
+        (" Parameters: " + ", ".join(f"<code>{e(p)}</code>" for p in parameters) + ".")
+        if parameters
+        else ""
+    )
+    parts.append(
+        f"<p><strong>Rerun.</strong> <code>python -m costcorrect execute {e(slug)}{example}</code> "
+        f"writes <code>_build/runs/{e(slug)}-&lt;hash&gt;/</code> and leaves the book unchanged.{names}</p>"
+    )
+    parts.append("</aside>")
+    return "".join(parts)

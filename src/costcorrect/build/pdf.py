@@ -1,0 +1,300 @@
+"""The PDF edition: the whole book in one file, ``_build/pdf/costcorrect-book.pdf``.
+
+Jupyter Book builds the staged sources (``_build/src``, see :func:`costcorrect.build.pipeline.stage`) as
+one single HTML page (Sphinx's ``singlehtml`` builder, into ``_build/pdf/work``); the same headless
+Chromium the browser test uses opens it from a local server (no network), waits until every Vega
+figure is drawn and MathJax has typeset the math, and prints it (``page.pdf``). The PDF is then
+copied into ``_build/html`` so the published book links it (``costcorrect-book.pdf``).
+
+``_build/pdf/manifest.json`` records what was printed: chapter titles, figures expected (the
+``.cc-figure`` elements of the pages in ``_build/html``) and drawn, pages and size; the test
+(``tests/test_pdf.py``) checks the PDF against it.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from costcorrect.paths import build_dir, repo_root
+
+PDF_NAME = "costcorrect-book.pdf"
+
+# Wait until every figure has an SVG with marks and MathJax has finished; return what was drawn.
+WAIT = r"""async () => {
+  const figs = Array.from(document.querySelectorAll('.cc-figure'));
+  for (let i = 0; i < 300; i++) {
+    if (figs.every(f => f.querySelector('svg path, svg rect, svg text'))) break;
+    await new Promise(r => setTimeout(r, 100));
+  }
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) { await MathJax.startup.promise; }
+  const math = Array.from(document.querySelectorAll('.math'));
+  const untypeset = math.filter(m => !m.querySelector('mjx-container') && !m.closest('mjx-container'));
+  // TeX left in the prose (code is not prose): the same rule as the browser test's RAW_MATH
+  const clone = (document.querySelector('main') || document.body).cloneNode(true);
+  clone.querySelectorAll('pre, code, .highlight, script, style, .cc-figure, mjx-container, '
+                         + '.output.text_plain, .output.stream').forEach(e => e.remove());
+  const text = clone.textContent;
+  const raw = ['$$', '\\frac', '\\alpha', '\\begin{'].filter(p => text.includes(p));
+  for (const m of text.matchAll(/\$(?=\S)([^$\n]{1,120}?)(?<=\S)\$/g)) {
+    if (/\\[A-Za-z]|[\^_{}]/.test(m[1]) || /^[A-Za-z]'?$/.test(m[1])) raw.push(m[0]);
+  }
+  const marks = f => {
+    const s = f.querySelector('svg');
+    return s ? s.querySelectorAll('path, rect, text').length : 0;
+  };
+  return {raw_math: raw, figures: figs.length,
+          drawn: figs.filter(f => marks(f) >= 3).length,
+          untypeset: untypeset.length};
+}"""
+
+# Print layout: only the article, folded code stays folded, figures and tables kept whole.
+PRINT_CSS = """
+@page { size: A4; margin: 16mm 14mm 18mm 14mm; }
+.bd-header, .bd-sidebar-primary, .bd-sidebar-secondary, .bd-header-article, .bd-footer,
+.bd-footer-article, .prev-next-area, .headerlink, .toggle-secondary-sidebar, .search-button,
+#pst-back-to-top, .skip-link, button.copybtn { display: none !important; }
+.bd-main .bd-content .bd-article-container { max-width: 100% !important; }
+.bd-page-width { max-width: 100% !important; }
+.cc-figure, figure.cc-figure-box, .cc-card, .cc-summary, table,
+mjx-container[display="true"] { break-inside: avoid; }
+.cc-figure svg { max-width: 100%; height: auto; }
+.cc-scroll, .cell_output { overflow: visible !important; }
+/* page breaks do not apply inside flex containers: lay the theme's columns out as blocks */
+.bd-container, .bd-container__inner, .bd-main, .bd-content, .bd-article-container, .bd-article,
+.bd-page-width { display: block !important; }
+/* every document (part page, chapter, ledger page) starts a new page: the single page marks each
+   with <span id="document-<name>"> before its section */
+span[id^="document-"] + section { break-before: page; }
+h1, h2, h3 { break-after: avoid; }
+"""
+
+
+def chapter_titles(html_dir: Path | None = None) -> dict[str, str]:
+    """``{slug: title}`` of every chapter page in the built HTML book (book order)."""
+    from costcorrect.build.pipeline import toc_chapters
+
+    html_dir = html_dir or build_dir() / "html"
+    out = {}
+    for slug in toc_chapters():
+        page = html_dir / "notebooks" / f"{slug}.html"
+        if not page.exists():
+            continue
+        m = re.search(r"<h1[^>]*>(.*?)</h1>", page.read_text(encoding="utf-8"), flags=re.S)
+        if m:
+            import html
+
+            out[slug] = " ".join(
+                html.unescape(re.sub(r"<[^>]+>", "", m.group(1))).replace("#", "").split()
+            )
+    return out
+
+
+def figures_in_html(html_dir: Path | None = None) -> int:
+    """How many figures (``class="cc-figure"`` elements) the pages of the HTML book hold."""
+    html_dir = html_dir or build_dir() / "html"
+    pages = [
+        p
+        for p in html_dir.rglob("*.html")
+        if not {"_static", "_sources", "_images"} & set(p.relative_to(html_dir).parts)
+    ]
+    return sum(p.read_text(encoding="utf-8").count('class="cc-figure"') for p in pages)
+
+
+def _singlehtml(src: Path, echo=print) -> Path:
+    """Build the staged sources as one HTML page under ``_build/pdf/work``; returns the page."""
+    work = build_dir() / "pdf" / "work"
+    cmd = [
+        str(Path(sys.executable).with_name("jupyter-book")),
+        "build",
+        str(src),
+        "--builder",
+        "singlehtml",
+        "--path-output",
+        str(work),
+        "--keep-going",
+        "--quiet",
+    ]
+    # no -W: the HTML build (`make book`) already holds these sources to zero warnings; the PDF is
+    # checked for what it must contain (tests/test_pdf.py), not failed on a singlehtml-only warning
+    env = dict(os.environ, COSTCORRECT_ROOT=str(repo_root()), COSTCORRECT_BUILD=str(build_dir()))
+    echo("building the single-page HTML (jupyter-book build --builder singlehtml)")
+    proc = subprocess.run(cmd, env=env, cwd=repo_root())
+    if proc.returncode != 0:
+        raise SystemExit("error: the single-page HTML build failed (see the warnings above)")
+    out = work / "_build" / "singlehtml"
+    page = max(
+        (p for p in out.glob("*.html")), key=lambda p: p.stat().st_size
+    )  # index.html only redirects
+    return page
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def chromium_path() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not found:
+        raise SystemExit(
+            "error: headless Chromium not found: install Debian's `chromium` (apt-get install chromium)"
+        )
+    return found
+
+
+def print_pdf(page_file: Path, dest: Path, echo=print) -> dict:
+    """Open ``page_file`` from a local server in headless Chromium (network cut off) and print it."""
+    from playwright.sync_api import sync_playwright
+
+    handler = functools.partial(_Quiet, directory=str(page_file.parent))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{httpd.server_address[1]}/{page_file.name}"
+    errors: list[str] = []
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path=chromium_path(),
+                headless=True,
+                args=[
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--no-first-run",
+                    "--disable-sync",
+                ],
+            )
+            page = browser.new_page(viewport={"width": 1100, "height": 1400})
+
+            def route(r):
+                if r.request.url.startswith(("http://127.0.0.1", "data:", "blob:", "about:")):
+                    r.continue_()
+                else:
+                    errors.append(f"request leaving 127.0.0.1 refused: {r.request.url}")
+                    r.abort()
+
+            page.route("**/*", route)
+            page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
+            page.goto(url, wait_until="load")
+            state = page.evaluate(WAIT)
+            page.add_style_tag(content=PRINT_CSS)
+            page.emulate_media(media="print")
+            page.wait_for_timeout(300)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            page.pdf(
+                path=str(dest),
+                format="A4",
+                print_background=True,
+                prefer_css_page_size=True,
+                outline=True,
+                tagged=True,  # bookmarks per heading; a tagged (accessible) PDF
+                display_header_footer=True,
+                header_template="<span></span>",
+                footer_template='<div style="font-size:8px;width:100%;text-align:center;color:#666">'
+                'Cost-correct — <span class="pageNumber"></span> / <span class="totalPages"></span></div>',
+            )
+            browser.close()
+    finally:
+        httpd.shutdown()
+    state["errors"] = errors
+    return state
+
+
+def source_key(src: Path) -> str:
+    """Hash of the staged sources, the print code and the built HTML's assets: the PDF is rebuilt
+    only when one of them changed."""
+    import hashlib
+
+    h = hashlib.sha256(Path(__file__).read_bytes())
+    for p in sorted(q for q in src.rglob("*") if q.is_file()):
+        h.update(str(p.relative_to(src)).encode() + b"\0" + p.read_bytes() + b"\0")
+    for name in ("claims.json", "timings.json"):
+        f = build_dir() / name
+        if f.exists():
+            h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def _publish(dest: Path) -> None:
+    """Copy the PDF beside the HTML book (``_build/html/costcorrect-book.pdf``): intro and cite link it."""
+    html = build_dir() / "html"
+    if html.is_dir() and (
+        not (html / PDF_NAME).exists() or (html / PDF_NAME).read_bytes() != dest.read_bytes()
+    ):
+        shutil.copy2(dest, html / PDF_NAME)
+
+
+def build_pdf(echo=print) -> int:
+    """``make pdf``: single-page HTML → PDF; writes the PDF, its manifest and a copy in ``_build/html``."""
+    from costcorrect.build.pipeline import stage
+
+    start = time.perf_counter()
+    src, _ = stage()
+    dest = build_dir() / "pdf" / PDF_NAME
+    manifest_file = dest.parent / "manifest.json"
+    key = source_key(src)
+    recorded = (
+        json.loads(manifest_file.read_text(encoding="utf-8")) if manifest_file.exists() else {}
+    )
+    if dest.exists() and recorded.get("source_key") == key:
+        _publish(dest)
+        echo(f"the PDF edition is up to date ({dest.relative_to(build_dir().parent)})")
+        return 0
+    page = _singlehtml(src, echo)
+    echo(f"printing {page.relative_to(build_dir())} with headless Chromium")
+    tmp = dest.with_suffix(".partial.pdf")
+    state = print_pdf(page, tmp, echo)
+    problems = list(state["errors"])
+    if state["drawn"] != state["figures"]:
+        problems.append(
+            f"{state['figures'] - state['drawn']} of {state['figures']} figure(s) did not draw"
+        )
+    if state["untypeset"]:
+        problems.append(f"{state['untypeset']} math element(s) not typeset")
+    expected = figures_in_html()
+    if (build_dir() / "html" / "index.html").exists() and expected != state["figures"]:
+        problems.append(
+            f"the single page holds {state['figures']} figure(s), the HTML book {expected}"
+        )
+    if problems:
+        tmp.unlink(missing_ok=True)
+        for p in problems:
+            echo(f"error: {p}")
+        return 1
+    tmp.replace(dest)
+    from pypdf import PdfReader
+
+    pages = len(PdfReader(str(dest)).pages)
+    manifest = {
+        "pdf": PDF_NAME,
+        "pages": pages,
+        "bytes": dest.stat().st_size,
+        "figures": state["figures"],
+        "figures_drawn": state["drawn"],
+        "figures_in_html": expected,
+        "raw_math": state["raw_math"],
+        "chapters": chapter_titles(),
+        "seconds": round(time.perf_counter() - start, 1),
+    }
+    manifest["source_key"] = key
+    manifest_file.write_text(
+        json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    _publish(dest)
+    echo(
+        f"wrote {dest.relative_to(repo_root()) if dest.is_relative_to(repo_root()) else dest}: "
+        f"{pages} pages, {dest.stat().st_size / 1e6:.1f} MB, {state['figures']} figures "
+        f"({manifest['seconds']} s)"
+    )
+    return 0

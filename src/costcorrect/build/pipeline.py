@@ -1,0 +1,519 @@
+"""Execute the chapters (papermill, parallel, cached) and build the book (Jupyter Book 1, offline).
+
+``execute``: every ``notebooks/<slug>.md`` → ``_build/executed/<slug>.ipynb``, one worker per core,
+skipping a chapter whose cache key is unchanged. The key hashes the notebook, the package modules
+the chapter imported in its last run (recorded by ``costcorrect/__init__``), the chapter's data (files
+and descriptors) and every other table it read in its last run (recorded by
+:func:`costcorrect.data.load`), the lock file, the Python version and the parameters. A failing chapter leaves no executed notebook, no cache entry and no claims behind, and
+the run exits non-zero naming the notebook, the cell and the exception.
+
+``build``: stage ``book/`` and the executed notebooks into ``_build/src`` (only changed files are
+rewritten, so Sphinx rebuilds only what changed), write the generated pages (claims dashboard,
+status counts, reproducibility table) and run ``jupyter-book build -W -n --keep-going``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+from costcorrect import claims as ledger
+from costcorrect import data
+from costcorrect.paths import build_dir, repo_root
+
+LOCK_FILE = "requirements.lock"
+
+
+def _kernel_manager_class():
+    """A kernel manager that encrypts kernel traffic when the kernel supports it (silences ipykernel's
+    'running over TCP without encryption' warning on every chapter)."""
+    import zmq
+    from jupyter_client.manager import KernelManager
+    from traitlets import default
+
+    class EncryptedKernelManager(KernelManager):
+        @default("transport_encryption")
+        def _default_encryption(self):
+            return "auto" if zmq.has("curve") else "disabled"
+
+    return EncryptedKernelManager
+
+
+# --------------------------------------------------------------------------- chapters
+def toc_chapters(root: Path | None = None) -> list[str]:
+    """Chapter slugs in book order, read from ``book/_toc.yml`` (entries ``notebooks/<slug>``)."""
+    import yaml
+
+    root = root or repo_root()
+    toc = yaml.safe_load((root / "book" / "_toc.yml").read_text(encoding="utf-8"))
+    slugs: list[str] = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            f = node.get("file")
+            if isinstance(f, str) and f.startswith("notebooks/"):
+                slugs.append(f.split("/", 1)[1].removesuffix(".ipynb").removesuffix(".md"))
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(toc)
+    return slugs
+
+
+def notebook_slugs(root: Path | None = None) -> list[str]:
+    """Every chapter notebook present in ``notebooks/``: book order first, then any others sorted."""
+    root = root or repo_root()
+    present = sorted(p.stem for p in (root / "notebooks").glob("*.md"))
+    order = [s for s in toc_chapters(root) if s in present]
+    return order + [s for s in present if s not in order]
+
+
+# --------------------------------------------------------------------------- parameters
+def _ipynb(slug: str, root: Path) -> Path:
+    """The chapter converted to ``.ipynb`` (papermill reads only that format)."""
+    import jupytext
+    import nbformat
+
+    path = build_dir() / "ipynb" / f"{slug}.ipynb"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(jupytext.read(root / "notebooks" / f"{slug}.md"), path)
+    return path
+
+
+def notebook_parameters(slug: str, root: Path | None = None) -> tuple[dict[str, str], list[str]]:
+    """The chapter's ``parameters`` cell as papermill reads it: ``({name: default}, problems)``.
+
+    A problem is a line papermill cannot parse (it then ignores that parameter) or a name the cell
+    assigns that papermill did not find.
+    """
+    import ast
+    import logging
+
+    import nbformat
+    import papermill as pm
+
+    root = root or repo_root()
+    path = _ipynb(slug, root)
+    messages: list[str] = []
+
+    class Catch(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            messages.append(record.getMessage())
+
+    logger = logging.getLogger("papermill")
+    handler = Catch(level=logging.WARNING)
+    logger.addHandler(handler)
+    try:
+        found = pm.inspect_notebook(str(path))
+    finally:
+        logger.removeHandler(handler)
+    params = {name: str(p["default"]) for name, p in found.items()}
+    problems = [f"notebooks/{slug}.md, parameters cell: {m}" for m in messages]
+    cells = [
+        c
+        for c in nbformat.read(path, as_version=4).cells
+        if "parameters" in c.metadata.get("tags", [])
+    ]
+    assigned = [
+        t.id
+        for c in cells
+        for node in ast.parse(c.source).body
+        if isinstance(node, ast.Assign)
+        for t in node.targets
+        if isinstance(t, ast.Name)
+    ]
+    problems += [
+        f"notebooks/{slug}.md, parameters cell: papermill does not see parameter {n!r}"
+        for n in assigned
+        if n not in params
+    ]
+    return params, problems
+
+
+def run_dir(slug: str, parameters: dict) -> Path:
+    """Where a parameterised execution of ``slug`` goes: ``_build/runs/<slug>-<hash of the parameters>``."""
+    digest = hashlib.sha256(json.dumps(parameters, sort_keys=True).encode()).hexdigest()[:10]
+    return build_dir() / "runs" / f"{slug}-{digest}"
+
+
+# --------------------------------------------------------------------------- cache
+def _hash_files(h: hashlib._Hash, root: Path, paths: list[Path]) -> None:
+    for p in sorted(paths):
+        h.update(str(p.relative_to(root)).encode())
+        h.update(b"\0")
+        h.update(p.read_bytes())
+        h.update(b"\0")
+
+
+def modules_file(slug: str) -> Path:
+    """Where a chapter's kernel records the ``costcorrect`` modules it imported (see ``costcorrect/__init__``)."""
+    return build_dir() / "deps" / f"{slug}.modules.json"
+
+
+def module_files(slug: str, root: Path | None = None) -> list[Path]:
+    """Source files of the package modules the chapter imported in its last run (plus package ``__init__``s)."""
+    root = root or repo_root()
+    pkg = root / "src"
+    mf = modules_file(slug)
+    names = set(json.loads(mf.read_text())) if mf.exists() else set()
+    files: set[Path] = set()
+    for name in names:
+        parts = name.split(".")
+        base = pkg.joinpath(*parts)
+        for cand in (base.with_suffix(".py"), base / "__init__.py"):
+            if cand.is_file():
+                files.add(cand)
+        for i in range(1, len(parts)):  # importing a.b.c runs a/__init__ and a/b/__init__
+            init = pkg.joinpath(*parts[:i], "__init__.py")
+            if init.is_file():
+                files.add(init)
+    return sorted(files)
+
+
+def cache_key(slug: str, parameters: dict | None = None, root: Path | None = None) -> str:
+    """The hash that decides whether chapter ``slug`` must be re-executed.
+
+    It covers the notebook, the package modules the chapter imported in its last run, the chapter's
+    data and every other table it read (both recorded during execution), the lock file, the Python
+    version and the parameters — so editing a model module re-executes only the chapters that use it.
+    """
+    root = root or repo_root()
+    h = hashlib.sha256()
+    _hash_files(h, root, [root / "notebooks" / f"{slug}.md"])
+    mods = module_files(slug, root)
+    h.update(b"modules:" + str(len(mods)).encode())
+    _hash_files(h, root, mods)
+    chapter_data = root / "data" / slug
+    if chapter_data.is_dir():
+        _hash_files(h, root, [p for p in chapter_data.rglob("*") if p.is_file()])
+    pkg = json.loads((root / "data" / "datapackage.json").read_text(encoding="utf-8"))
+    # tables of other chapters this one read in its last run (recorded by costcorrect.data.load)
+    deps_file = data.dependencies_file(slug)
+    deps = set(json.loads(deps_file.read_text())) if deps_file.exists() else set()
+    mine = [
+        r
+        for r in pkg.get("resources", [])
+        if str(r.get("name", "")).startswith(slug + "/") or r.get("name") in deps
+    ]
+    h.update(json.dumps(mine, sort_keys=True).encode())
+    others = [root / "data" / r["path"] for r in mine if not str(r["name"]).startswith(slug + "/")]
+    _hash_files(h, root, [p for p in others if p.exists()])
+    lock = root / LOCK_FILE
+    if lock.exists():
+        _hash_files(h, root, [lock])
+    h.update(sys.version.encode())
+    h.update(json.dumps(parameters or {}, sort_keys=True).encode())
+    return h.hexdigest()
+
+
+def _cache_file(slug: str) -> Path:
+    return build_dir() / "cache" / f"{slug}.json"
+
+
+def is_fresh(slug: str, key: str) -> bool:
+    """True when the executed notebook, its claims and its cache entry match ``key``."""
+    cf = _cache_file(slug)
+    if not cf.exists():
+        return False
+    entry = json.loads(cf.read_text(encoding="utf-8"))
+    return (
+        entry.get("key") == key
+        and (build_dir() / "executed" / f"{slug}.ipynb").exists()
+        and ledger.chapter_file(slug).exists()
+        and modules_file(slug).exists()
+    )
+
+
+# --------------------------------------------------------------------------- execution
+@dataclass
+class Result:
+    slug: str
+    ok: bool
+    seconds: float
+    cached: bool = False
+    error: str = ""
+
+
+def _describe_failure(slug: str, exc: BaseException, nb_path: Path) -> str:
+    """Name the notebook, the cell and the exception of a failed execution."""
+    cell = getattr(exc, "cell_index", None)
+    ename = getattr(exc, "ename", type(exc).__name__)
+    evalue = getattr(exc, "evalue", str(exc))
+    where = f"notebooks/{slug}.md"
+    if cell is None:
+        return f"{where}: {ename}: {evalue}"
+    first = ""
+    code_no = None
+    try:
+        import nbformat
+
+        nb = nbformat.read(nb_path, as_version=4)
+        # papermill's index ignores the error banner it inserts at the top of a failed notebook
+        nb.cells = [
+            c for c in nb.cells if "papermill-error-cell-tag" not in c.metadata.get("tags", [])
+        ]
+        src = nb.cells[cell].source.strip().splitlines()
+        first = next(
+            (ln for ln in src if ln.strip() and not ln.startswith("#")), src[0] if src else ""
+        )
+        code = [
+            i
+            for i, c in enumerate(nb.cells)
+            if c.cell_type == "code" and "injected-parameters" not in c.metadata.get("tags", [])
+        ]
+        code_no = code.index(cell) + 1 if cell in code else None
+    except Exception:
+        pass
+    label = f"code cell {code_no}" if code_no else f"cell index {cell}"
+    return f"{where}: {label} (`{first[:80]}`) raised {ename}: {evalue}"
+
+
+def execute_one(slug: str, parameters: dict | None = None) -> Result:
+    """Execute one chapter with papermill; never leaves a half-built result behind."""
+    import jupytext
+    import nbformat
+    import papermill as pm
+
+    root = repo_root()
+    build = build_dir()
+    os.environ["COSTCORRECT_ROOT"] = str(root)
+    os.environ["COSTCORRECT_BUILD"] = str(build)
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    executed = build / "executed" / f"{slug}.ipynb"
+    for stale in (
+        executed,
+        _cache_file(slug),
+        ledger.chapter_file(slug),
+        data.dependencies_file(slug),
+        modules_file(slug),
+    ):
+        stale.unlink(missing_ok=True)
+    os.environ["COSTCORRECT_CHAPTER"] = (
+        slug  # the kernel records the tables it reads under this name
+    )
+    source = build / "ipynb" / f"{slug}.ipynb"
+    failed = build / "failed" / f"{slug}.ipynb"
+    source.parent.mkdir(parents=True, exist_ok=True)
+    executed.parent.mkdir(parents=True, exist_ok=True)
+    failed.parent.mkdir(parents=True, exist_ok=True)
+    failed.unlink(missing_ok=True)
+    nb = jupytext.read(root / "notebooks" / f"{slug}.md")
+    nbformat.write(nb, source)
+    tmp = executed.with_suffix(".partial.ipynb")
+    start = time.perf_counter()
+    try:
+        pm.execute_notebook(
+            str(source),
+            str(tmp),
+            parameters=parameters or {},
+            cwd=str(root),
+            kernel_name="python3",
+            progress_bar=False,
+            log_output=False,
+            kernel_manager_class=_kernel_manager_class(),
+        )
+    except BaseException as exc:
+        ledger.chapter_file(slug).unlink(missing_ok=True)
+        if tmp.exists():
+            tmp.replace(failed)
+        return Result(
+            slug,
+            False,
+            time.perf_counter() - start,
+            error=_describe_failure(slug, exc, failed if failed.exists() else source),
+        )
+    seconds = time.perf_counter() - start
+    if not ledger.chapter_file(slug).exists():
+        tmp.replace(failed)
+        return Result(
+            slug,
+            False,
+            seconds,
+            error=f"notebooks/{slug}.md: executed but recorded no claim (call costcorrect.claims.check)",
+        )
+    tmp.replace(executed)
+    key = cache_key(slug, parameters, root)  # after the run: includes the tables it actually read
+    _cache_file(slug).parent.mkdir(parents=True, exist_ok=True)
+    _cache_file(slug).write_text(
+        json.dumps({"key": key, "seconds": round(seconds, 2), "parameters": parameters or {}})
+        + "\n"
+    )
+    return Result(slug, True, seconds)
+
+
+def execute(
+    slugs: list[str] | None = None,
+    *,
+    jobs: int | None = None,
+    force: bool = False,
+    parameters: dict | None = None,
+    echo=print,
+) -> list[Result]:
+    """Execute chapters in parallel (one worker per core), skipping fresh ones; collect the ledger."""
+    root = repo_root()
+    all_slugs = notebook_slugs(root)
+    wanted = slugs or all_slugs
+    unknown = [s for s in wanted if s not in all_slugs]
+    if unknown:
+        raise SystemExit(f"error: no notebook notebooks/<slug>.md for {unknown}")
+    for partial in (build_dir() / "executed").glob("*.partial.ipynb"):  # left by an interrupted run
+        if partial.name.removesuffix(".partial.ipynb") in wanted:
+            partial.unlink()
+    results: list[Result] = []
+    todo: list[str] = []
+    for s in wanted:
+        if not force and is_fresh(s, cache_key(s, parameters, root)):
+            results.append(Result(s, True, 0.0, cached=True))
+        else:
+            todo.append(s)
+    if todo:  # the data package is validated once, before any chapter runs (frictionless)
+        data.validate_package()
+    timings = _timings()
+    todo.sort(key=lambda s: -timings.get(s, 60.0))  # longest first balances the workers
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
+    if todo:
+        echo(f"executing {len(todo)} chapter(s) with {jobs} worker(s); {len(results)} cached")
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            futures = {pool.submit(execute_one, s, parameters): s for s in todo}
+            for fut in as_completed(futures):
+                try:
+                    r = fut.result()
+                except BaseException as exc:
+                    r = Result(
+                        futures[fut],
+                        False,
+                        0.0,
+                        error=f"notebooks/{futures[fut]}.md: worker crashed: {exc!r}",
+                    )
+                results.append(r)
+                echo(
+                    f"  {'ok    ' if r.ok else 'FAILED'} {r.slug} ({r.seconds:.1f} s)"
+                    + ("" if r.ok else f"\n    {r.error}")
+                )
+    else:
+        echo(f"all {len(results)} chapter(s) cached; nothing to execute")
+    order = {s: i for i, s in enumerate(all_slugs)}
+    results.sort(key=lambda r: order[r.slug])
+    _write_timings(results)
+    ledger.collect(all_slugs)
+    return results
+
+
+def _timings() -> dict[str, float]:
+    out = {}
+    for cf in (build_dir() / "cache").glob("*.json"):
+        try:
+            out[cf.stem] = float(json.loads(cf.read_text())["seconds"])
+        except (ValueError, KeyError):
+            pass
+    return out
+
+
+def _write_timings(results: list[Result]) -> None:
+    t = _timings()
+    path = build_dir() / "timings.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {r.slug: t.get(r.slug) for r in results if r.ok}
+    path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
+
+
+# --------------------------------------------------------------------------- staging and build
+def _write_if_changed(path: Path, data: bytes) -> bool:
+    if path.exists() and path.read_bytes() == data:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+    return True
+
+
+def stage(root: Path | None = None) -> tuple[Path, bool]:
+    """Assemble the Sphinx source tree ``_build/src`` from ``book/``, executed notebooks and generated pages.
+
+    Returns the folder and whether anything in it changed.
+    """
+    from costcorrect.build import pages
+
+    root = root or repo_root()
+    src = build_dir() / "src"
+    wanted: set[Path] = set()
+    changed = False
+    for p in (root / "book").rglob("*"):
+        if p.is_file() and "__pycache__" not in p.parts:
+            dest = src / p.relative_to(root / "book")
+            changed |= _write_if_changed(dest, p.read_bytes())
+            wanted.add(dest)
+    missing = []
+    for slug in toc_chapters(root):
+        ex = build_dir() / "executed" / f"{slug}.ipynb"
+        if not ex.exists():
+            missing.append(slug)
+            continue
+        dest = src / "notebooks" / f"{slug}.ipynb"
+        changed |= _write_if_changed(dest, ex.read_bytes())
+        wanted.add(dest)
+    if missing:
+        raise SystemExit(
+            f"error: chapter(s) {missing} are in book/_toc.yml but not executed; run `make book`"
+        )
+    for rel, text in pages.generated(root).items():
+        dest = src / "_generated" / rel
+        changed |= _write_if_changed(dest, text.encode("utf-8"))
+        wanted.add(dest)
+    for p in list(src.rglob("*")):  # remove pages that no longer exist
+        if p.is_file() and p not in wanted:
+            p.unlink()
+            changed = True
+    return src, changed
+
+
+def build(root: Path | None = None, echo=print) -> int:
+    """Build ``_build/html`` from the staged sources; returns the exit code of jupyter-book."""
+    root = root or repo_root()
+    src, changed = stage(root)
+    out = build_dir()
+    stamp = out / "html" / ".built"
+    if not changed and stamp.exists() and (out / "html" / "index.html").exists():
+        echo("book is up to date (nothing staged changed)")
+        return 0
+    stamp.unlink(missing_ok=True)
+    if out.name != "_build":
+        raise SystemExit(
+            f"error: the build folder must be named _build (jupyter-book writes <parent>/_build/html), got {out}"
+        )
+    cmd = [
+        str(Path(sys.executable).with_name("jupyter-book")),
+        "build",
+        str(src),
+        "--path-output",
+        str(out.parent),
+        "-W",
+        "-n",
+        "--keep-going",
+        "--quiet",
+    ]
+    env = dict(os.environ, COSTCORRECT_ROOT=str(root), COSTCORRECT_BUILD=str(out))
+    echo("building the book (jupyter-book build -W -n --keep-going)")
+    # jupyter-book writes <path-output>/_build/html; with the default _build this is _build/html.
+    proc = subprocess.run(cmd, env=env, cwd=root)
+    if proc.returncode == 0:
+        stamp.write_text("built\n")
+    else:
+        marker = out / "html" / "index.html"
+        if marker.exists():  # never leave a half-built book looking complete
+            marker.unlink()
+        echo(
+            "error: the book build failed (see the warnings above); _build/html/index.html removed"
+        )
+    return proc.returncode

@@ -1,0 +1,251 @@
+"""``make new-paper``: scaffold a chapter, its data folder, its example claim, toc and bibliography entries.
+
+The data folder holds two tables: ``example.csv`` (model inputs, extracted from the paper) and
+``published.csv`` (what the paper states, one row per claim, read by ``claims.published``).
+
+Everything is checked before anything is written; an existing or malformed slug, an empty title or a
+URL that is not http(s) is refused with a clear message and leaves the repository untouched. If a
+write fails half-way, the files already written are restored.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+from costcorrect.paths import repo_root
+
+SLUG = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
+CONTRIBUTED = "  - caption: Contributed chapters"
+LEDGER_PART = "  - caption: The ledger"
+
+
+class ScaffoldError(ValueError):
+    """The request cannot be scaffolded; nothing was written."""
+
+
+def _template() -> str:
+    return (Path(__file__).parent / "templates" / "chapter.md").read_text(encoding="utf-8")
+
+
+def _bib_escape(text: str) -> str:
+    return (
+        text.replace("\\", "")
+        .replace("{", "")
+        .replace("}", "")
+        .replace("&", r"\&")
+        .replace("%", r"\%")
+        .replace("#", r"\#")
+    )
+
+
+def descriptor(slug: str, title: str, url: str) -> dict:
+    """The data-package descriptor of the example table."""
+    return {
+        "name": f"{slug}/example",
+        "path": f"{slug}/example.csv",
+        "format": "csv",
+        "mediatype": "text/csv",
+        "title": f"Example table of '{title}'",
+        "description": "Scaffolded example: replace with a table extracted from the paper, one row per value, with its source.",
+        "sources": [{"title": title, "path": url}],
+        "schema": {
+            "fields": [
+                {
+                    "name": "quantity",
+                    "type": "string",
+                    "description": "Name of the quantity",
+                    "constraints": {"required": True, "unique": True},
+                },
+                {
+                    "name": "value",
+                    "type": "number",
+                    "description": "Value (state the unit here)",
+                    "constraints": {"required": True},
+                },
+                {
+                    "name": "source",
+                    "type": "string",
+                    "description": "Citation of the source (paper, arXiv id)",
+                },
+                {"name": "url", "type": "string", "description": "URL of the source"},
+                {
+                    "name": "locator",
+                    "type": "string",
+                    "description": "Table, figure or page in the source",
+                },
+            ],
+            "primaryKey": ["quantity"],
+        },
+    }
+
+
+def published_descriptor(slug: str, title: str, url: str) -> dict:
+    """The data-package descriptor of the chapter's ``published.csv`` (what the paper states)."""
+    return {
+        "name": f"{slug}/published",
+        "path": f"{slug}/published.csv",
+        "format": "csv",
+        "mediatype": "text/csv",
+        "title": f"Numbers stated in '{title}'",
+        "description": "What the paper states, one row per claim: the value (or, for a formula or wording, the text) "
+        "with the URL and the place in the paper where it is stated.",
+        "sources": [{"title": title, "path": url}],
+        "schema": {
+            "fields": [
+                {
+                    "name": "quantity",
+                    "type": "string",
+                    "description": "Name of the stated quantity",
+                    "constraints": {"required": True, "unique": True, "pattern": "[a-z0-9_]+"},
+                },
+                {
+                    "name": "value",
+                    "type": "number",
+                    "description": "The value as stated (empty when the row states a formula or wording in `text`)",
+                },
+                {
+                    "name": "text",
+                    "type": "string",
+                    "description": "The paper's statement or formula, for symbolic or qualitative claims",
+                },
+                {
+                    "name": "unit",
+                    "type": "string",
+                    "description": "Unit of value",
+                    "constraints": {"required": True},
+                },
+                {"name": "source", "type": "string", "description": "Citation of the source"},
+                {"name": "url", "type": "string", "description": "URL of the source"},
+                {
+                    "name": "locator",
+                    "type": "string",
+                    "description": "Where in the source the value is stated",
+                },
+            ],
+            "primaryKey": ["quantity"],
+        },
+    }
+
+
+def _example_csv(title: str, url: str) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["quantity", "value", "source", "url", "locator"])
+    for q, v, loc in (
+        ("numerator", 6.0, "replace: table or figure"),
+        ("denominator", 2.0, "replace: table or figure"),
+    ):
+        w.writerow([q, v, title, url, loc])
+    return buf.getvalue()
+
+
+def _published_csv(title: str, url: str) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["quantity", "value", "text", "unit", "source", "url", "locator"])
+    w.writerow(
+        [
+            "headline_ratio",
+            3.0,
+            "",
+            "ratio",
+            title,
+            url,
+            "replace: where the paper states it (e.g. abstract)",
+        ]
+    )
+    return buf.getvalue()
+
+
+def _toc_with(toc: str, slug: str) -> str:
+    entry = f"      - file: notebooks/{slug}\n"
+    lines = toc.splitlines(keepends=True)
+    if any(ln.rstrip("\n") == CONTRIBUTED for ln in lines):
+        i = next(i for i, ln in enumerate(lines) if ln.rstrip("\n") == CONTRIBUTED)
+        j = i + 1
+        while j < len(lines) and (lines[j].startswith("    ") or not lines[j].strip()):
+            j += 1
+        while j > i + 1 and not lines[j - 1].strip():
+            j -= 1
+        return "".join(lines[:j] + [entry] + lines[j:])
+    block = f"{CONTRIBUTED}\n    chapters:\n{entry}"
+    for i, ln in enumerate(lines):
+        if ln.rstrip("\n") == LEDGER_PART:
+            return "".join(lines[:i] + [block] + lines[i:])
+    return toc.rstrip("\n") + "\n" + block
+
+
+def new_paper(slug: str, title: str, url: str, root: Path | None = None) -> list[str]:
+    """Scaffold chapter ``slug``; returns the paths written (relative to the repository)."""
+    from costcorrect import data
+
+    root = root or repo_root()
+    if not SLUG.match(slug or ""):
+        raise ScaffoldError(
+            f"slug {slug!r} is malformed: use lowercase letters, digits and single hyphens, starting with a letter (e.g. alpha-asymmetry)"
+        )
+    if not title.strip():
+        raise ScaffoldError("TITLE is empty")
+    if not re.match(r"^https?://\S+$", url or ""):
+        raise ScaffoldError(f"URL {url!r} must be an http(s) address of the paper")
+    nb = root / "notebooks" / f"{slug}.md"
+    ddir = root / "data" / slug
+    toc_path = root / "book" / "_toc.yml"
+    bib_path = root / "book" / "references.bib"
+    toc = toc_path.read_text(encoding="utf-8")
+    bib = bib_path.read_text(encoding="utf-8")
+    if nb.exists() or ddir.exists() or f"notebooks/{slug}\n" in toc or f"{{{slug}," in bib:
+        raise ScaffoldError(
+            f"slug {slug!r} already exists (notebook, data folder, toc or bibliography entry); choose another"
+        )
+    names = data.names()
+    if any(n.startswith(slug + "/") for n in names):
+        raise ScaffoldError(f"data/datapackage.json already has tables for {slug!r}")
+
+    text = (
+        _template()
+        .replace("__SLUG__", slug)
+        .replace("__TITLE__", title.strip())
+        .replace("__URL__", url)
+        .replace("__BIBKEY__", slug)
+    )
+    entry = (
+        f"@misc{{{slug},\n  title = {{{_bib_escape(title.strip())}}},\n  year = {{2026}},\n"
+        f"  howpublished = {{\\url{{{url}}}}},\n  url = {{{url}}}}}\n"
+    )
+    backups = {
+        toc_path: toc,
+        bib_path: bib,
+        data.package_path(): data.package_path().read_text(encoding="utf-8"),
+    }
+    try:
+        ddir.mkdir(parents=True)
+        (ddir / "example.csv").write_text(_example_csv(title.strip(), url), encoding="utf-8")
+        (ddir / "published.csv").write_text(_published_csv(title.strip(), url), encoding="utf-8")
+        data.register(descriptor(slug, title.strip(), url))
+        data.register(published_descriptor(slug, title.strip(), url))
+        nb.write_text(text, encoding="utf-8")
+        toc_path.write_text(_toc_with(toc, slug), encoding="utf-8")
+        bib_path.write_text(bib.rstrip("\n") + "\n" + entry, encoding="utf-8")
+        data.validate(f"{slug}/example")
+        data.validate(f"{slug}/published")
+    except BaseException:
+        for p, old in backups.items():
+            p.write_text(old, encoding="utf-8")
+        nb.unlink(missing_ok=True)
+        if ddir.exists():
+            for f in ddir.iterdir():
+                f.unlink()
+            ddir.rmdir()
+        raise
+    return [
+        f"notebooks/{slug}.md",
+        f"data/{slug}/example.csv",
+        f"data/{slug}/published.csv",
+        "data/datapackage.json",
+        "book/_toc.yml",
+        "book/references.bib",
+    ]

@@ -1,0 +1,199 @@
+"""Sphinx extension of the book: local MathJax and Vega, no CDN.
+
+* copies MathJax 3 (from the ``django-static-mathjax`` wheel) and the Vega bundle (from
+  ``vl-convert``) into ``_build/assets`` and adds that folder to ``html_static_path``;
+* points ``mathjax_path`` at the local copy;
+* adds the Vega bundle (an ES module) only to pages that hold a figure;
+* fixes two accessibility faults of the generated HTML (see :func:`fix_accessibility`);
+* puts a summary box under every chapter's title (claims by status, execution time, tables, model
+  modules, how to rerun it) and publishes each executed notebook beside its page for download.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+from pathlib import Path
+
+from costcorrect.figures import VEGA_BUNDLE, vega_bundle
+from costcorrect.paths import build_dir
+
+MATHJAX_FILES = ("tex-chtml.js",)
+
+
+def mathjax_source() -> Path:
+    """The MathJax ``es5`` folder shipped by the ``django-static-mathjax`` wheel."""
+    import mathjax  # provided by django-static-mathjax
+
+    base = Path(mathjax.__file__).resolve().parent / "static" / "mathjax" / "es5"
+    if not (base / "tex-chtml.js").exists():
+        raise RuntimeError(f"MathJax not found under {base}; reinstall django-static-mathjax")
+    return base
+
+
+def prepare_assets(dest: Path) -> Path:
+    """Write the local MathJax and Vega files under ``dest`` (idempotent)."""
+    mj = mathjax_source()
+    out = dest / "mathjax"
+    for name in MATHJAX_FILES:
+        target = out / name
+        if not target.exists() or target.stat().st_size != (mj / name).stat().st_size:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(mj / name, target)
+    fonts = mj / "output" / "chtml" / "fonts"
+    if not (out / "output" / "chtml" / "fonts").exists():
+        shutil.copytree(fonts, out / "output" / "chtml" / "fonts")
+    vega_bundle(dest / VEGA_BUNDLE)
+    return dest
+
+
+def _config_inited(app, config) -> None:
+    assets = prepare_assets(build_dir() / "assets")
+    config.html_static_path = list(config.html_static_path) + [str(assets)]
+    config.mathjax_path = "mathjax/tex-chtml.js"
+
+
+def _drop_thebe(context: dict) -> None:
+    """Remove sphinx-thebe's scripts: Jupyter Book 1 adds them twice (a redeclared const breaks the page)
+    and they point at a CDN; live kernels are not part of this offline book."""
+    kept = []
+    for js in context.get("script_files", []):
+        name = str(getattr(js, "filename", js) or "")
+        body = (
+            str(getattr(js, "attributes", {}).get("body", "")) if hasattr(js, "attributes") else ""
+        )
+        if "thebe" in name or "THEBE_JS_URL" in body:
+            continue
+        kept.append(js)
+    context["script_files"][:] = kept  # in place: Sphinx appends page scripts to this same list
+
+
+def _page_context(app, pagename, templatename, context, doctree) -> None:
+    _drop_thebe(context)
+    body = context.get("body", "")
+    if "cc-figure" in body:
+        app.add_js_file(VEGA_BUNDLE, type="module")
+
+
+def _chapter_summary(app, doctree) -> None:
+    """Insert the generated summary box after the title of a chapter page (``notebooks/<slug>``)."""
+    import json
+
+    from docutils import nodes
+
+    docname = app.env.docname
+    if not docname.startswith("notebooks/"):
+        return
+    from costcorrect.build import pages, pipeline
+    from costcorrect.data import dependencies_file
+
+    slug = docname.split("/", 1)[1]
+    build = build_dir()
+    ledger = build / "claims.json"
+    records = (
+        [r for r in json.loads(ledger.read_text()) if r["chapter"] == slug]
+        if ledger.exists()
+        else []
+    )
+    tpath = build / "timings.json"
+    seconds = json.loads(tpath.read_text()).get(slug) if tpath.exists() else None
+    deps = dependencies_file(slug)
+    tables = sorted(json.loads(deps.read_text())) if deps.exists() else []
+    mf = pipeline.modules_file(slug)
+    api = {
+        "costcorrect",
+        "costcorrect.claims",
+        "costcorrect.data",
+        "costcorrect.figures",
+        "costcorrect.paths",
+    }
+    modules = (
+        sorted(
+            m
+            for m in json.loads(mf.read_text())
+            if m not in api and m.startswith("costcorrect.models.")
+        )
+        if mf.exists()
+        else []
+    )
+    try:
+        params = list(pipeline.notebook_parameters(slug)[0])
+    except Exception:
+        params = []
+    box = nodes.raw(
+        "",
+        pages.chapter_summary_html(slug, records, seconds, tables, modules, params),
+        format="html",
+    )
+    section = next(iter(doctree.findall(nodes.section)), None)
+    if section is None:
+        return
+    title = next(iter(section.findall(nodes.title)), None)
+    section.insert(section.index(title) + 1 if title is not None else 0, box)
+
+
+def _publish_notebooks(app, exception) -> None:
+    """Copy each executed notebook next to its page (``notebooks/<slug>.ipynb``) for download."""
+    if exception is not None:
+        return
+    out = Path(app.outdir) / "notebooks"
+    for nb in sorted((build_dir() / "executed").glob("*.ipynb")):
+        if (out / f"{nb.stem}.html").exists():
+            shutil.copy2(nb, out / nb.name)
+
+
+_TOGGLE = re.compile(r"(<a [^>]*>(.*?)</a>\s*<details[^>]*>\s*)<summary>")
+
+
+def fix_accessibility(text: str) -> str:
+    """Repair two faults axe-core reports as serious/critical in the HTML Sphinx and the theme write.
+
+    * the sidebar's section toggles are ``<summary>`` elements holding only an icon (no accessible
+      name): each gets ``aria-label="Sections of <chapter title>"``;
+    * docutils writes the bibliography as ``role="list"`` whose children have the deprecated
+      ``role="doc-biblioentry"`` (so the list has no list items): they become ``role="listitem"``.
+    """
+
+    def label(m: re.Match) -> str:
+        name = html.unescape(re.sub(r"<[^>]+>", "", m.group(2))).strip()
+        return m.group(1) + f'<summary aria-label="{html.escape("Sections of " + name)}">'
+
+    text = _TOGGLE.sub(label, text)
+    return text.replace('role="doc-biblioentry"', 'role="listitem"')
+
+
+def _sync_static(app) -> None:
+    """Copy the book's own static files (``static/``) into ``_static`` when they changed.
+
+    Sphinx copies static files only when some page is rebuilt, so an edit to the CSS or JavaScript
+    alone (e.g. a contrast fix) would otherwise never reach an incrementally built book.
+    """
+    src = Path(app.confdir) / "static"
+    if not src.is_dir():
+        return
+    for f in src.rglob("*"):
+        dest = Path(app.outdir) / "_static" / f.relative_to(src)
+        if f.is_file() and (not dest.exists() or dest.read_bytes() != f.read_bytes()):
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(f, dest)
+
+
+def _fix_pages(app, exception) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    _sync_static(app)
+    for page in Path(app.outdir).rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        fixed = fix_accessibility(text)
+        if fixed != text:
+            page.write_text(fixed, encoding="utf-8")
+
+
+def setup(app):
+    app.connect("build-finished", _fix_pages)
+    app.connect("config-inited", _config_inited)
+    app.connect("doctree-read", _chapter_summary)
+    app.connect("build-finished", _publish_notebooks)
+    app.connect("html-page-context", _page_context)
+    return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}

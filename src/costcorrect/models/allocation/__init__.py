@@ -1,0 +1,1 @@
+"""Allocating compute: channel thresholds, the routing premium, their composition, scaling laws."""

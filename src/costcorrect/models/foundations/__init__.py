@@ -1,0 +1,1 @@
+"""Foundations: the Cost-correct algebra, shared symbols, price trends and levers."""

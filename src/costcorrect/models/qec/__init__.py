@@ -1,0 +1,1 @@
+"""Beyond LLM inference: surface-code circuits, sinter sampling and ceiling models."""

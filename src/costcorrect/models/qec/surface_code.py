@@ -1,0 +1,986 @@
+"""Surface-code memory experiments (stim + PyMatching, sampled with sinter) for "The Structural Residual Ceiling".
+
+Contents
+- :func:`noise_parameters`, :func:`memory_circuit`: rotated surface-code memory circuit under the
+  chapter's mapping of the release's 25-parameter noise defaults, with any of its four stim channels
+  switchable to the uniform circuit-level model (all four = p) for the ablation.
+- :class:`PairedSampler`: a ``sinter.Sampler`` that decodes every shot with several decoders
+  ("arms": uncorrelated / correlated PyMatching and the toy pipelines), so comparisons are paired,
+  and that draws shots from stim samplers seeded per (seed, task, batch index).
+  :func:`collect` runs it under ``sinter.collect`` (sinter's worker processes, error-targeted
+  stopping, shot ceilings) and then reduces the batches to a deterministic prefix, so the result does
+  not depend on the number of workers or on timing.
+- :func:`stats_frame`, :func:`frame_from_sinter_stats`: per-arm tables from the sampler or from a
+  merged ``sinter`` CSV (``sinter collect`` on several machines, then ``sinter combine``).
+- :func:`sinter_decoders`: the arms as ``sinter.Decoder`` objects for ``sinter collect
+  --custom_decoders_module_function costcorrect.models.qec.surface_code:sinter_decoders``; :func:`write_circuits` writes
+  the chapter's circuits as ``d=..,p=..,noise=...stim`` files for that command.
+- statistics: :func:`wilson`, :func:`log_ratio_interval` (paired when the arms share shots),
+  :func:`fit_log_lambda`, :func:`paired_delta_log_lambda`, :func:`crossing_distance`,
+  :func:`per_round`, :func:`fit_lambda`, :func:`fit_floor_model`, :func:`fit_slope_model`.
+- :func:`local_predecode`: the mechanistic toy (local pair removal, canonical or randomised choice of
+  representative).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pymatching
+import sinter
+import stim
+from scipy import optimize, stats
+
+__all__ = [
+    "ARMS",
+    "NOISE_CHANNELS",
+    "Arms",
+    "PairGraph",
+    "PairedSampler",
+    "collect",
+    "contrast_log_lambda",
+    "crossing_distance",
+    "decode_arms",
+    "fit_floor_model",
+    "fit_lambda",
+    "fit_log_lambda",
+    "fit_slope_model",
+    "frame_from_sinter_stats",
+    "local_predecode",
+    "log_ratio_interval",
+    "make_task",
+    "memory_circuit",
+    "noise_parameters",
+    "pair_frame",
+    "pair_graph",
+    "paired_delta_log_lambda",
+    "pairwise_lambda",
+    "per_round",
+    "reduce_batches",
+    "seed_for",
+    "sinter_decoders",
+    "stats_frame",
+    "to_task_stats",
+    "wilson",
+    "write_circuits",
+]
+
+# --------------------------------------------------------------------------------------------
+# Circuit
+# --------------------------------------------------------------------------------------------
+NOISE_CHANNELS = ("data", "gate", "measure", "reset")
+"""stim generator channels: data-qubit depolarisation before each round, depolarisation after each
+Clifford gate, flips before measurement, flips after reset."""
+
+_STIM_ARG = {
+    "data": "before_round_data_depolarization",
+    "gate": "after_clifford_depolarization",
+    "measure": "before_measure_flip_probability",
+    "reset": "after_reset_flip_probability",
+}
+
+
+def noise_parameters(p: float, uniform: Iterable[str] = ()) -> dict[str, float]:
+    """stim generator arguments for strength ``p``: the chapter's mapping, with the channels named in
+    ``uniform`` set to the uniform circuit-level value ``p`` instead.
+
+    Chapter mapping of the release's grouped defaults: prep and measurement flips 2p/3; two-qubit
+    depolarising p after each CNOT (p/15 per Pauli; stim also applies one-qubit depolarising p after
+    the Hadamards); data-qubit depolarising during the SPAM window 3*(2p/3 - 4p^2/9) in total per
+    round. Idle noise during CNOT layers (p/3 per Pauli in the release) has no generator knob and is
+    left out. The uniform model sets all four channels to p.
+    """
+    uniform = set(uniform)
+    unknown = uniform - set(NOISE_CHANNELS)
+    if unknown:
+        raise ValueError(f"unknown noise channels {sorted(unknown)}; known: {NOISE_CHANNELS}")
+    chapter = {
+        "data": 3 * (2 * p / 3 - 4 * p**2 / 9),
+        "gate": p,
+        "measure": 2 * p / 3,
+        "reset": 2 * p / 3,
+    }
+    return {_STIM_ARG[ch]: (p if ch in uniform else chapter[ch]) for ch in NOISE_CHANNELS}
+
+
+def noise_label(uniform: Iterable[str] = ()) -> str:
+    """Name of a noise variant: ``chapter``, ``uniform`` (all four channels) or ``uniform-data+reset``."""
+    u = [ch for ch in NOISE_CHANNELS if ch in set(uniform)]
+    if not u:
+        return "chapter"
+    return "uniform" if len(u) == len(NOISE_CHANNELS) else "uniform-" + "+".join(u)
+
+
+def parse_noise_label(label: str) -> tuple[str, ...]:
+    """Inverse of :func:`noise_label`."""
+    if label == "chapter":
+        return ()
+    if label == "uniform":
+        return NOISE_CHANNELS
+    if not label.startswith("uniform-"):
+        raise ValueError(f"unknown noise label {label!r}")
+    return tuple(label[len("uniform-") :].split("+"))
+
+
+def memory_circuit(
+    d: int, p: float, rounds: int | None = None, basis: str = "x", uniform: Iterable[str] = ()
+) -> stim.Circuit:
+    """Rotated surface-code memory experiment of distance ``d`` with ``rounds`` (default d) rounds."""
+    return stim.Circuit.generated(
+        f"surface_code:rotated_memory_{basis}",
+        distance=d,
+        rounds=d if rounds is None else rounds,
+        **noise_parameters(p, uniform),
+    )
+
+
+def seed_for(seed: int, *key: int | float | str) -> int:
+    """A stable 63-bit seed derived from ``seed`` and a key (independent of Python's hash salt)."""
+    words = [int(seed)]
+    for k in key:
+        if isinstance(k, float):
+            words.append(int(round(k * 1e9)))
+        elif isinstance(k, str):
+            words.extend(k.encode())
+        else:
+            words.append(int(k))
+    return int(np.random.SeedSequence(words).generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
+
+
+# --------------------------------------------------------------------------------------------
+# Toy pre-decoder
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PairGraph:
+    """Detector-detector edges of a matching graph, in canonical order (sorted by (min, max))."""
+
+    u: np.ndarray
+    v: np.ndarray
+    flips: np.ndarray  # bool, does the edge's error flip observable 0
+    num_detectors: int
+    indptr: np.ndarray = field(default=None, repr=False)  # CSR adjacency: node -> incident edges
+    inc_edge: np.ndarray = field(default=None, repr=False)
+    inc_other: np.ndarray = field(default=None, repr=False)
+
+
+def pair_graph(matching: pymatching.Matching) -> PairGraph:
+    """Extract the detector-pair edges (boundary edges dropped) of a PyMatching graph."""
+    rows = []
+    for a, b, attrs in matching.edges():
+        if b is None:
+            continue
+        lo, hi = (a, b) if a < b else (b, a)
+        rows.append((lo, hi, 0 in set(attrs.get("fault_ids", ()))))
+    rows.sort()
+    arr = np.array(rows, dtype=np.int64).reshape(-1, 3)
+    u, v = arr[:, 0], arr[:, 1]
+    n = matching.num_detectors
+    ends = np.concatenate([u, v])
+    order = np.argsort(ends, kind="stable")
+    edge_ids = np.concatenate([np.arange(u.size), np.arange(u.size)])[order]
+    others = np.concatenate([v, u])[order]
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(ends, minlength=n))])
+    return PairGraph(u, v, arr[:, 2].astype(bool), n, indptr, edge_ids, others)
+
+
+def _flagged_edges(res: np.ndarray, graph: PairGraph) -> tuple[np.ndarray, np.ndarray]:
+    """(shot, edge) index pairs of edges whose two endpoints are both flagged (sparse walk)."""
+    s, n = np.nonzero(res)
+    counts = graph.indptr[n + 1] - graph.indptr[n]
+    total = int(counts.sum())
+    if total == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    starts = np.repeat(graph.indptr[n], counts)
+    offs = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+    idx = starts + offs
+    s_rep = np.repeat(s, counts)
+    n_rep = np.repeat(n, counts)
+    other = graph.inc_other[idx]
+    keep = (n_rep < other) & res[s_rep, other]
+    s_idx, e_idx = s_rep[keep], graph.inc_edge[idx[keep]]
+    order = np.lexsort((e_idx, s_idx))
+    return s_idx[order], e_idx[order]
+
+
+def local_predecode(
+    det: np.ndarray,
+    graph: PairGraph,
+    rule: str,
+    rng: np.random.Generator | None = None,
+    chains: bool = True,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Remove isolated, locally explained pairs of detection events before global matching.
+
+    Flagged detectors joined by graph edges form clusters. An isolated pair (a cluster of two) is
+    always removed, with the observable flip of its edge. When ``chains`` is true, an isolated chain
+    of three events a-b-c is also reduced: either (a, b) or (b, c) is removed and one event is left
+    for the global decoder. That choice is the choice of representative: ``rule="canonical"`` always
+    takes the lower-ranked edge (a fixed orientation, the same in every shot); ``rule="random"``
+    takes either with probability 1/2, independently per shot and chain. Larger clusters are left
+    untouched.
+
+    Returns the residual detection events and the observable flips of the removed edges.
+    """
+    if rule not in ("canonical", "random"):
+        raise ValueError("rule must be 'canonical' or 'random'")
+    if rule == "random" and rng is None:
+        raise ValueError("rule='random' needs rng")
+    res = np.array(det, dtype=bool, copy=True)
+    flip = np.zeros(res.shape[0], dtype=bool)
+    shots, nd = res.shape
+    s_idx, e_idx = _flagged_edges(res, graph)
+    if s_idx.size == 0:
+        return res, flip
+    fu = s_idx * nd + graph.u[e_idx]  # flat (shot, node) ids
+    fv = s_idx * nd + graph.v[e_idx]
+    deg = np.bincount(np.concatenate([fu, fv]), minlength=shots * nd)
+    du, dv = deg[fu], deg[fv]
+    nbsum = np.bincount(
+        np.concatenate([fu, fv]), weights=np.concatenate([dv, du]), minlength=shots * nd
+    )
+    # degree of the endpoint's other flagged neighbour (0 when it has none)
+    other_u = nbsum[fu] - dv
+    other_v = nbsum[fv] - du
+    pair = (du == 1) & (dv == 1)
+    chain = ((du + dv) == 3) & (other_u <= 1) & (other_v <= 1)
+    keep = pair | (chain if chains else np.zeros_like(pair))
+    s_idx, e_idx, fu, fv = s_idx[keep], e_idx[keep], fu[keep], fv[keep]
+    if s_idx.size == 0:
+        return res, flip
+    if rule == "canonical":
+        key = e_idx.astype(np.float64)
+    else:
+        key = rng.random(s_idx.size)
+    best = np.full(shots * nd, np.inf)
+    np.minimum.at(best, fu, key)
+    np.minimum.at(best, fv, key)
+    take = (best[fu] == key) & (best[fv] == key)
+    s_t, e_t = s_idx[take], e_idx[take]
+    res[s_t, graph.u[e_t]] = False
+    res[s_t, graph.v[e_t]] = False
+    np.logical_xor.at(flip, s_t, graph.flips[e_t])
+    return res, flip
+
+
+# --------------------------------------------------------------------------------------------
+# Decoding arms on shared shots
+# --------------------------------------------------------------------------------------------
+ARMS = (
+    "uncorr",
+    "corr",
+    "pairs+uncorr",
+    "pairs+corr",
+    "chains_canonical+corr",
+    "chains_random+corr",
+)
+"""Decoders ("arms"): PyMatching, correlated PyMatching, and the toy pipelines (:func:`local_predecode`
+followed by PyMatching): ``pairs+*`` remove isolated pairs only; ``chains_*+corr`` also reduce
+isolated 3-chains with a canonical or a randomised representative."""
+
+SINTER_NAMES = {"uncorr": "pymatching", "corr": "pymatching-correlated"}
+"""Arms that are sinter built-in decoders, under sinter's names (the toy arms keep their own)."""
+
+
+class Arms:
+    """The decoders of one detector error model, built once and applied to batches of shots."""
+
+    def __init__(self, dem: stim.DetectorErrorModel, arms: Sequence[str]) -> None:
+        unknown = set(arms) - set(ARMS)
+        if unknown:
+            raise ValueError(f"unknown decoders {sorted(unknown)}")
+        self.arms = tuple(arms)
+        self.m_unc = pymatching.Matching.from_detector_error_model(dem)
+        need_corr = any(a == "corr" or a.endswith("+corr") for a in self.arms)
+        self.m_cor = (
+            pymatching.Matching.from_detector_error_model(dem, enable_correlations=True)
+            if need_corr
+            else None
+        )
+        self.graph = pair_graph(self.m_unc) if any("+" in a for a in self.arms) else None
+
+
+def decode_arms(
+    det: np.ndarray, arms: Arms, rng: np.random.Generator | None = None
+) -> tuple[dict[str, np.ndarray], dict[str, int]]:
+    """Predict observable 0 for every shot with every arm; also count the events each global decoder sees."""
+    preds: dict[str, np.ndarray] = {}
+    events_seen: dict[str, int] = {}
+    pairs = None
+    for name in arms.arms:
+        if name == "uncorr":
+            pred, events = arms.m_unc.decode_batch(det)[:, 0].astype(bool), det
+        elif name == "corr":
+            pred, events = (
+                arms.m_cor.decode_batch(det, enable_correlations=True)[:, 0].astype(bool),
+                det,
+            )
+        else:
+            if name.startswith("pairs"):
+                if pairs is None:
+                    pairs = local_predecode(det, arms.graph, "canonical", chains=False)
+                events, flip = pairs
+            else:
+                rule = "canonical" if "canonical" in name else "random"
+                events, flip = local_predecode(det, arms.graph, rule, rng, chains=True)
+            if name.endswith("+corr"):
+                pred = (
+                    arms.m_cor.decode_batch(events, enable_correlations=True)[:, 0].astype(bool)
+                    ^ flip
+                )
+            else:
+                pred = arms.m_unc.decode_batch(events)[:, 0].astype(bool) ^ flip
+        preds[name] = pred
+        events_seen[name] = int(np.count_nonzero(events))
+    return preds, events_seen
+
+
+# --------------------------------------------------------------------------------------------
+# Deterministic sampling under sinter
+# --------------------------------------------------------------------------------------------
+def make_task(
+    d: int,
+    p: float,
+    *,
+    arms: Sequence[str],
+    max_shots: int,
+    max_errors: int,
+    batch: int,
+    seed: int,
+    noise: str = "chapter",
+    rounds: int | None = None,
+) -> dict:
+    """The description of one point (its ``json_metadata`` under sinter). ``max_errors`` applies to every arm."""
+    return {
+        "d": int(d),
+        "p": float(p),
+        "r": int(d if rounds is None else rounds),
+        "noise": noise,
+        "arms": ",".join(arms),
+        "max_shots": int(max_shots),
+        "max_errors": int(max_errors),
+        "batch": int(batch),
+        "seed": int(seed),
+    }
+
+
+def _circuit(meta: Mapping) -> stim.Circuit:
+    return memory_circuit(meta["d"], meta["p"], meta["r"], uniform=parse_noise_label(meta["noise"]))
+
+
+def _batch_size(meta: Mapping, index: int) -> int:
+    """Shots of batch ``index``: fixed size, the last one inside the ceiling cut to fit it."""
+    left = meta["max_shots"] - index * meta["batch"]
+    return min(meta["batch"], left) if left > 0 else meta["batch"]
+
+
+def _task_key(meta: Mapping) -> str:
+    return format(seed_for(0, json.dumps(dict(meta), sort_keys=True)), "016x")
+
+
+@dataclass
+class _Context:
+    """What a process needs to compute batches of one point (built lazily, once)."""
+
+    meta: dict
+    circuit: stim.Circuit | None = None
+    arms: Arms | None = None
+
+    def ready(self) -> _Context:
+        if self.circuit is None:
+            self.circuit = _circuit(self.meta)
+            dem = self.circuit.detector_error_model(decompose_errors=True)
+            self.arms = Arms(dem, self.meta["arms"].split(","))
+        return self
+
+
+def compute_batch(ctx: _Context, index: int) -> Counter:
+    """Sample batch ``index`` of a point with its own stim seed and decode it with every arm.
+
+    Counts: ``shots``, ``fail:<arm>``, ``both:<a>|<b>`` (shots where both arms fail, for paired
+    comparisons) and ``events:<arm>`` (detection events the arm's global decoder sees).
+    """
+    m = ctx.ready().meta
+    key = (m["d"], m["p"], m["r"], m["noise"], "batch", index)
+    sampler = ctx.circuit.compile_detector_sampler(seed=seed_for(m["seed"], *key))
+    det, obs = sampler.sample(_batch_size(m, index), separate_observables=True)
+    rng = np.random.default_rng(seed_for(m["seed"], *key, "toy"))
+    preds, events = decode_arms(det, ctx.arms, rng)
+    fails = {a: preds[a] != obs[:, 0] for a in ctx.arms.arms}
+    c = Counter({"shots": int(det.shape[0])})
+    for i, a in enumerate(ctx.arms.arms):
+        c[f"fail:{a}"] = int(np.count_nonzero(fails[a]))
+        c[f"events:{a}"] = events[a]
+        for b in ctx.arms.arms[i + 1 :]:
+            c[f"both:{a}|{b}"] = int(np.count_nonzero(fails[a] & fails[b]))
+    return c
+
+
+def _stop(meta: Mapping, acc: Mapping[str, int]) -> bool:
+    if acc.get("shots", 0) >= meta["max_shots"]:
+        return True
+    return all(acc.get(f"fail:{a}", 0) >= meta["max_errors"] for a in meta["arms"].split(","))
+
+
+def reduce_batches(
+    meta: Mapping,
+    logged: Mapping[int, Mapping[str, int]],
+    compute: Callable[[int], Mapping[str, int]],
+) -> Counter:
+    """The deterministic result of a point: batches 0, 1, 2, ... until every arm has ``max_errors``
+    failures or the shot ceiling is reached. Batches sinter's workers already computed are taken
+    from ``logged``; any missing one is computed here with the same seed; extra ones are dropped."""
+    acc: Counter = Counter()
+    i = 0
+    while not _stop(meta, acc):
+        acc.update(logged[i] if i in logged else compute(i))
+        i += 1
+    acc["batches"] = i
+    return acc
+
+
+class _CompiledPaired(sinter.CompiledSampler):
+    def __init__(self, meta: dict, circuit: stim.Circuit, workdir: str) -> None:
+        self.ctx = _Context(dict(meta), circuit)
+        self.ctx.arms = Arms(
+            circuit.detector_error_model(decompose_errors=True), meta["arms"].split(",")
+        )
+        base = Path(workdir) / _task_key(meta)
+        self.counter, self.log = base.with_suffix(".next"), base.with_suffix(".log")
+
+    def handles_throttling(self) -> bool:
+        return True  # one fixed-size batch per call
+
+    def _claim(self) -> int:
+        with open(self.counter, "a+") as f:
+            fcntl.flock(f, fcntl.LOCK_EX)
+            f.seek(0)
+            i = int(f.read() or 0)
+            f.seek(0)
+            f.truncate()
+            f.write(str(i + 1))
+            f.flush()
+            fcntl.flock(f, fcntl.LOCK_UN)
+        return i
+
+    def sample(self, suggested_shots: int) -> sinter.AnonTaskStats:
+        i = self._claim()
+        c = compute_batch(self.ctx, i)
+        line = json.dumps({"i": i, "c": dict(c)}) + "\n"
+        fd = os.open(self.log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, line.encode())
+        finally:
+            os.close(fd)
+        # sinter stops a point on `errors`: the per-batch minimum over arms never exceeds any arm's
+        # total, so sinter cannot stop before every arm has reached the target
+        arms = self.ctx.meta["arms"].split(",")
+        return sinter.AnonTaskStats(shots=c["shots"], errors=min(c[f"fail:{a}"] for a in arms))
+
+
+class PairedSampler(sinter.Sampler):
+    """sinter sampler: fixed-size batches, each from a stim sampler seeded by (seed, point, batch
+    index); batch indices are claimed through a lock file, so workers never draw the same batch twice;
+    every batch is decoded by all the point's arms (paired) and logged for :func:`reduce_batches`."""
+
+    def __init__(self, workdir: str) -> None:
+        self.workdir = str(workdir)
+
+    def compiled_sampler_for_task(self, task: sinter.Task) -> sinter.CompiledSampler:
+        return _CompiledPaired(task.json_metadata, task.circuit, self.workdir)
+
+
+def collect(points: Sequence[Mapping], workers: int = 2) -> list[tuple[dict, Counter]]:
+    """Sample every point with ``sinter.collect`` (``workers`` processes; 0 = no sinter, all in this
+    process) and return ``(meta, counts)`` per point, reduced to the deterministic prefix of batches.
+
+    The result depends only on the points (seeds included), not on ``workers`` or timing.
+    """
+    logged: dict[str, dict[int, dict]] = {}
+    if workers > 0 and points:
+        with tempfile.TemporaryDirectory(prefix="qec-sinter-") as workdir:
+            tasks = [
+                sinter.Task(
+                    circuit=_circuit(m),
+                    decoder="paired",
+                    json_metadata=dict(m),
+                    collection_options=sinter.CollectionOptions(
+                        max_shots=m["max_shots"], max_errors=m["max_errors"]
+                    ),
+                )
+                for m in points
+            ]
+            sinter.collect(
+                num_workers=workers,
+                tasks=tasks,
+                custom_decoders={"paired": PairedSampler(workdir)},
+                print_progress=False,
+            )
+            for m in points:
+                log = (Path(workdir) / _task_key(m)).with_suffix(".log")
+                got: dict[int, dict] = {}
+                if log.exists():
+                    for line in log.read_text().splitlines():
+                        try:  # a worker stopped mid-write leaves a torn line:
+                            rec = json.loads(line)  # that batch is then recomputed from its seed
+                        except json.JSONDecodeError:
+                            continue
+                        got[int(rec["i"])] = rec["c"]
+                logged[_task_key(m)] = got
+    out = []
+    for m in points:
+        ctx = _Context(dict(m))
+        out.append(
+            (
+                dict(m),
+                reduce_batches(m, logged.get(_task_key(m), {}), lambda i: compute_batch(ctx, i)),
+            )
+        )
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Tables and sinter stats
+# --------------------------------------------------------------------------------------------
+def stats_frame(results: Sequence[tuple[Mapping, Mapping[str, int]]]):
+    """One row per (point, arm): d, p, rounds, noise, decoder, shots, errors, events_per_shot."""
+    import pandas as pd
+
+    rows = []
+    for m, c in results:
+        for a in m["arms"].split(","):
+            rows.append(
+                {
+                    "p": m["p"],
+                    "d": m["d"],
+                    "rounds": m["r"],
+                    "noise": m["noise"],
+                    "decoder": a,
+                    "shots": int(c["shots"]),
+                    "errors": int(c.get(f"fail:{a}", 0)),
+                    "events_per_shot": c.get(f"events:{a}", 0) / max(c["shots"], 1),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def pair_frame(results: Sequence[tuple[Mapping, Mapping[str, int]]]):
+    """One row per (point, arm a, arm b) sharing shots: shots and ``both`` (shots where both fail)."""
+    import pandas as pd
+
+    rows = []
+    for m, c in results:
+        for k, v in c.items():
+            if k.startswith("both:"):
+                a, b = k[5:].split("|")
+                rows.append(
+                    {
+                        "p": m["p"],
+                        "d": m["d"],
+                        "noise": m["noise"],
+                        "a": a,
+                        "b": b,
+                        "shots": int(c["shots"]),
+                        "both": int(v),
+                    }
+                )
+    return pd.DataFrame(rows, columns=["p", "d", "noise", "a", "b", "shots", "both"])
+
+
+def to_task_stats(results: Sequence[tuple[Mapping, Mapping[str, int]]]) -> list[sinter.TaskStats]:
+    """The results as ``sinter.TaskStats`` rows (one per arm; built-in arms under sinter's decoder
+    names, metadata ``{d, p, noise}`` as ``--metadata_func auto`` reads it from the circuit file
+    names), so they can be written with ``sinter.CSV_HEADER`` and merged with ``sinter combine``."""
+    out = []
+    for m, c in results:
+        meta = {"d": m["d"], "p": m["p"], "noise": m["noise"]}
+        circuit = _circuit(m)
+        dem = circuit.detector_error_model(
+            decompose_errors=True, approximate_disjoint_errors=True
+        )  # as sinter
+        arms = m["arms"].split(",")
+        for a in arms:
+            name = SINTER_NAMES.get(a, a)
+            custom = Counter(
+                {
+                    f"both:{SINTER_NAMES.get(b, b)}": int(
+                        c.get(f"both:{a}|{b}", c.get(f"both:{b}|{a}", 0))
+                    )
+                    for b in arms
+                    if b != a
+                }
+            )
+            custom["paired_shots"] = int(c["shots"])
+            sid = sinter.Task(
+                circuit=circuit, decoder=name, json_metadata=meta, detector_error_model=dem
+            ).strong_id()
+            out.append(
+                sinter.TaskStats(
+                    strong_id=sid,
+                    decoder=name,
+                    json_metadata=meta,
+                    shots=int(c["shots"]),
+                    errors=int(c.get(f"fail:{a}", 0)),
+                    custom_counts=+custom,
+                )
+            )
+    return out
+
+
+def frame_from_sinter_stats(stats_list: Iterable[sinter.TaskStats]):
+    """Tables (as :func:`stats_frame` and :func:`pair_frame`) from sinter stats, e.g. a merged CSV read
+    with ``sinter.stats_from_csv_files``. Rows of the same point and decoder are summed. Pair counts
+    are kept only where every shot of both arms carries them (rows written by :func:`to_task_stats`);
+    otherwise comparisons fall back to unpaired intervals."""
+    import pandas as pd
+
+    back = {v: k for k, v in SINTER_NAMES.items()}
+    agg: dict[tuple, Counter] = {}
+    for s in stats_list:
+        md = s.json_metadata or {}
+        key = (
+            float(md["p"]),
+            int(md["d"]),
+            int(md.get("r", md["d"])),
+            str(md.get("noise", "chapter")),
+            back.get(s.decoder, s.decoder),
+        )
+        c = agg.setdefault(key, Counter())
+        c["shots"] += s.shots
+        c["errors"] += s.errors
+        for k, v in s.custom_counts.items():
+            c[k] += v
+    rows, pairs = [], []
+    for (p, d, r, noise, a), c in sorted(agg.items()):
+        rows.append(
+            {
+                "p": p,
+                "d": d,
+                "rounds": r,
+                "noise": noise,
+                "decoder": a,
+                "shots": c["shots"],
+                "errors": c["errors"],
+                "events_per_shot": float("nan"),
+            }
+        )
+        for k, v in c.items():
+            if not k.startswith("both:"):
+                continue
+            b = back.get(k[5:], k[5:])
+            other = agg.get((p, d, r, noise, b))
+            if (
+                a < b
+                and other is not None
+                and c["paired_shots"] == c["shots"] == other["shots"] == other["paired_shots"]
+            ):
+                pairs.append(
+                    {"p": p, "d": d, "noise": noise, "a": a, "b": b, "shots": c["shots"], "both": v}
+                )
+    return (
+        pd.DataFrame(rows),
+        pd.DataFrame(pairs, columns=["p", "d", "noise", "a", "b", "shots", "both"]),
+    )
+
+
+class _CompiledToy(sinter.CompiledDecoder):
+    def __init__(self, dem: stim.DetectorErrorModel, arm: str) -> None:
+        self.arms = Arms(dem, (arm,))
+        self.arm = arm
+        self.num_det = dem.num_detectors
+        self.num_obs = dem.num_observables
+        self.rng = np.random.default_rng()
+
+    def decode_shots_bit_packed(self, *, bit_packed_detection_event_data: np.ndarray) -> np.ndarray:
+        det = np.unpackbits(
+            bit_packed_detection_event_data, axis=1, count=self.num_det, bitorder="little"
+        ).astype(bool)
+        pred = decode_arms(det, self.arms, self.rng)[0][self.arm]
+        full = np.zeros((det.shape[0], self.num_obs), dtype=np.uint8)
+        full[:, 0] = pred
+        return np.packbits(full, axis=1, bitorder="little")
+
+
+class ToyDecoder(sinter.Decoder):
+    """One toy arm (local pre-decoder + PyMatching) as a sinter decoder, for ``sinter collect``."""
+
+    def __init__(self, arm: str) -> None:
+        if arm not in ARMS or "+" not in arm:
+            raise ValueError(f"not a toy arm: {arm!r}")
+        self.arm = arm
+
+    def compile_decoder_for_dem(self, *, dem: stim.DetectorErrorModel) -> sinter.CompiledDecoder:
+        return _CompiledToy(dem, self.arm)
+
+
+def sinter_decoders() -> dict[str, sinter.Decoder]:
+    """The toy arms for ``sinter collect --custom_decoders_module_function costcorrect.models.qec.surface_code:sinter_decoders``
+    (PyMatching and correlated PyMatching are sinter's built-in ``pymatching`` and ``pymatching-correlated``)."""
+    return {a: ToyDecoder(a) for a in ARMS if "+" in a}
+
+
+def write_circuits(
+    out_dir: str | os.PathLike,
+    distances: Iterable[int],
+    p_values: Iterable[float],
+    noises: Iterable[str] = ("chapter",),
+) -> list[Path]:
+    """Write the chapter's circuits as ``d=<d>,p=<p>,noise=<label>.stim`` (read back by
+    ``sinter collect --metadata_func auto``)."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for noise in noises:
+        for p in p_values:
+            for d in distances:
+                path = out / f"d={int(d)},p={float(p)},noise={noise}.stim"
+                memory_circuit(int(d), float(p), uniform=parse_noise_label(noise)).to_file(path)
+                paths.append(path)
+    return paths
+
+
+# --------------------------------------------------------------------------------------------
+# Statistics
+# --------------------------------------------------------------------------------------------
+def _z(level: float) -> float:
+    return float(stats.norm.ppf(0.5 + level / 2))
+
+
+def wilson(
+    k: np.ndarray | int, n: np.ndarray | int, level: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval of a binomial proportion k/n (with k = 0 the lower end is 0)."""
+    k = np.asarray(k, dtype=float)
+    n = np.asarray(n, dtype=float)
+    z = _z(level)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ph = k / n
+        centre = (ph + z**2 / (2 * n)) / (1 + z**2 / n)
+        half = z * np.sqrt(ph * (1 - ph) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
+    lo = np.where(k > 0, np.clip(centre - half, 0, 1), 0.0)
+    hi = np.where(k < n, np.clip(centre + half, 0, 1), 1.0)
+    return lo, hi
+
+
+def log_ratio_interval(
+    k_a: int, n_a: int, k_b: int, n_b: int, both: int | None = None, level: float = 0.95
+) -> tuple[float, float, float, float]:
+    """Ratio (k_a/n_a)/(k_b/n_b) with a delta-method interval on its logarithm.
+
+    Paired (the arms decode the same shots, ``both`` = shots where both fail, ``n_a == n_b``):
+    var ln r = (k_a + k_b - 2 both) / (k_a k_b); shared failures cancel. Unpaired otherwise:
+    1/k_a - 1/n_a + 1/k_b - 1/n_b. Returns (ratio, low, high, standard error of ln r).
+    """
+    if k_a <= 0 or k_b <= 0:
+        return float("nan"), float("nan"), float("nan"), float("nan")
+    r = (k_a / n_a) / (k_b / n_b)
+    if both is not None and n_a == n_b:
+        var = (k_a + k_b - 2 * both) / (k_a * k_b)
+    else:
+        var = 1 / k_a - 1 / n_a + 1 / k_b - 1 / n_b
+    se = float(np.sqrt(max(var, 0.0)))
+    z = _z(level)
+    return float(r), float(r * np.exp(-z * se)), float(r * np.exp(z * se)), se
+
+
+def _wls_line(
+    x: np.ndarray, y: np.ndarray, var: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Weighted least squares y = b0 + b1 x with known variances: (beta, covariance, chi^2)."""
+    X = np.column_stack([np.ones_like(x), x])
+    W = 1 / var
+    cov = np.linalg.inv((X.T * W) @ X)
+    beta = cov @ ((X.T * W) @ y)
+    chi2 = float(np.sum(W * (y - X @ beta) ** 2))
+    return beta, cov, chi2
+
+
+def fit_log_lambda(
+    d: Sequence[int], k: Sequence[int], n: Sequence[int], level: float = 0.95
+) -> dict[str, float]:
+    """Fit ln L = ln A - (d+1)/2 ln Lambda by weighted least squares on ln L, each point weighted by
+    its binomial variance (1 - L)/(n L); points without failures are left out.
+
+    Returns Lambda, its interval (lo, hi) at ``level``, ln Lambda and its standard error, A, the
+    number of points and chi^2 of the fit (a check of the straight line; not folded into the error).
+    """
+    d = np.asarray(d, float)
+    k = np.asarray(k, float)
+    n = np.asarray(n, float)
+    keep = k > 0
+    nan = float("nan")
+    if keep.sum() < 2:
+        return {
+            "Lambda": nan,
+            "lo": nan,
+            "hi": nan,
+            "ln_lambda": nan,
+            "se": nan,
+            "A": nan,
+            "points": int(keep.sum()),
+            "chi2": nan,
+        }
+    L = k[keep] / n[keep]
+    var = (1 - L) / (n[keep] * L)
+    beta, cov, chi2 = _wls_line((d[keep] + 1) / 2, np.log(L), var)
+    ln_lam, se = float(-beta[1]), float(np.sqrt(cov[1, 1]))
+    z = _z(level)
+    return {
+        "Lambda": float(np.exp(ln_lam)),
+        "lo": float(np.exp(ln_lam - z * se)),
+        "hi": float(np.exp(ln_lam + z * se)),
+        "ln_lambda": ln_lam,
+        "se": se,
+        "A": float(np.exp(beta[0])),
+        "points": int(keep.sum()),
+        "chi2": chi2,
+    }
+
+
+def paired_delta_log_lambda(
+    d: Sequence[int],
+    k_a: Sequence[int],
+    k_b: Sequence[int],
+    both: Sequence[int],
+    level: float = 0.95,
+) -> dict[str, float]:
+    """ln Lambda_a - ln Lambda_b for two arms decoding the same shots at each distance.
+
+    The per-distance log ratio r_d = ln(k_a/k_b) has the paired variance (k_a + k_b - 2 both)/(k_a k_b);
+    r_d = const - (d+1)/2 (ln Lambda_a - ln Lambda_b), so the difference is minus the slope of a
+    weighted straight line through r_d. Returns delta, se, lo, hi.
+    """
+    d = np.asarray(d, float)
+    ka, kb, kab = (np.asarray(v, float) for v in (k_a, k_b, both))
+    var = (ka + kb - 2 * kab) / (ka * kb)
+    beta, cov, _ = _wls_line((d + 1) / 2, np.log(ka / kb), var)
+    delta, se = float(-beta[1]), float(np.sqrt(cov[1, 1]))
+    z = _z(level)
+    return {"delta": delta, "se": se, "lo": delta - z * se, "hi": delta + z * se}
+
+
+def contrast_log_lambda(
+    d: Sequence[int],
+    coef: Mapping[str, float],
+    k: Mapping[str, Sequence[int]],
+    both: Mapping[tuple[str, str], Sequence[int]],
+    n: Sequence[int],
+    level: float = 0.95,
+) -> dict[str, float]:
+    """A linear contrast sum_a coef_a ln Lambda_a of arms that decode the same shots at each distance.
+
+    At each distance r_d = sum_a coef_a ln(k_a / n) has the multinomial (delta-method) variance
+    sum_a sum_b coef_a coef_b cov_ab with cov_aa = 1/k_a - 1/n and cov_ab = both_ab/(k_a k_b) - 1/n
+    (``both`` keyed by either order of the pair). ln L = ln A - (d+1)/2 ln Lambda for each arm, so
+    the contrast is minus the slope of a weighted straight line through r_d. With coefficients
+    {a: 1, b: -1} it equals :func:`paired_delta_log_lambda`. Returns contrast, se, lo, hi.
+    """
+    d = np.asarray(d, float)
+    n = np.asarray(n, float)
+    arms = list(coef)
+
+    def joint(a: str, b: str) -> np.ndarray:
+        v = both.get((a, b), both.get((b, a)))
+        if v is None:
+            raise KeyError(f"no shared-failure counts for arms {a!r} and {b!r}")
+        return np.asarray(v, float)
+
+    ks = {a: np.asarray(k[a], float) for a in arms}
+    r = sum(coef[a] * np.log(ks[a] / n) for a in arms)
+    var = np.zeros_like(d)
+    for i, a in enumerate(arms):
+        var += coef[a] ** 2 * (1 / ks[a] - 1 / n)
+        for b in arms[i + 1 :]:
+            var += 2 * coef[a] * coef[b] * (joint(a, b) / (ks[a] * ks[b]) - 1 / n)
+    beta, cov, _ = _wls_line((d + 1) / 2, r, var)
+    val, se = float(-beta[1]), float(np.sqrt(cov[1, 1]))
+    z = _z(level)
+    return {"contrast": val, "se": se, "lo": val - z * se, "hi": val + z * se}
+
+
+def crossing_distance(d: Sequence[float], ratio: Sequence[float]) -> float:
+    """First distance where ``ratio`` (e.g. pipeline LER / baseline LER) reaches 1, interpolating
+    ln(ratio) linearly in d between the last point below 1 and the next one; NaN when it never does."""
+    d = np.asarray(d, float)
+    lr = np.log(np.asarray(ratio, float))
+    order = np.argsort(d)
+    d, lr = d[order], lr[order]
+    for i in range(1, d.size):
+        if lr[i - 1] < 0 <= lr[i]:
+            return float(d[i - 1] + (d[i] - d[i - 1]) * (-lr[i - 1]) / (lr[i] - lr[i - 1]))
+    return float("nan")
+
+
+def per_round(ler_shot: np.ndarray | float, rounds: np.ndarray | int) -> np.ndarray:
+    """Per-round logical error rate e with 1 - 2*L = (1 - 2*e)**rounds (independent rounds)."""
+    L = np.asarray(ler_shot, dtype=float)
+    return (1 - np.clip(1 - 2 * L, 0, None) ** (1 / np.asarray(rounds, dtype=float))) / 2
+
+
+def fit_lambda(
+    d: Sequence[int], ler: Sequence[float], errors: Sequence[int] | None = None
+) -> tuple[float, float, float]:
+    """Fit ln L = ln A - (d+1)/2 * ln Lambda; returns (Lambda, its standard error, A).
+
+    Points with no failures are left out; with ``errors`` given each point is weighted by its
+    binomial precision (sd of ln L ~ 1/sqrt(errors)).
+    """
+    d = np.asarray(d, dtype=float)
+    y = np.asarray(ler, dtype=float)
+    w = np.ones_like(y) if errors is None else np.sqrt(np.asarray(errors, dtype=float))
+    keep = (y > 0) & (w > 0)
+    x = (d[keep] + 1) / 2
+    if keep.sum() < 2:
+        return float("nan"), float("nan"), float("nan")
+    X = np.column_stack([np.ones_like(x), -x])
+    W = w[keep] ** 2
+    XtW = X.T * W
+    cov = np.linalg.inv(XtW @ X)
+    beta = cov @ (XtW @ np.log(y[keep]))
+    if errors is None and keep.sum() > 2:
+        resid = np.log(y[keep]) - X @ beta
+        cov = cov * (resid @ resid) / (keep.sum() - 2)
+    lam = float(np.exp(beta[1]))
+    return lam, float(lam * np.sqrt(cov[1, 1])), float(np.exp(beta[0]))
+
+
+def pairwise_lambda(d1: int, l1: float, d2: int, l2: float) -> float:
+    """Suppression per +2 in distance between two points: (L1/L2)**(2/(d2-d1))."""
+    return float((l1 / l2) ** (2.0 / (d2 - d1)))
+
+
+def fit_slope_model(d: Sequence[int], ler: Sequence[float]) -> dict[str, float]:
+    """Model (b), a degraded slope: L(d) = A * Lambda**(-(d+1)/2), least squares in ln L."""
+    lam, se, A = fit_lambda(d, ler)
+    pred = A * lam ** (-(np.asarray(d, float) + 1) / 2)
+    rss = float(np.sum(np.log(np.asarray(ler, float) / pred) ** 2))
+    return {"A": A, "Lambda": lam, "Lambda_se": se, "rss_log": rss}
+
+
+def fit_floor_model(
+    d: Sequence[int], ler: Sequence[float], baseline: Callable[[np.ndarray], np.ndarray]
+) -> dict[str, float]:
+    """Model (a), a constant floor on top of the baseline: L(d) = c * baseline(d) + F, fitted in ln L."""
+    d = np.asarray(d, float)
+    y = np.asarray(ler, float)
+    base = baseline(d)
+
+    def resid(theta: np.ndarray) -> np.ndarray:
+        c, logF = theta
+        return np.log(c * base + np.exp(logF)) - np.log(y)
+
+    sol = optimize.least_squares(
+        resid, x0=np.array([1.0, np.log(y.min() / 2)]), bounds=([1e-6, -40], [10, 0])
+    )
+    return {
+        "c": float(sol.x[0]),
+        "F": float(np.exp(sol.x[1])),
+        "rss_log": float(np.sum(sol.fun**2)),
+    }

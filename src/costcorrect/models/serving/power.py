@@ -1,0 +1,405 @@
+"""Phase-aware energy of LLM serving: roofline, a DVFS power model, the prefill–decode crossover, NVML.
+
+Companion code of the chapter *The Power-Cap Illusion* (Field Notes #8 on Ma, Afzal, Eitzinger and
+Wellein 2026, arXiv:2605.11999).
+
+* Roofline: :func:`decode_intensity`, :func:`prefill_intensity`, :func:`decode_batch_threshold_expr`,
+  :func:`decode_batch_threshold` (GPU constants and the one step-time model, with the SM clock in its
+  compute term, are in :mod:`costcorrect.models.serving.hardware`).
+* DVFS: :func:`dvfs_scale` (the ``f·V(f)²`` factor of dynamic power), :func:`locked_power`,
+  :func:`clock_lock_saving`, :func:`saving_expr`, :func:`min_clock_share`.
+* Crossover: :func:`request_energy_exprs`, :func:`crossover_tokens_expr`, :func:`halving_tokens_expr`.
+* Cost-correct: :func:`energy_cost_per_mtok`, :func:`cpm_change_from_energy_saving`.
+* Measurement on a real GPU: :func:`nvml_status`, :func:`measure_decode_power` (``pynvml`` imported
+  lazily; without a GPU it raises :class:`NoGPUError` with the reason).
+
+Everything except the NVML part is a *reconstruction*: the paper's equations are not public.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import sympy as sp
+
+# ------------------------------------------------------------------ roofline
+
+N, b_w, B, L, kv, S_state = sp.symbols("N b_w B L kv S", positive=True)
+ridge = sp.Symbol("I_ridge", positive=True)
+
+
+def decode_intensity_expr(state_bytes: sp.Expr | None = None) -> sp.Expr:
+    """Arithmetic intensity (FLOP per HBM byte) of one decode step at batch ``B``.
+
+    FLOPs ``2·N·B`` (dense matmuls); bytes: weights ``N·b_w`` once per step plus, per sequence, the
+    KV cache ``L·kv`` (softmax attention) or a constant recurrent state ``S`` (linear attention).
+    """
+    per_seq = L * kv if state_bytes is None else state_bytes
+    return 2 * N * B / (N * b_w + B * per_seq)
+
+
+def decode_batch_threshold_expr(state_bytes: sp.Expr | None = None) -> sp.Expr:
+    """Batch size at which decode's intensity reaches the ridge point (solved by SymPy).
+
+    Returns the positive solution, or ``sp.oo`` when intensity never reaches the ridge
+    (the supremum ``2N / per_seq`` is reached only as B → ∞).
+    """
+    sols = sp.solve(sp.Eq(decode_intensity_expr(state_bytes), ridge), B)
+    if len(sols) != 1:
+        raise ValueError(f"expected one solution, got {sols}")
+    return sp.simplify(sols[0])
+
+
+def decode_intensity(
+    params: float,
+    batch,
+    context: float,
+    kv_bytes: float,
+    dtype_bytes: float = 2.0,
+    state_bytes: float | None = None,
+):
+    """Numeric decode intensity, FLOP/byte (``state_bytes`` replaces ``context·kv_bytes`` per sequence)."""
+    batch = np.asarray(batch, dtype=float)
+    per_seq = context * kv_bytes if state_bytes is None else state_bytes
+    return 2 * params * batch / (params * dtype_bytes + batch * per_seq)
+
+
+def prefill_intensity(params: float, prompt_tokens, kv_bytes: float, dtype_bytes: float = 2.0):
+    """Prefill intensity, FLOP/byte: ``2·N·T`` FLOPs over weights read once plus the KV cache written."""
+    t = np.asarray(prompt_tokens, dtype=float)
+    return 2 * params * t / (params * dtype_bytes + t * kv_bytes)
+
+
+def decode_batch_threshold(
+    params: float,
+    ridge_flop_per_byte: float,
+    context: float,
+    kv_bytes: float,
+    dtype_bytes: float = 2.0,
+    state_bytes: float | None = None,
+) -> float:
+    """Numeric batch threshold (``inf`` if decode stays memory-bound at every batch size)."""
+    per_seq = context * kv_bytes if state_bytes is None else state_bytes
+    denom = 2 * params - ridge_flop_per_byte * per_seq
+    if denom <= 0:
+        return float("inf")
+    return ridge_flop_per_byte * params * dtype_bytes / denom
+
+
+# ------------------------------------------------------------------ DVFS
+
+f_r, v_floor, phi = sp.symbols("f_r v_floor phi", positive=True)
+
+
+def dvfs_scale(clock_ratio, v_floor_ratio: float):
+    """Dynamic-power factor ``(f/f_max)·(V(f)/V_max)²`` with V ∝ f down to a floor ``v_floor_ratio``.
+
+    Reconstruction: the voltage–frequency curve of Hopper is not public; V ∝ f above the floor is the
+    textbook DVFS form (dynamic power ∝ C·V²·f, hence ∝ f³ on the proportional part).
+    """
+    fr = np.asarray(clock_ratio, dtype=float)
+    v = np.maximum(fr, v_floor_ratio)
+    return fr * v**2
+
+
+def locked_power(p_decode_w, clock_share, clock_ratio, v_floor_ratio: float):
+    """Board power after locking the SM clock at ``clock_ratio``·f_max.
+
+    ``p_decode_w`` is decode power at the default clock; ``clock_share`` (φ) the part of it that scales
+    with the SM clock domain (the rest — leakage floor, HBM, I/O — stays).
+    """
+    return p_decode_w * (1 - clock_share + clock_share * dvfs_scale(clock_ratio, v_floor_ratio))
+
+
+def clock_lock_saving(clock_share, clock_ratio, v_floor_ratio: float, throughput_ratio=1.0):
+    """Relative decode-energy saving from a clock lock: ``1 − (P_lock/P)·(TPS/TPS_lock)``."""
+    p = 1 - clock_share + clock_share * dvfs_scale(clock_ratio, v_floor_ratio)
+    return 1 - p / np.asarray(throughput_ratio, dtype=float)
+
+
+def capped_clock_ratio(
+    p_cap_w, p_decode_w: float, clock_share: float, v_floor_ratio: float, grid: int = 2001
+) -> np.ndarray:
+    """SM clock ratio an ideal power cap settles at: the highest ``f`` with ``locked_power(f) ≤ cap``.
+
+    A cap at or above the default-clock draw does nothing (ratio 1). A cap below the clock-independent
+    floor ``(1 − φ)·P`` cannot be met by clocks alone; the lowest grid clock is returned. Firmware lag and
+    throttling noise — the paper's second confound — are not modelled: the cap here is a perfect
+    governor, the best case for capping.
+    """
+    f = np.linspace(1.0 / grid, 1.0, grid)
+    p = locked_power(p_decode_w, clock_share, f, v_floor_ratio)
+    caps = np.atleast_1d(np.asarray(p_cap_w, dtype=float))
+    idx = np.searchsorted(p, caps, side="right") - 1  # p is increasing in f
+    return f[np.clip(idx, 0, grid - 1)]
+
+
+def saving_expr() -> sp.Expr:
+    """Symbolic saving at unchanged throughput: φ·(1 − g), with ``g`` the f·V² factor (symbol ``g``)."""
+    g = sp.Symbol("g", positive=True)
+    e_before = 1
+    e_after = (1 - phi) + phi * g
+    return sp.simplify((e_before - e_after) / e_before)
+
+
+def min_clock_share(saving: float, clock_ratio: float, v_floor_ratio: float) -> float:
+    """Smallest clock-dependent share φ of decode power for which a lock at ``clock_ratio`` saves ``saving``."""
+    g = float(dvfs_scale(clock_ratio, v_floor_ratio))
+    return saving / (1 - g)
+
+
+def lock_energy_ratio(
+    model,
+    gpu,
+    batch: float,
+    context: float,
+    clock_ratio,
+    clock_share: float,
+    v_floor_ratio: float,
+    eff=None,
+):
+    """(energy per token, throughput) at an SM-clock lock, both relative to the default clock.
+
+    Throughput comes from the book's one step model (:func:`costcorrect.models.serving.hardware.step_time`, the clock
+    scaling its compute term); power from :func:`locked_power` (a share ``clock_share`` of decode power
+    scales with ``f·V(f)²``). Energy per token = power / throughput.
+    """
+    from costcorrect.models.serving import hardware
+
+    eff = eff or hardware.EFFICIENCY
+    t1 = hardware.step_time(model, gpu, batch, batch * context, eff=eff)
+    tf = hardware.step_time(model, gpu, batch, batch * context, eff=eff, clock_ratio=clock_ratio)
+    tput = t1 / tf
+    power_ratio = locked_power(1.0, clock_share, clock_ratio, v_floor_ratio)
+    return power_ratio / tput, tput
+
+
+def decode_energy_ratio(
+    model, gpu, batch: float, context: float, state_bytes: float, power_ratio: float = 1.0, eff=None
+) -> float:
+    """k_d: decode energy per token of a constant-state design over GQA's at the same batch.
+
+    Both step times come from the shared step model (the replacement reads ``state_bytes`` per
+    sequence instead of its KV cache); ``power_ratio`` is the replacement's board power over GQA's
+    (1 = equal power, the assumption the chapter sweeps).
+    """
+    from costcorrect.models.serving import hardware
+
+    eff = eff or hardware.EFFICIENCY
+    t_gqa = hardware.step_time(model, gpu, batch, batch * context, eff=eff)
+    t_lin = hardware.step_time(model, gpu, batch, 0.0, eff=eff, state_bytes=state_bytes)
+    return float(power_ratio * t_lin / t_gqa)
+
+
+# ------------------------------------------------------------------ prefill–decode crossover
+
+E_pre, e_dec, k_p, k_d, n_out = sp.symbols("E_pre e_dec k_p k_d n", positive=True)
+
+
+def request_energy_exprs() -> dict[str, sp.Expr]:
+    """Request energy of the baseline (GQA) and of a replacement with prefill ×k_p and decode ×k_d."""
+    return {"baseline": E_pre + n_out * e_dec, "replacement": k_p * E_pre + n_out * k_d * e_dec}
+
+
+def crossover_tokens_expr() -> sp.Expr:
+    """Output length at which the replacement's request energy equals the baseline's."""
+    e = request_energy_exprs()
+    (sol,) = sp.solve(sp.Eq(e["replacement"], e["baseline"]), n_out)
+    return sp.simplify(sol)
+
+
+def halving_tokens_expr() -> sp.Expr:
+    """Output length at which the replacement uses half the baseline's request energy (needs k_d < 1/2)."""
+    e = request_energy_exprs()
+    (sol,) = sp.solve(sp.Eq(e["replacement"], e["baseline"] / 2), n_out)
+    return sp.simplify(sol)
+
+
+# ------------------------------------------------------------------ Cost-correct
+
+
+def energy_cost_per_mtok(power_w, tokens_per_s, usd_per_kwh: float, pue: float = 1.0):
+    """Electricity cost of a million tokens, USD: ``P·PUE / TPS`` joules per token × price."""
+    joules_per_token = (
+        np.asarray(power_w, dtype=float) * pue / np.asarray(tokens_per_s, dtype=float)
+    )
+    return joules_per_token * 1e6 / 3.6e6 * usd_per_kwh
+
+
+def cpm_change_from_energy_saving(saving, energy_share):
+    """Relative change of the decode CPM when its energy part falls by ``saving`` at unchanged throughput."""
+    return -np.asarray(saving) * np.asarray(energy_share)
+
+
+# ------------------------------------------------------------------ NVML measurement
+
+
+class NoGPUError(RuntimeError):
+    """No NVIDIA GPU / NVML is available; the message says why (no pynvml, no driver, no device)."""
+
+
+@dataclass(frozen=True)
+class DecodePowerResult:
+    """What :func:`measure_decode_power` measured on one device."""
+
+    device: str
+    steps: int
+    tokens: int
+    seconds: float
+    energy_j: float
+    mean_power_w: float
+    max_power_w: float
+    power_limit_w: float
+    sm_clock_mhz: float
+    samples: int
+    energy_source: str  # "counter" (nvmlDeviceGetTotalEnergyConsumption) or "sampled"
+
+    @property
+    def joules_per_token(self) -> float:
+        return self.energy_j / self.tokens
+
+    @property
+    def tokens_per_s(self) -> float:
+        return self.tokens / self.seconds
+
+    @property
+    def cap_headroom_w(self) -> float:
+        """Board power limit minus the highest sampled draw: > 0 means the cap never bound."""
+        return self.power_limit_w - self.max_power_w
+
+
+def _import_nvml():
+    try:
+        import pynvml
+    except ImportError as exc:
+        raise NoGPUError(
+            "pynvml is not installed (pip install nvidia-ml-py); NVML power measurement "
+            "needs an NVIDIA GPU and driver"
+        ) from exc
+    return pynvml
+
+
+def nvml_status() -> tuple[bool, str]:
+    """``(True, "<n> device(s): <name>")`` if NVML works here, else ``(False, reason)``; never raises."""
+    try:
+        nv = _import_nvml()
+        nv.nvmlInit()
+    except NoGPUError as exc:
+        return False, str(exc)
+    except Exception as exc:  # pynvml raises NVMLError subclasses (driver/library not found)
+        return False, f"NVML could not be initialised: {exc}"
+    try:
+        n = nv.nvmlDeviceGetCount()
+        if n == 0:
+            return False, "NVML is available but reports no GPU"
+        name = nv.nvmlDeviceGetName(nv.nvmlDeviceGetHandleByIndex(0))
+        return True, f"{n} device(s): {name.decode() if isinstance(name, bytes) else name}"
+    finally:
+        nv.nvmlShutdown()
+
+
+def measure_decode_power(
+    step: Callable[[], int],
+    steps: int = 200,
+    device_index: int = 0,
+    sample_interval_s: float = 0.01,
+    warmup: int = 5,
+) -> DecodePowerResult:
+    """Measure board power and energy while ``step()`` runs ``steps`` decode steps on an NVIDIA GPU.
+
+    ``step`` runs one decode step of the reader's engine (synchronised, e.g. ending in
+    ``torch.cuda.synchronize()``) and returns the number of tokens it produced (the batch size).
+    Energy comes from the board's energy counter when the GPU has one (Volta and later), else from
+    trapezoidal integration of power samples taken every ``sample_interval_s`` seconds.
+
+    Raises :class:`NoGPUError` (with the reason) when pynvml, the driver or the device is missing.
+    To compare clock locks, run it under ``sudo nvidia-smi -lgc <MHz>`` (see :func:`lock_command`).
+    """
+    nv = _import_nvml()
+    try:
+        nv.nvmlInit()
+    except Exception as exc:
+        raise NoGPUError(
+            f"NVML could not be initialised (no NVIDIA driver or GPU?): {exc}"
+        ) from exc
+    try:
+        if nv.nvmlDeviceGetCount() <= device_index:
+            raise NoGPUError(
+                f"no GPU with index {device_index} (NVML reports {nv.nvmlDeviceGetCount()})"
+            )
+        h = nv.nvmlDeviceGetHandleByIndex(device_index)
+        name = nv.nvmlDeviceGetName(h)
+        name = name.decode() if isinstance(name, bytes) else str(name)
+        limit_w = nv.nvmlDeviceGetEnforcedPowerLimit(h) / 1000.0
+        for _ in range(warmup):
+            step()
+        samples: list[tuple[float, float]] = []
+        stop = threading.Event()
+
+        def sampler() -> None:
+            while not stop.is_set():
+                samples.append((time.perf_counter(), nv.nvmlDeviceGetPowerUsage(h) / 1000.0))
+                stop.wait(sample_interval_s)
+
+        try:
+            e0 = nv.nvmlDeviceGetTotalEnergyConsumption(h)  # mJ
+        except Exception:
+            e0 = None
+        th = threading.Thread(target=sampler, daemon=True)
+        t0 = time.perf_counter()
+        th.start()
+        tokens = 0
+        try:
+            for _ in range(steps):
+                tokens += int(step())
+        finally:
+            t1 = time.perf_counter()
+            stop.set()
+            th.join()
+        clock = float(nv.nvmlDeviceGetClockInfo(h, nv.NVML_CLOCK_SM))
+        e1 = None
+        if e0 is not None:
+            try:
+                e1 = nv.nvmlDeviceGetTotalEnergyConsumption(h)
+            except Exception:
+                e1 = None
+    finally:
+        nv.nvmlShutdown()
+    if tokens <= 0:
+        raise ValueError("step() must return the number of tokens produced (> 0 in total)")
+    watts = np.array([w for _, w in samples]) if samples else np.array([np.nan])
+    if e0 is not None and e1 is not None and e1 > e0:
+        energy, source = (e1 - e0) / 1000.0, "counter"
+    else:
+        ts = np.array([t for t, _ in samples])
+        energy = (
+            float(np.trapezoid(watts, ts)) if len(samples) > 1 else float(watts.mean() * (t1 - t0))
+        )
+        source = "sampled"
+    seconds = t1 - t0
+    return DecodePowerResult(
+        device=name,
+        steps=steps,
+        tokens=tokens,
+        seconds=seconds,
+        energy_j=float(energy),
+        mean_power_w=float(energy / seconds),
+        max_power_w=float(np.nanmax(watts)),
+        power_limit_w=limit_w,
+        sm_clock_mhz=clock,
+        samples=len(samples),
+        energy_source=source,
+    )
+
+
+def lock_command(sm_mhz: int | None, device_index: int = 0) -> str:
+    """The ``nvidia-smi`` command that locks (or, with ``None``, resets) the SM clock; not executed here."""
+    if sm_mhz is None:
+        return f"sudo nvidia-smi -i {device_index} -rgc"
+    if sm_mhz <= 0:
+        raise ValueError("sm_mhz must be positive")
+    return f"sudo nvidia-smi -i {device_index} -lgc {int(sm_mhz)},{int(sm_mhz)}"

@@ -1,0 +1,965 @@
+"""Cost per SLO-compliant served token: colocated, chunked-prefill colocated and disaggregated serving.
+
+Reconstruction (the paper's own equations are not public). Three layers:
+
+1. **Hardware step model** (:class:`Engine`, a thin wrapper of the book's one step model
+   :func:`costcorrect.models.serving.hardware.step_time`): an iteration that decodes ``B`` sequences with total
+   context ``ctx`` and runs ``n`` prompt tokens takes ``overhead + max(bytes/BW_eff, flops/F_eff)`` —
+   weights plus KV cache read from HBM against dense BF16 FLOPs including attention (roofline). Prefill is therefore compute-bound and decode bandwidth-bound and
+   batch-dependent; a prompt chunk piggybacks on a memory-bound decode iteration.
+2. **Queueing under p99 TTFT / TPOT** (:func:`latencies`): M/D/1 prefill queues, Little's law for the
+   decode batch, Poisson / Binomial tails for prefill stalls and hybrid iterations; checked against
+   the discrete-event simulation in :mod:`costcorrect.models.serving.queueing`.
+3. **Cost** (:func:`evaluate`, :func:`recommend`): the largest per-instance arrival rate meeting both
+   p99 SLOs (goodput), turned into dollars per SLO-compliant output token and split into a prefill
+   term, a decode term and the KV-transfer tax (disaggregated only).
+
+The symbolic decomposition and break-even conditions are in :func:`symbolic_model`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+import sympy as sp
+
+from costcorrect.models.serving import hardware
+from costcorrect.models.serving.queueing import (
+    Z99,
+    binom_quantile,
+    borel_quantile,
+    md1_wait_quantile,
+    poisson_quantile,
+)
+
+ARCHS = ("colocated", "chunked", "disaggregated")
+ARCH_LABELS = {
+    "colocated": "Colocated (continuous batching)",
+    "chunked": "Chunked-prefill colocated",
+    "disaggregated": "Disaggregated (P/D)",
+}
+
+
+# ------------------------------------------------------------------ hardware step model
+
+
+@dataclass(frozen=True)
+class Engine:
+    """One serving instance: ``tp`` GPUs of one type running one model (tensor parallel)."""
+
+    gpu: hardware.GPU
+    model: hardware.Model
+    tp: int = 1
+    mfu: float = (
+        hardware.EFFICIENCY.mfu
+    )  # achieved fraction of dense BF16 peak (declared in hardware)
+    mbu: float = (
+        hardware.EFFICIENCY.mbu
+    )  # achieved fraction of HBM bandwidth (declared in hardware)
+    overhead_s: float = hardware.EFFICIENCY.overhead_s  # fixed per-iteration overhead, s
+    reserve_tokens: float = (
+        0.0  # KV slots reserved per sequence (Orca-style max-length reservation)
+    )
+
+    def seq_tokens(self, I, O):
+        """KV-cache slots one sequence occupies: its length, or the reservation if larger."""
+        return np.maximum(np.asarray(I, float) + np.asarray(O, float), self.reserve_tokens)
+
+    @property
+    def bw(self) -> float:
+        """Effective HBM bandwidth of the instance, bytes/s."""
+        return self.tp * self.gpu.hbm_bw * self.mbu
+
+    @property
+    def flops(self) -> float:
+        """Effective dense FLOP/s of the instance."""
+        return self.tp * self.gpu.flops * self.mfu
+
+    @property
+    def kv_capacity_tokens(self) -> float:
+        """KV-cache tokens that fit next to the weights (90% of HBM usable)."""
+        return hardware.kv_capacity_tokens(self.model, self.gpu, self.tp)
+
+    @property
+    def eff(self) -> hardware.Efficiency:
+        """This instance's efficiencies as the shared step model takes them."""
+        return hardware.Efficiency(mbu=self.mbu, mfu=self.mfu, overhead_s=self.overhead_s)
+
+    def step(
+        self, n_decode: float, ctx: float, n_prefill: float = 0.0, prefill_ctx: float = 0.0
+    ) -> float:
+        """Seconds for one iteration: the book's one step model, :func:`costcorrect.models.serving.hardware.step_time`.
+
+        ``ctx`` = total context tokens of the decoding sequences; ``prefill_ctx`` = mean attention
+        context per prompt token (``I/2`` for a whole prompt). Works on NumPy arrays.
+        """
+        return hardware.step_time(
+            self.model, self.gpu, n_decode, ctx, n_prefill, prefill_ctx, tp=self.tp, eff=self.eff
+        )
+
+    def prefill_time(self, I) -> np.ndarray:
+        """Seconds to prefill one prompt of ``I`` tokens alone."""
+        I = np.asarray(I, float)
+        return self.step(0.0, 0.0, I, I / 2)
+
+    def unloaded(self, I, O) -> tuple[np.ndarray, np.ndarray]:
+        """(TTFT, TPOT) floor of a lone request on a colocated instance (prefill plus one decode
+        iteration in flight; one decode step): the reference SLO slack is measured from."""
+        t_dec = self.step(1.0, np.asarray(I, float) + np.asarray(O, float) / 2)
+        return self.prefill_time(I) + t_dec, t_dec
+
+    def slos(self, I, O, slack) -> tuple[np.ndarray, np.ndarray]:
+        """(p99 TTFT SLO, p99 TPOT SLO) = (1 + slack) × the unloaded floor."""
+        t1, t2 = self.unloaded(I, O)
+        return (1 + np.asarray(slack, float)) * t1, (1 + np.asarray(slack, float)) * t2
+
+
+# ------------------------------------------------------------------ analytic latencies
+
+
+@dataclass(frozen=True)
+class Link:
+    """KV-transfer path between prefill and decode instances."""
+
+    bandwidth: float  # bytes/s, one direction, per instance (may be an array)
+    eta: float = 0.0  # fraction of transfer time that blocks the prefill GPU (0 = fully overlapped)
+
+
+def decode_batch(engine: Engine, lam, I, O, extra_per_step=0.0, stall_frac=0.0, iters: int = 60):
+    """Mean decode batch ``B`` and mean per-token time from Little's law ``B = λ·O·TPOT``.
+
+    ``extra_per_step`` (s) is added to every decode iteration (e.g. piggybacked chunks on average);
+    ``stall_frac`` is the fraction of time the instance is busy with non-decode work (prefill stalls).
+    Returns (B, TPOT_mean); ``inf`` where the instance is unstable.
+    """
+    lam = np.asarray(lam, float)
+    I = np.asarray(I, float)
+    O = np.asarray(O, float)
+    ctx_mean = I + O / 2
+    B = np.ones(np.broadcast(lam, I, O).shape)
+    tpot = np.zeros_like(B)
+    for _ in range(iters):
+        tpot = (engine.step(B, B * ctx_mean) + extra_per_step) / np.maximum(1 - stall_frac, 1e-9)
+        B_new = np.maximum(lam * O * tpot, 1e-9)
+        B = 0.5 * B + 0.5 * np.minimum(B_new, 1e7)
+    tpot = (engine.step(B, B * ctx_mean) + extra_per_step) / np.maximum(1 - stall_frac, 1e-9)
+    bad = (lam * O * tpot > B * 1.02 + 1) | (stall_frac >= 1) | (B >= 1e7 * 0.99)
+    return np.where(bad, np.inf, B), np.where(bad, np.inf, tpot)
+
+
+def auto_chunk(engine: Engine, I, B, tpot_slo) -> np.ndarray:
+    """Sarathi-style token budget: the largest prompt chunk whose hybrid iteration fits the TPOT SLO.
+
+    Solves ``overhead + (B + c)·2P/F + attention(c) ≤ S`` for ``c`` (compute-bound hybrid step),
+    clipped to [32, I].
+    """
+    m = engine.model
+    d = m.heads * m.head_dim
+    per_tok = (m.flops_per_token + 4.0 * m.layers * d * np.asarray(I, float) / 2) / engine.flops
+    c = (np.asarray(tpot_slo, float) - engine.overhead_s) / per_tok - B
+    return np.clip(np.floor(c), 32, np.maximum(np.asarray(I, float), 32))
+
+
+def latencies(
+    arch: str,
+    engine: Engine,
+    lam,
+    I,
+    O,
+    *,
+    chunk=None,
+    tpot_slo=None,
+    link: Link | None = None,
+    engine_decode: Engine | None = None,
+    lam_decode=None,
+) -> dict[str, np.ndarray]:
+    """Analytic p99 TTFT, p99 TPOT (per request), p99 TBT (per token gap) and mean batch at rate ``lam``.
+
+    For ``"disaggregated"``, ``lam`` is the rate into one prefill instance and ``lam_decode`` (default
+    ``lam``) the rate into one decode instance (``engine_decode`` defaults to ``engine``). For
+    ``"chunked"``, ``chunk`` is the prompt-token budget per iteration (``None``: :func:`auto_chunk`
+    from ``tpot_slo``, else 512).
+    """
+    lam = np.asarray(lam, float)
+    I = np.asarray(I, float)
+    O = np.asarray(O, float)
+    if arch == "disaggregated":
+        link = link or Link(bandwidth=np.inf)
+        eng_d = engine_decode or engine
+        lam_d = lam if lam_decode is None else np.asarray(lam_decode, float)
+        tp = engine.prefill_time(I)
+        t_kv = I * engine.model.kv_bytes / link.bandwidth
+        s = tp + link.eta * t_kv
+        ttft99 = md1_wait_quantile(lam, s) + tp + t_kv
+        B, tpot = decode_batch(eng_d, lam_d, I, O)
+        # batch over a request's lifetime is a time-averaged M/D/inf count: sd = sqrt(2B/3);
+        # the batch at one token is the instantaneous count: sd = sqrt(B)
+        Bq = B + Z99 * np.sqrt(2 * B / 3)
+        Bt = B + Z99 * np.sqrt(B)
+        ctx = I + O / 2
+        tpot99 = eng_d.step(Bq, Bq * ctx)
+        tbt99 = eng_d.step(Bt, Bt * ctx)
+        mem_ok = B * eng_d.seq_tokens(I, O) <= eng_d.kv_capacity_tokens
+        return {
+            "ttft99": ttft99,
+            "tpot99": np.where(mem_ok, tpot99, np.inf),
+            "tbt99": np.where(mem_ok, tbt99, np.inf),
+            "B": B,
+            "prefill_busy": lam * s,
+            "t_prefill": tp,
+            "t_kv": t_kv,
+            "chunk": 0 * tp,
+        }
+    if arch == "colocated":
+        tp = engine.prefill_time(I)
+        rho_p = lam * tp
+        B, tpot = decode_batch(engine, lam, I, O, stall_frac=rho_p)
+        ctx = I + O / 2
+        t_dec = engine.step(B, B * ctx)
+        n99 = poisson_quantile(lam * O * tpot)  # prompts that stall this request's decode
+        Bq = B + Z99 * np.sqrt(2 * B / 3)  # lifetime-averaged batch, as for P/D decode
+        tpot99 = engine.step(Bq, Bq * ctx) + n99 * tp / np.maximum(O - 1, 1)
+        # a gap that contains a stall lasts a whole prefill busy period (prompts queued behind each
+        # other run back to back): Borel-distributed count; such gaps start at rate λ(1−ρ) per second
+        stall_share = np.clip(lam * (1 - rho_p) * tpot, 0, 1)
+        k99 = borel_quantile(rho_p, np.clip(1 - 0.01 / np.maximum(stall_share, 1e-12), 0, 1))
+        Bt = B + Z99 * np.sqrt(B)
+        tbt99 = np.where(stall_share > 0.01, t_dec + k99 * tp, engine.step(Bt, Bt * ctx))
+        ttft99 = md1_wait_quantile(lam, tp) + tp + t_dec  # + the decode iteration in flight
+        ok = (B * engine.seq_tokens(I, O) <= engine.kv_capacity_tokens) & (rho_p < 1)
+        return {
+            "ttft99": np.where(ok, ttft99, np.inf),
+            "tpot99": np.where(ok, tpot99, np.inf),
+            "tbt99": np.where(ok, tbt99, np.inf),
+            "B": B,
+            "prefill_busy": rho_p,
+            "t_prefill": tp,
+            "t_kv": 0 * tp,
+            "chunk": 0 * tp,
+        }
+    if arch == "chunked":
+        shape = np.broadcast(lam, I, O).shape
+        B = np.ones(shape)
+        h = np.zeros(shape)
+        for _ in range(60):
+            if chunk is None:
+                cmax = auto_chunk(engine, I, B, 0.1 if tpot_slo is None else tpot_slo)
+            else:
+                cmax = np.broadcast_to(np.asarray(chunk, float), shape)
+            n_ch = np.ceil(I / cmax)
+            c = I / n_ch  # tokens per chunk
+            ctx = B * (I + O / 2)
+            t0 = engine.step(B, ctx)
+            th = engine.step(B, ctx, c, I / 2)
+            tbar = (1 - h) * t0 + h * th
+            h = np.clip(lam * n_ch * tbar, 0, 1)
+            B = 0.5 * B + 0.5 * np.minimum(np.maximum(lam * O * tbar, 1e-9), 1e7)
+        ctx = B * (I + O / 2)
+        t0 = engine.step(B, ctx)
+        th = engine.step(B, ctx, c, I / 2)
+        tbar = (1 - h) * t0 + h * th
+        x99 = binom_quantile(np.maximum(O - 1, 1), h)
+        tpot99 = t0 + (th - t0) * x99 / np.maximum(O - 1, 1)
+        Bt = B + Z99 * np.sqrt(B)
+        tbt99 = np.where(
+            h > 0.01, engine.step(Bt, Bt * (I + O / 2), c, I / 2), engine.step(Bt, Bt * (I + O / 2))
+        )
+        s = n_ch * th
+        ttft99 = md1_wait_quantile(lam, s) + s + t0
+        ok = (B * engine.seq_tokens(I, O) <= engine.kv_capacity_tokens) & (
+            lam * n_ch * tbar < 0.999
+        )
+        return {
+            "ttft99": np.where(ok, ttft99, np.inf),
+            "tpot99": np.where(ok, tpot99, np.inf),
+            "tbt99": np.where(ok, tbt99, np.inf),
+            "B": B,
+            "prefill_busy": h,
+            "t_prefill": n_ch * (th - t0),
+            "t_kv": 0 * th,
+            "chunk": c,
+        }
+    raise ValueError(f"unknown architecture {arch!r}")
+
+
+def _bisect(ok_fn, hi, iters: int = 32) -> np.ndarray:
+    """Largest λ in (0, hi] with ``ok_fn(λ)`` true (monotone), elementwise; 0 if none."""
+    hi = np.asarray(hi, float)
+    lo = np.zeros_like(hi)
+    for _ in range(iters):
+        mid = 0.5 * (lo + hi)
+        good = ok_fn(mid)
+        lo = np.where(good, mid, lo)
+        hi = np.where(good, hi, mid)
+    return lo
+
+
+# ------------------------------------------------------------------ deployment and cost
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """A deployment question: hardware, model, workload, SLO contract and KV link."""
+
+    gpu: str = "H100-SXM"
+    model: str = "LLaMA-2-70B"
+    input_tokens: float = 1024
+    output_tokens: float = 256
+    arrival_rate: float = 10.0  # requests/s, whole service
+    ttft_slo: float = 2.0  # p99 TTFT, s
+    tpot_slo: float = 0.1  # p99 TPOT, s
+    link_gb_s: float | None = (
+        None  # KV-transfer bandwidth per instance, GB/s (None: inter-node NIC × tp)
+    )
+    eta: float = 0.0  # non-overlapped fraction of KV transfer
+    tp: int | None = None  # GPUs per instance (None: smallest power of two that fits)
+    decode_gpu: str | None = None  # heterogeneous decode pool (Splitwise-style), default = gpu
+    chunk: int | None = None  # prompt-token budget per hybrid iteration (None: fit the TPOT SLO)
+    tpot_metric: str = "tbt"  # "tbt": p99 over token gaps; "tpot": p99 over per-request means
+    mfu: float = hardware.EFFICIENCY.mfu
+    mbu: float = hardware.EFFICIENCY.mbu
+    overhead_s: float = hardware.EFFICIENCY.overhead_s
+    reserve_tokens: float = 0.0  # per-sequence KV reservation (0 = paged, exact)
+
+    def engines(self) -> tuple[Engine, Engine]:
+        """(prefill/colocated engine, decode engine)."""
+        g = hardware.gpu(self.gpu)
+        m = hardware.model(self.model)
+        tp = self.tp or min_tp(g, m)
+        e = Engine(g, m, tp, self.mfu, self.mbu, self.overhead_s, self.reserve_tokens)
+        if self.decode_gpu:
+            gd = hardware.gpu(self.decode_gpu)
+            ed = Engine(
+                gd,
+                m,
+                self.tp or min_tp(gd, m),
+                self.mfu,
+                self.mbu,
+                self.overhead_s,
+                self.reserve_tokens,
+            )
+        else:
+            ed = e
+        return e, ed
+
+    def link(self) -> Link:
+        """KV link: given GB/s, else the GPU's inter-node NIC bandwidth times the instance size."""
+        e, _ = self.engines()
+        bw = (self.link_gb_s * 1e9) if self.link_gb_s is not None else e.gpu.internode * e.tp
+        return Link(bandwidth=bw, eta=self.eta)
+
+
+def min_tp(gpu: hardware.GPU, model: hardware.Model, headroom: float = 0.4) -> int:
+    """Smallest power-of-two GPU count whose HBM holds the weights with ``headroom`` left for KV."""
+    tp = 1
+    while model.weight_bytes > (1 - headroom) * 0.9 * tp * gpu.hbm_bytes and tp < 64:
+        tp *= 2
+    return tp
+
+
+def goodput(
+    arch: str, dep: Deployment, I=None, O=None, ttft_slo=None, tpot_slo=None
+) -> dict[str, np.ndarray]:
+    """Per-instance goodput (requests/s meeting both p99 SLOs); arrays broadcast over the overrides.
+
+    For ``"disaggregated"`` returns the prefill-instance and decode-instance goodputs separately.
+    """
+    e, ed = dep.engines()
+    I = np.asarray(dep.input_tokens if I is None else I, float)
+    O = np.asarray(dep.output_tokens if O is None else O, float)
+    S1 = np.asarray(dep.ttft_slo if ttft_slo is None else ttft_slo, float)
+    S2 = np.asarray(dep.tpot_slo if tpot_slo is None else tpot_slo, float)
+    shape = np.broadcast(I, O, S1, S2).shape
+    I, O, S1, S2 = (np.broadcast_to(x, shape) for x in (I, O, S1, S2))
+    key = "tbt99" if dep.tpot_metric == "tbt" else "tpot99"
+    if arch == "disaggregated":
+        link = dep.link()
+        tp = e.prefill_time(I)
+        hi_p = 1.0 / (tp + link.eta * I * e.model.kv_bytes / link.bandwidth)
+        lam_p = _bisect(
+            lambda l: (
+                latencies("disaggregated", e, l, I, O, link=link, engine_decode=ed, lam_decode=l)[
+                    "ttft99"
+                ]
+                <= S1
+            ),
+            hi_p,
+        )
+        hi_d = np.full(shape, 1e4)
+        lam_d = _bisect(
+            lambda l: (
+                latencies(
+                    "disaggregated",
+                    e,
+                    np.full(shape, 1e-9),
+                    I,
+                    O,
+                    link=link,
+                    engine_decode=ed,
+                    lam_decode=l,
+                )[key]
+                <= S2
+            ),
+            hi_d,
+        )
+        # the TTFT contract must also hold unloaded (else zero goodput)
+        return {"prefill": lam_p, "decode": lam_d}
+    hi = 1.0 / e.prefill_time(I)
+    lam = _bisect(
+        lambda l: (lambda r: (r["ttft99"] <= S1) & (r[key] <= S2))(
+            latencies(arch, e, l, I, O, chunk=dep.chunk, tpot_slo=S2)
+        ),
+        hi,
+    )
+    return {"instance": lam}
+
+
+def evaluate(dep: Deployment, archs=ARCHS, integer_pools: bool = True) -> pd.DataFrame:
+    """Cost per SLO-compliant output token of each architecture, with its three-term split.
+
+    Columns: arch, gpus (per instance), instances, usd_per_mtok (total), prefill / decode / kv_tax
+    components (USD per million compliant output tokens), goodput per GPU (req/s), feasible.
+    With ``integer_pools`` the service rate ``arrival_rate`` is met with whole instances.
+    """
+    e, ed = dep.engines()
+    lam_tot = dep.arrival_rate
+    O = dep.output_tokens
+    I = dep.input_tokens
+    rows = []
+    for arch in archs:
+        g = goodput(arch, dep)
+        if arch == "disaggregated":
+            lp, ld = float(g["prefill"]), float(g["decode"])
+            feasible = lp > 0 and ld > 0
+            if feasible:
+                n_p = math.ceil(lam_tot / lp - 1e-9) if integer_pools else lam_tot / lp
+                n_d = math.ceil(lam_tot / ld - 1e-9) if integer_pools else lam_tot / ld
+                usd_s_p = n_p * e.tp * e.gpu.price_per_second
+                usd_s_d = n_d * ed.tp * ed.gpu.price_per_second
+                tok_s = lam_tot * O
+                link = dep.link()
+                tp_time = float(e.prefill_time(I))
+                tax_share = link.eta * I * e.model.kv_bytes / link.bandwidth
+                share = tax_share / (tp_time + tax_share)
+                prefill = usd_s_p * (1 - share) / tok_s * 1e6
+                tax = usd_s_p * share / tok_s * 1e6
+                decode = usd_s_d / tok_s * 1e6
+                gpus = n_p * e.tp + n_d * ed.tp
+                inst = f"{n_p:g}P+{n_d:g}D" if integer_pools else f"{n_p:.2f}P+{n_d:.2f}D"
+            else:
+                prefill = decode = tax = np.inf
+                gpus, inst = np.nan, "—"
+        else:
+            lam = float(g["instance"])
+            feasible = lam > 0
+            if feasible:
+                n = math.ceil(lam_tot / lam - 1e-9) if integer_pools else lam_tot / lam
+                usd_s = n * e.tp * e.gpu.price_per_second
+                tok_s = lam_tot * O
+                # split GPU time between prefill work and the rest (decode + SLO headroom)
+                r = latencies(arch, e, lam_tot / n, I, O, chunk=dep.chunk, tpot_slo=dep.tpot_slo)
+                pshare = float(
+                    np.clip(
+                        r["prefill_busy"]
+                        if arch == "colocated"
+                        else (lam_tot / n) * r["t_prefill"],
+                        0,
+                        1,
+                    )
+                )
+                prefill = usd_s * pshare / tok_s * 1e6
+                decode = usd_s * (1 - pshare) / tok_s * 1e6
+                tax = 0.0
+                gpus = n * e.tp
+                inst = f"{n:g}" if integer_pools else f"{n:.2f}"
+            else:
+                prefill = decode = tax = np.inf
+                gpus, inst = np.nan, "—"
+        rows.append(
+            {
+                "arch": arch,
+                "instances": inst,
+                "gpus": gpus,
+                "prefill": prefill,
+                "decode": decode,
+                "kv_tax": tax,
+                "usd_per_mtok": prefill + decode + tax,
+                "feasible": feasible,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def cost_grid(
+    dep: Deployment, I, O, ttft_slo, tpot_slo, link_gb_s=None
+) -> dict[str, dict[str, np.ndarray]]:
+    """Vectorised goodputs for maps: per architecture the per-instance rates and GPUs per instance.
+
+    Returns ``{arch: {"lam": ..., "gpus": ..., "price_s": ...}}``; for ``"disaggregated"`` the keys are
+    ``lam_p``, ``lam_d``, ``gpus_p``, ``gpus_d``. Use :func:`pool_cost` to turn them into USD per
+    million SLO-compliant output tokens at a service arrival rate.
+    """
+    d = dep if link_gb_s is None else replace(dep, link_gb_s=link_gb_s)
+    e, ed = d.engines()
+    out = {}
+    for arch in ("colocated", "chunked"):
+        g = goodput(arch, d, I, O, ttft_slo, tpot_slo)["instance"]
+        out[arch] = {"lam": g, "gpus": e.tp, "price_s": e.gpu.price_per_second}
+    key = "tbt99" if d.tpot_metric == "tbt" else "tpot99"
+    if link_gb_s is not None:
+        I_, O_, S1, S2, L = np.broadcast_arrays(
+            np.asarray(I, float),
+            np.asarray(O, float),
+            np.asarray(ttft_slo, float),
+            np.asarray(tpot_slo, float),
+            np.asarray(link_gb_s, float),
+        )
+        link = Link(bandwidth=L * 1e9, eta=d.eta)
+        tp = e.prefill_time(I_)
+        hi_p = 1.0 / (tp + link.eta * I_ * e.model.kv_bytes / link.bandwidth)
+        lam_p = _bisect(
+            lambda l: (
+                latencies(
+                    "disaggregated",
+                    e,
+                    l,
+                    I_,
+                    O_,
+                    link=link,
+                    engine_decode=ed,
+                    lam_decode=np.full(I_.shape, 1e-9),
+                )["ttft99"]
+                <= S1
+            ),
+            hi_p,
+        )
+        lam_d = _bisect(
+            lambda l: (
+                latencies(
+                    "disaggregated",
+                    e,
+                    np.full(I_.shape, 1e-9),
+                    I_,
+                    O_,
+                    link=link,
+                    engine_decode=ed,
+                    lam_decode=l,
+                )[key]
+                <= S2
+            ),
+            np.full(I_.shape, 1e4),
+        )
+    else:
+        g = goodput("disaggregated", d, I, O, ttft_slo, tpot_slo)
+        lam_p, lam_d = g["prefill"], g["decode"]
+    out["disaggregated"] = {
+        "lam_p": lam_p,
+        "lam_d": lam_d,
+        "gpus_p": e.tp,
+        "gpus_d": ed.tp,
+        "price_p": e.gpu.price_per_second,
+        "price_d": ed.gpu.price_per_second,
+    }
+    return out
+
+
+def pool_cost(entry: dict, rate, O, integer: bool = True) -> np.ndarray:
+    """USD per million SLO-compliant output tokens for one :func:`cost_grid` entry at service ``rate``."""
+    rate = np.asarray(rate, float)
+    O = np.asarray(O, float)
+
+    def n(lam):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            x = np.where(lam > 0, rate / lam, np.inf)
+        return np.ceil(x - 1e-9) if integer else x
+
+    if "lam" in entry:
+        usd_s = n(entry["lam"]) * entry["gpus"] * entry["price_s"]
+    else:
+        usd_s = (
+            n(entry["lam_p"]) * entry["gpus_p"] * entry["price_p"]
+            + n(entry["lam_d"]) * entry["gpus_d"] * entry["price_d"]
+        )
+    return usd_s / (rate * O) * 1e6
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """Result of :func:`recommend`."""
+
+    best: str
+    runner_up: str
+    margin: float  # (runner-up cost − best cost) / best cost
+    table: pd.DataFrame = field(repr=False, compare=False)
+
+    def summary(self) -> str:
+        """One deterministic sentence."""
+        if not np.isfinite(self.table["usd_per_mtok"].min()):
+            return "No architecture meets the SLO contract on this deployment."
+        c = self.table.set_index("arch")["usd_per_mtok"]
+        if self.margin == 0:
+            return (
+                f"{ARCH_LABELS[self.best]} and {ARCH_LABELS[self.runner_up].lower()} tie at "
+                f"${c[self.best]:.3f} per million SLO-compliant output tokens."
+            )
+        return (
+            f"{ARCH_LABELS[self.best]}: ${c[self.best]:.3f} per million SLO-compliant output tokens, "
+            f"{100 * self.margin:.1f}% cheaper than {ARCH_LABELS[self.runner_up].lower()} "
+            f"(${c[self.runner_up]:.3f})."
+        )
+
+
+def recommend(
+    gpu: str = "H100-SXM",
+    model: str = "LLaMA-2-70B",
+    input_tokens: float = 1024,
+    output_tokens: float = 256,
+    arrival_rate: float = 10.0,
+    ttft_slo: float = 2.0,
+    tpot_slo: float = 0.1,
+    link_gb_s: float | None = None,
+    **kw,
+) -> Recommendation:
+    """Practical entry point: each architecture's cost per SLO-compliant token and the cheapest one.
+
+    >>> r = recommend("H100", "LLaMA-2-70B", 8192, 256, arrival_rate=4, ttft_slo=4, tpot_slo=0.1)
+    >>> r.best in ARCHS
+    True
+    """
+    dep = Deployment(
+        gpu=hardware.canonical_gpu(gpu),
+        model=model,
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        arrival_rate=arrival_rate,
+        ttft_slo=ttft_slo,
+        tpot_slo=tpot_slo,
+        link_gb_s=link_gb_s,
+        **kw,
+    )
+    t = evaluate(dep)
+    order = t.sort_values(["usd_per_mtok", "arch"]).reset_index(drop=True)
+    best, second = order.loc[0, "arch"], order.loc[1, "arch"]
+    c0, c1 = order.loc[0, "usd_per_mtok"], order.loc[1, "usd_per_mtok"]
+    margin = (
+        float((c1 - c0) / c0)
+        if np.isfinite(c0) and np.isfinite(c1)
+        else (np.inf if np.isfinite(c0) else np.nan)
+    )
+    return Recommendation(best=best, runner_up=second, margin=margin, table=t)
+
+
+# ------------------------------------------------------------------ symbolic model
+
+
+def symbolic_model() -> dict[str, sp.Expr]:
+    """The reconstructed closed-form cost per SLO-compliant output token and its break-evens.
+
+    Symbols: price ``p`` ($/GPU-s), attainment ``a``, input/output ratio ``r = I/O``, per-GPU
+    prefill and decode goodput token rates ``X_P``, ``X_D`` of the disaggregated pools, KV bytes
+    per token ``b``, link bandwidth ``B_x``, non-overlapped fraction ``eta``, and the colocated
+    interference factors ``kappa_P``, ``kappa_D`` (colocated GPU-time per token is
+    ``(1+kappa)/X``; negative kappa = piggyback discount).
+    """
+    p, a, r, XP, XD, b, Bx, eta, kP, kD, I, O = sp.symbols(
+        "p a r X_P X_D b B_x eta kappa_P kappa_D I O", positive=True
+    )
+    kP, kD = sp.symbols("kappa_P kappa_D", real=True)
+    G_dis = I / XP + O / XD + eta * I * b / Bx  # GPU-seconds per request
+    G_col = I * (1 + kP) / XP + O * (1 + kD) / XD
+    C_dis = sp.simplify((p * G_dis / (a * O)).subs(I, r * O))
+    C_col = sp.simplify((p * G_col / (a * O)).subs(I, r * O))
+    terms = {
+        "prefill": p * r / (a * XP),
+        "decode": p / (a * XD),
+        "kv_tax": p * eta * r * b / (a * Bx),
+    }
+    Bx_star = sp.solve(sp.Eq(C_col, C_dis), Bx)[0]
+    r_star = sp.solve(sp.Eq(C_col, C_dis), r)[0]
+    return {
+        "C_dis": C_dis,
+        "C_col": C_col,
+        "G_dis": G_dis,
+        "G_col": G_col,
+        "Bx_star": Bx_star,
+        "r_star": r_star,
+        **{f"term_{k}": v for k, v in terms.items()},
+        "symbols": dict(
+            p=p, a=a, r=r, X_P=XP, X_D=XD, b=b, B_x=Bx, eta=eta, kappa_P=kP, kappa_D=kD, I=I, O=O
+        ),
+    }
+
+
+def implied_kappas(dep: Deployment) -> dict[str, float]:
+    """Interference factors implied by the queueing model (continuous pools, chunked vs disaggregated).
+
+    ``X_P``, ``X_D``: disaggregated per-GPU goodput token rates (input tokens/s/GPU on prefill,
+    output tokens/s/GPU on decode); the colocated GPU-time per request ``tp/λ`` is split into
+    prefill and decode shares as in :func:`evaluate` and expressed relative to them.
+    """
+    e, ed = dep.engines()
+    I, O = dep.input_tokens, dep.output_tokens
+    g = goodput("disaggregated", dep)
+    XP = float(g["prefill"]) * I / e.tp
+    XD = float(g["decode"]) * O / ed.tp
+    t = evaluate(dep, archs=("chunked",), integer_pools=False).iloc[0]
+    price = e.gpu.price_per_second
+    # USD per Mtok -> GPU-seconds per output token
+    gp = t["prefill"] / 1e6 / price
+    gd = t["decode"] / 1e6 / price
+    r = I / O
+    return {
+        "X_P": XP,
+        "X_D": XD,
+        "kappa_P": gp * XP / r - 1 if r > 0 else 0.0,
+        "kappa_D": gd * XD - 1,
+    }
+
+
+def as_dict(dep: Deployment) -> dict:
+    """A deployment as a plain dict (for tables)."""
+    return asdict(dep)
+
+
+__all__ = [
+    "ARCHS",
+    "Deployment",
+    "Engine",
+    "Link",
+    "Recommendation",
+    "cost_grid",
+    "decode_batch",
+    "evaluate",
+    "goodput",
+    "implied_kappas",
+    "latencies",
+    "min_tp",
+    "pool_cost",
+    "recommend",
+    "replace",
+    "symbolic_model",
+]
+
+
+# ------------------------------------------------------------------ calibration, maps and grids
+
+
+def grid_table(fn, jobs: int = 1, **ranges) -> dict[tuple, object]:
+    """``{values: fn(**inputs)}`` over the full grid of ``ranges`` (keys are value tuples in the order
+    given); ``jobs > 1`` evaluates in forked worker processes. For results that several claims read."""
+    import itertools
+    import multiprocessing as mp
+
+    names = list(ranges)
+    combos = list(itertools.product(*(list(ranges[n]) for n in names)))
+    kwargs = [dict(zip(names, c)) for c in combos]
+    if jobs > 1 and len(kwargs) > 1:
+        global _GRID_FN
+        _GRID_FN = fn  # inherited by the forked workers, so closures and lambdas need no pickling
+        try:
+            with mp.get_context("fork").Pool(min(jobs, len(kwargs))) as pool:
+                values = pool.map(_call_grid, kwargs)
+        finally:
+            _GRID_FN = None
+    else:
+        values = [fn(**k) for k in kwargs]
+    return dict(zip(combos, values))
+
+
+_GRID_FN = None
+
+
+def _call_grid(kwargs):
+    return _GRID_FN(**kwargs)
+
+
+def speedup(base: Deployment, system: Deployment, base_arch: str, sys_arch: str) -> float:
+    """Cost per compliant token of the baseline over that of the system (continuous pools)."""
+    cb = evaluate(base, archs=(base_arch,), integer_pools=False)["usd_per_mtok"].iloc[0]
+    cs = evaluate(system, archs=(sys_arch,), integer_pools=False)["usd_per_mtok"].iloc[0]
+    return float(cb / cs)
+
+
+def at_slack(
+    model: str,
+    gpu: str,
+    I: float,
+    O: float,
+    slack: float,
+    *,
+    mfu: float,
+    mbu: float,
+    tpot_metric: str = "tbt",
+    **kw,
+) -> Deployment:
+    """A deployment whose p99 SLOs are ``(1 + slack)`` × the unloaded latencies of its own engine."""
+    e = Deployment(
+        gpu=gpu, model=model, mfu=mfu, mbu=mbu, **{k: v for k, v in kw.items() if k == "tp"}
+    ).engines()[0]
+    s1, s2 = e.slos(I, O, slack)
+    return Deployment(
+        gpu=gpu,
+        model=model,
+        input_tokens=I,
+        output_tokens=O,
+        ttft_slo=float(s1),
+        tpot_slo=float(s2),
+        mfu=mfu,
+        mbu=mbu,
+        tpot_metric=tpot_metric,
+        **kw,
+    )
+
+
+A100, H100 = "A100-80GB-SXM", "H100-SXM"
+#: the setting at which each paper's headline speed-up is re-derived (model, GPU, I, O, extra settings);
+#: the SLO slack and the efficiencies are the same declared inputs for every paper
+CALIBRATION_SETTINGS = {
+    "vllm": ("OPT-13B", A100, 256, 256, {}),
+    "sarathi-mistral": ("Mistral-7B", A100, 1024, 256, {"tp": 1}),
+    "sarathi-yi": ("Yi-34B", A100, 1024, 256, {"tp": 2}),
+    "sarathi-falcon": ("Falcon-180B", A100, 1024, 256, {"tp": 8}),
+    "distserve": ("OPT-13B", A100, 256, 256, {"link_gb_s": 300.0}),
+    "splitwise": ("LLaMA-2-70B", H100, 1500, 250, {"link_gb_s": 200.0}),
+    "mooncake-sim": ("LLaMA-2-70B", A100, 16384, 512, {"link_gb_s": 100.0}),
+}
+
+
+def rederive(
+    slack: float, mbu: float, mfu: float, eta: float = 0.5, tpot_metric: str = "tbt"
+) -> dict[str, float]:
+    """Each calibration paper's speed-up in this frame, all at one SLO slack, efficiencies and η.
+
+    vLLM: paged KV vs an Orca-style 2,048-slot reservation per sequence (colocated both); Sarathi-Serve:
+    chunked vs plain continuous batching; DistServe: disaggregated over intra-node NVLink vs colocated;
+    Splitwise: H100 prompt pool + A100 token pool vs all-H100 colocated (throughput per dollar);
+    Mooncake: disaggregated over RDMA vs colocated at 16k-token prompts.
+    """
+    out = {}
+    for row, (model, gpu, I, O, kw) in CALIBRATION_SETTINGS.items():
+        extra = dict(kw)
+        if "link_gb_s" in extra:
+            extra["eta"] = eta
+        b = at_slack(model, gpu, I, O, slack, mfu=mfu, mbu=mbu, tpot_metric=tpot_metric, **extra)
+        if row == "vllm":
+            out[row] = speedup(replace(b, reserve_tokens=2048), b, "colocated", "colocated")
+        elif row.startswith("sarathi"):
+            out[row] = speedup(b, b, "colocated", "chunked")
+        elif row == "splitwise":
+            out[row] = speedup(b, replace(b, decode_gpu=A100), "colocated", "disaggregated")
+        else:
+            out[row] = speedup(b, b, "colocated", "disaggregated")
+    return out
+
+
+def breakeven_maps(
+    model: str,
+    gpus,
+    r_grid,
+    rates,
+    bws,
+    sigmas,
+    *,
+    O: float = 256.0,
+    mfu: float = 0.6,
+    mbu: float = 0.8,
+    eta: float = 0.5,
+    tpot_metric: str = "tbt",
+) -> pd.DataFrame:
+    """Cost per compliant token of plain colocated, chunked colocated and disaggregated serving over
+    GPU × KV bandwidth × SLO slack × input/output ratio × service rate (whole instances).
+
+    Columns: gpu, bw, slack, r, rate, c_plain, c_chunked, c_dis, c_col (= the cheaper colocated), winner.
+    """
+    r_grid = np.asarray(r_grid, float)
+    I_grid = r_grid * O
+    bws = np.asarray(bws, float)
+    sigmas = np.asarray(sigmas, float)
+    frames = []
+    for g in gpus:
+        d0 = Deployment(gpu=g, model=model, mfu=mfu, mbu=mbu, tpot_metric=tpot_metric, eta=eta)
+        e0 = d0.engines()[0]
+        S1, S2 = e0.slos(I_grid[None, :], O, sigmas[:, None])  # (sigma, r)
+        grid = cost_grid(
+            d0, I_grid[None, None, :], O, S1[None], S2[None], link_gb_s=bws[:, None, None]
+        )
+        for lam in rates:
+            c_plain = np.broadcast_to(
+                pool_cost(grid["colocated"], lam, O), (len(bws), len(sigmas), len(r_grid))
+            )
+            c_chunk = np.broadcast_to(pool_cost(grid["chunked"], lam, O), c_plain.shape)
+            c_dis = np.broadcast_to(pool_cost(grid["disaggregated"], lam, O), c_plain.shape)
+            bi, si, ri = np.meshgrid(
+                np.arange(len(bws)), np.arange(len(sigmas)), np.arange(len(r_grid)), indexing="ij"
+            )
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "gpu": g,
+                        "bw": bws[bi.ravel()],
+                        "slack": sigmas[si.ravel()],
+                        "r": r_grid[ri.ravel()],
+                        "rate": float(lam),
+                        "c_plain": c_plain.ravel(),
+                        "c_chunked": c_chunk.ravel(),
+                        "c_dis": c_dis.ravel(),
+                    }
+                )
+            )
+    out = pd.concat(frames, ignore_index=True)
+    out["c_col"] = np.minimum(out["c_plain"], out["c_chunked"])
+    out["winner"] = np.where(
+        out["c_dis"] < out["c_col"],
+        "disaggregated",
+        np.where(out["c_chunked"] < out["c_plain"], "chunked colocated", "colocated"),
+    )
+    return out
+
+
+def partition_numbers(
+    maps: pd.DataFrame,
+    *,
+    gpu: str,
+    rate: float,
+    slack: float,
+    bw: float,
+    short_r: float = 0.25,
+    long_r: float = 8.0,
+) -> dict[str, float]:
+    """The numbers that decide the abstract's partition at one point of the break-even maps.
+
+    ``short_dis_over_col``: min over short-context cells (r ≤ short_r) of C_dis / C_col (≥ 1: colocation
+    wins every one); ``short_rest_over_chunked``: min over those cells of min(C_plain, C_dis) / C_chunked
+    (≥ 1: chunked prefill is the winner); ``long_dis_over_col``: max over long-context cells
+    (r ≥ long_r) of C_dis / C_col (≤ 1: disaggregation wins every one).
+    """
+    at = maps[
+        (maps["gpu"] == gpu)
+        & np.isclose(maps["rate"], rate)
+        & np.isclose(maps["slack"], slack)
+        & np.isclose(maps["bw"], bw)
+    ]
+    short, long_ = at[at["r"] <= short_r + 1e-12], at[at["r"] >= long_r - 1e-12]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return {
+            "short_dis_over_col": float((short["c_dis"] / short["c_col"]).min()),
+            "short_rest_over_chunked": float(
+                (np.minimum(short["c_plain"], short["c_dis"]) / short["c_chunked"]).min()
+            ),
+            "long_dis_over_col": float((long_["c_dis"] / long_["c_col"]).max()),
+        }
+
+
+def winner_changes(maps: pd.DataFrame, along: str, **fixed) -> int:
+    """Number of (r, rate) cells whose cheapest design differs between the values of ``along``
+    (e.g. ``"bw"`` or ``"gpu"``) with every other axis held at ``fixed``."""
+    at = maps
+    for k, v in fixed.items():
+        at = at[at[k] == v] if isinstance(v, str) else at[np.isclose(at[k], v)]
+    dis = at.assign(dis=at["winner"] == "disaggregated").pivot_table(
+        index=["r", "rate"], columns=along, values="dis", aggfunc="first"
+    )
+    return int((dis.nunique(axis=1) > 1).sum())

@@ -1,0 +1,1 @@
+"""Markets for verification: scoring rules, procurement and composition mechanisms, self-play."""

@@ -1,0 +1,96 @@
+"""The PDF edition (`make pdf`): one file with every chapter, figures drawn, math typeset.
+
+``costcorrect pdf`` fails by itself when a figure does not draw or math is left untypeset in the
+single page it prints; this test reads the PDF it wrote (pypdf) and the manifest beside it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+
+import pytest
+
+from conftest import BUILD
+from costcorrect.build import pdf
+
+pytestmark = [pytest.mark.browser, pytest.mark.book]
+PDF = BUILD / "pdf" / pdf.PDF_NAME
+MANIFEST = BUILD / "pdf" / "manifest.json"
+
+
+@pytest.fixture(scope="module")
+def text() -> str:
+    if (
+        not (shutil.which("chromium") or shutil.which("chromium-browser"))
+        and os.environ.get("CI") != "true"
+    ):
+        pytest.skip("headless Chromium not found: no PDF edition (install Debian's `chromium`)")
+    if not PDF.exists():
+        pytest.fail(f"{PDF.relative_to(BUILD.parent)} is missing: run `make pdf` (make test does)")
+    from pypdf import PdfReader
+
+    reader = PdfReader(str(PDF))
+    return "\n".join(page.extract_text() or "" for page in reader.pages)
+
+
+def _norm(s: str) -> str:
+    # PDF text extraction turns ligatures into single glyphs and may break lines inside a title
+    s = s.replace("ﬁ", "fi").replace("ﬂ", "fl").replace("ﬀ", "ff").replace("ﬃ", "ffi")
+    return " ".join(s.split()).casefold()
+
+
+def test_every_chapter_title_is_in_the_pdf(text):
+    titles = pdf.chapter_titles(BUILD / "html")
+    assert titles, "no chapter pages in _build/html"
+    body = _norm(text)
+    missing = [t for t in titles.values() if _norm(t) not in body]
+    assert not missing, f"chapters missing from the PDF: {missing}"
+
+
+def test_no_raw_tex_in_the_pdf(text):
+    # the PDF's text includes the code cells, so single-dollar math is judged on the printed page's
+    # prose (recorded by `costcorrect pdf` in the manifest); TeX commands must be nowhere
+    raw = [pat for pat in ("$$", "\\frac", "\\alpha", "\\begin{") if pat in text]
+    manifest = json.loads(MANIFEST.read_text(encoding="utf-8"))
+    assert not raw and not manifest["raw_math"], (
+        f"untypeset TeX in the PDF: {raw + manifest['raw_math'][:5]}"
+    )
+
+
+def test_every_figure_is_drawn_in_the_pdf(text):
+    manifest = json.loads(MANIFEST.read_text(encoding="utf-8"))
+    expected = pdf.figures_in_html(BUILD / "html")
+    assert expected > 0
+    assert manifest["figures_in_html"] == expected, (
+        "the PDF is older than the HTML book: run `make pdf`"
+    )
+    assert manifest["figures"] == manifest["figures_drawn"] == expected
+    from pypdf import PdfReader
+
+    assert len(PdfReader(str(PDF)).pages) == manifest["pages"] > 1
+
+
+def test_the_pdf_is_published_beside_the_html():
+    if not PDF.exists():
+        pytest.skip("no PDF edition was built")
+    copy = BUILD / "html" / pdf.PDF_NAME
+    assert copy.exists() and copy.read_bytes() == PDF.read_bytes()
+
+
+def test_every_chapter_has_a_bookmark(text):
+    from pypdf import PdfReader
+
+    marks: list[str] = []
+
+    def walk(items):
+        for item in items:
+            if isinstance(item, list):
+                walk(item)
+            else:
+                marks.append(_norm(item.title))
+
+    walk(PdfReader(str(PDF)).outline)
+    missing = [t for t in pdf.chapter_titles(BUILD / "html").values() if _norm(t) not in marks]
+    assert not missing, f"chapters without a bookmark in the PDF: {missing}"

@@ -1,0 +1,134 @@
+"""Tests for costcorrect.models.foundations.prices (log-linear price trends)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from costcorrect.models.foundations import prices
+
+
+def _frame(rates: dict[str, float], n: int = 8, noise: float = 0.0, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    rows = []
+    for cls, rate in rates.items():
+        for i, days in enumerate(np.linspace(0, 1096, n).round()):
+            t = days / 365.25
+            cpm = 10 * np.exp(-np.log(rate) * t + noise * rng.standard_normal())
+            rows.append(
+                {
+                    "model": f"{cls}{i}",
+                    "price_class": cls,
+                    "date": pd.Timestamp("2023-01-01") + pd.Timedelta(days=days),
+                    "input_usd_per_mtok": cpm,
+                    "output_usd_per_mtok": cpm,
+                }
+            )
+    return prices.add_blended(pd.DataFrame(rows))
+
+
+def test_blended_is_mean_of_input_and_output():
+    df = prices.add_blended(
+        pd.DataFrame(
+            {
+                "model": ["a"],
+                "date": ["2023-03-14"],
+                "input_usd_per_mtok": [30.0],
+                "output_usd_per_mtok": [60.0],
+            }
+        )
+    )
+    assert df["cpm"].iloc[0] == pytest.approx(45.0)
+    assert df["years"].iloc[0] == pytest.approx(72 / 365.25)
+
+
+@settings(max_examples=12, deadline=None)
+@given(st.floats(min_value=1.05, max_value=50.0))
+def test_noise_free_fit_recovers_the_annual_decline(rate):
+    fit = prices.class_trends(_frame({"x": rate}))["x"]
+    lo, point, hi = fit.annual_decline()
+    assert point == pytest.approx(rate, rel=1e-9)
+    assert lo == pytest.approx(hi, rel=1e-6)
+
+
+def test_equal_slopes_test_separates_different_rates_and_not_equal_ones():
+    differ = prices.equal_slopes_test(_frame({"a": 2.0, "b": 20.0}, noise=0.1, seed=1))
+    same = prices.equal_slopes_test(_frame({"a": 3.0, "b": 3.0}, noise=0.1, seed=1))
+    assert differ["p"] < 1e-6
+    assert same["p"] > 0.01
+
+
+def test_first_last_ratio_and_prediction_interval():
+    df = _frame({"x": 4.0}, n=5, noise=0.05, seed=2)
+    ratio = prices.first_last_ratio(df)["ratio_first_to_last"].iloc[0]
+    assert ratio == pytest.approx(df["cpm"].iloc[0] / df["cpm"].iloc[-1])
+    fit = prices.class_trends(df)["x"]
+    lo, mid, hi = prices.prediction_interval(fit, 1.5)
+    assert lo < mid < hi
+    assert prices.standardized_residual(fit, 1.5, hi) == pytest.approx(
+        __import__("scipy").stats.t.ppf(0.975, fit.df), rel=1e-9
+    )
+
+
+def test_fit_needs_three_points():
+    with pytest.raises(ValueError):
+        prices.fit_trend(np.array([0.0, 1.0]), np.array([1.0, 0.0]))
+
+
+def test_equal_slopes_test_with_provider_controls():
+    df = _frame({"a": 3.0, "b": 3.0}, noise=0.05, seed=3)
+    df["provider"] = np.where(np.arange(len(df)) % 2 == 0, "p", "q")
+    df.loc[df["provider"] == "q", "log_cpm"] += 1.0  # a pure level shift between providers
+    plain, ctrl = prices.equal_slopes_test(df), prices.equal_slopes_test(df, controls=("provider",))
+    assert ctrl["df2"] == plain["df2"] - 1
+    assert ctrl["p"] > 0.01
+
+
+def test_rate_ratio_interval_separates_different_rates_and_not_equal_ones():
+    differ = prices.rate_ratio_interval(_frame({"a": 2.0, "b": 20.0}, noise=0.1, seed=1))
+    assert differ["fastest"] == "b" and differ["slowest"] == "a"
+    assert differ["ratio"] == pytest.approx(10.0, rel=0.2)
+    assert differ["low"] > 1
+    same = prices.rate_ratio_interval(_frame({"a": 3.0, "b": 3.0}, noise=0.1, seed=1))
+    assert same["low"] < 1 < same["high"]
+    assert same["ratio"] >= 1
+
+
+def test_rate_ratio_interval_with_provider_controls_matches_f_test_dof():
+    df = _frame({"a": 3.0, "b": 3.0}, noise=0.05, seed=3)
+    df["provider"] = np.where(np.arange(len(df)) % 2 == 0, "p", "q")
+    assert (
+        prices.rate_ratio_interval(df, controls=("provider",))["df"]
+        == prices.equal_slopes_test(df, controls=("provider",))["df2"]
+    )
+
+
+def test_prediction_pvalue_at_the_interval_edge_is_one_minus_level():
+    df = _frame({"x": 4.0}, n=6, noise=0.05, seed=2)
+    fit = prices.class_trends(df)["x"]
+    lo, mid, hi = prices.prediction_interval(fit, 1.5, 0.9)
+    assert prices.prediction_pvalue(fit, 1.5, hi) == pytest.approx(0.1, rel=1e-9)
+    assert prices.prediction_pvalue(fit, 1.5, mid) == pytest.approx(1.0)
+
+
+def test_successor_ratios_and_largest_earlier_rise():
+    df = prices.add_blended(
+        pd.DataFrame(
+            {
+                "model": ["a", "b", "c", "d"],
+                "date": ["2022-01-01", "2023-06-01", "2024-06-01", "2026-04-01"],
+                "input_usd_per_mtok": [10.0, 5.0, 6.0, 12.0],
+                "output_usd_per_mtok": [10.0, 5.0, 4.0, 8.0],
+            }
+        )
+    )
+    r = prices.successor_price_ratios(df)
+    assert list(r["model"]) == ["b", "c", "d"] and list(r["ratio"]) == pytest.approx(
+        [0.5, 1.0, 2.0]
+    )
+    assert prices.largest_earlier_rise(df, "2026-04-01") == pytest.approx(1.0)  # d itself excluded
+    assert prices.largest_earlier_rise(df, "2026-04-01", measure="input") == pytest.approx(1.2)
+    assert prices.largest_earlier_rise(df, "2026-04-01", measure="output") == pytest.approx(0.8)
+    with pytest.raises(ValueError):
+        prices.largest_earlier_rise(df, "2023-01-01", years=0.5)
