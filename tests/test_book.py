@@ -69,7 +69,7 @@ def test_landing_page_shows_live_counts():
     intro = (HTML / "intro.html").read_text()
     t = claims.tally(ledger)
     assert f"<strong>{t['reproduced']} of {t['paper']} paper claims reproduced</strong>" in intro
-    assert f"({t['independent']} independently, {t['robust']} robust or proven)" in intro
+    assert f"({t['independent']} independently, {t['robust']} robust)" in intro
 
 
 def test_no_stderr_or_errors_in_executed_chapters():

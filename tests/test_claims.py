@@ -52,11 +52,11 @@ def test_numeric_within_and_outside_tolerance(scratch_build):
 
 
 def test_paper_claims_refuse_a_literal_published_value():
-    with pytest.raises(claims.ClaimError, match="published.csv"):
+    with pytest.raises(claims.ClaimError, match=r"published\.csv"):
         paper("demo.lit", 2.0, 2.0)
-    with pytest.raises(claims.ClaimError, match="published.csv"):
+    with pytest.raises(claims.ClaimError, match=r"published\.csv"):
         paper("demo.lit2", claims.expect(2.0), 2.0)
-    with pytest.raises(claims.ClaimError, match="published.csv"):
+    with pytest.raises(claims.ClaimError, match=r"published\.csv"):
         paper("demo.lit3", [3, 8], 5.0)
 
 

@@ -44,7 +44,11 @@ DESC = {
         "primaryKey": ["model"],
     },
 }
-GOOD = "model,price,tier,source,url,locator\nA,1.5,small,P,https://example.org/p,Table 1\nB,3,large,P,https://example.org/p,Table 1\n"
+GOOD = (
+    "model,price,tier,source,url,locator\n"
+    "A,1.5,small,P,https://example.org/p,Table 1\n"
+    "B,3,large,P,https://example.org/p,Table 1\n"
+)
 
 
 @pytest.fixture

@@ -699,7 +699,8 @@ def card_html(rec: Mapping[str, Any], dashboard: str = "../claims.html") -> str:
     pub = e(fmt(rec["published"])) + e(unit)
     pub_html = f'<a href="{e(src)}">{pub}</a>' if src else pub
     rows = [
-        f'<div class="cc-card cc-card-{e(rec["status"])}" role="group" aria-label="{e(rec["id"])}: {e(rec["status"])}">',
+        f'<div class="cc-card cc-card-{e(rec["status"])}" role="group" '
+        f'aria-label="{e(rec["id"])}: {e(rec["status"])}">',
         f'<div class="cc-card-head"><span class="cc-badge {badge}">{e(rec["status"])}</span> '
         f'<a class="cc-card-id" href="{dashboard}#claim-{e(rec["id"])}"><code>{e(rec["id"])}</code></a> '
         + "".join(f'<span class="cc-chip">{e(c)}</span>' for c in chips)
@@ -712,14 +713,16 @@ def card_html(rec: Mapping[str, Any], dashboard: str = "../claims.html") -> str:
     ]
     if rec["status"] != "unverifiable":
         rows.append(
-            f"<dt>recomputed</dt><dd>{e(fmt(rec['recomputed']))}{e(unit) if rec['kind'] != 'symbolic' else ''}</dd>"
+            f"<dt>recomputed</dt><dd>{e(fmt(rec['recomputed']))}"
+            f"{e(unit) if rec['kind'] != 'symbolic' else ''}</dd>"
         )
         rows.append(f"<dt>condition</dt><dd>{e(rec['condition'])}</dd>")
     if rob.get("flips"):
         rows.append(f"<dt>flips</dt><dd>{e(rob['flips'])}</dd>")
     elif rob.get("reason"):
         rows.append(
-            f"<dt>{'interval' if rob.get('method') == 'interval' else 'why exact'}</dt><dd>{e(rob['reason'])}</dd>"
+            f"<dt>{'interval' if rob.get('method') == 'interval' else 'why exact'}</dt>"
+            f"<dd>{e(rob['reason'])}</dd>"
         )
     elif rob.get("method") == "sweep":
         inputs = "; ".join(f"{k} ∈ {fmt(v)}" for k, v in rob["inputs"].items())

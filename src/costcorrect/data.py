@@ -123,7 +123,10 @@ def _message(where: str, err: Any, res: dict) -> str:
     ):
         label = getattr(err, "label", col)
         if err.type == "extra-label":
-            return f"{where}, header: unknown column {label!r} (rule: every column must be described in the schema)"
+            return (
+                f"{where}, header: unknown column {label!r} "
+                "(rule: every column must be described in the schema)"
+            )
         if err.type == "missing-label":
             return (
                 f"{where}, header: column {col!r} described in the schema is missing (rule: schema)"
@@ -290,7 +293,8 @@ def register(descriptor: dict) -> None:
 
 
 def register_file(path: Path) -> list[str]:
-    """Register every descriptor of a JSON list file (one descriptor or a list) into ``data/datapackage.json``."""
+    """Register every descriptor of a JSON list file (one descriptor or a list) into
+    ``data/datapackage.json``."""
     descriptors = json.loads(Path(path).read_text(encoding="utf-8"))
     if isinstance(descriptors, dict):
         descriptors = [descriptors]
@@ -300,7 +304,8 @@ def register_file(path: Path) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m costcorrect.data register FILE...`` or ``python -m costcorrect.data validate [NAME...]``."""
+    """``python -m costcorrect.data register FILE...`` or
+    ``python -m costcorrect.data validate [NAME...]``."""
     import sys
 
     args = list(sys.argv[1:] if argv is None else argv)

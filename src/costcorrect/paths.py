@@ -7,7 +7,8 @@ from pathlib import Path
 
 
 def repo_root() -> Path:
-    """The repository root: ``$COSTCORRECT_ROOT`` or the nearest parent holding ``pyproject.toml`` and ``data/``."""
+    """The repository root: ``$COSTCORRECT_ROOT`` or the nearest parent holding ``pyproject.toml``
+    and ``data/``."""
     env = os.environ.get("COSTCORRECT_ROOT")
     if env:
         return Path(env).resolve()

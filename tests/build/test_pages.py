@@ -42,7 +42,7 @@ RECS = [
 
 def test_counts_separate_paper_claims_from_book_results():
     text = pages.counts_markdown(RECS)
-    assert "**2 of 3 paper claims reproduced** (1 independently, 1 robust or proven)" in text
+    assert "**2 of 3 paper claims reproduced** (1 independently, 1 robust)" in text
     assert "**1** diverge" in text and "**1** results of this book" in text
 
 

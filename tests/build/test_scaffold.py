@@ -105,13 +105,16 @@ def test_scaffolded_chapter_builds_in_a_copy(tmp_path):
         "COSTCORRECT_ROOT": str(copy),
         "COSTCORRECT_BUILD": str(copy / "_build"),
     }
-    run = lambda *args: subprocess.run(
-        [sys.executable, "-m", "costcorrect", *args],
-        cwd=copy,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+
+    def run(*args):
+        return subprocess.run(
+            [sys.executable, "-m", "costcorrect", *args],
+            cwd=copy,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+
     made = run(
         "new-paper",
         "--slug",

@@ -40,7 +40,7 @@ def counts_markdown(records: list[dict]) -> str:
     chapters = len({r["chapter"] for r in records})
     return (
         f"**{t['reproduced']} of {t['paper']} paper claims reproduced** "
-        f"({t['independent']} independently, {t['robust']} robust or proven); "
+        f"({t['independent']} independently, {t['robust']} robust); "
         f"**{t['diverges']}** diverge and **{t['unverifiable']}** are unverifiable. "
         f"The chapters also record **{t['book']}** results of this book's own, which never count as "
         f"reproductions. ({len(records)} ledger records from {chapters} chapters.)\n"
@@ -226,7 +226,8 @@ def reproducibility_markdown(
     tpath = build_dir() / "timings.json"
     timings = json.loads(tpath.read_text()) if tpath.exists() else {}
     out = [
-        "| chapter | execution time (s) | paper claims | reproduced | diverges | unverifiable | book results |",
+        "| chapter | execution time (s) | paper claims | reproduced | diverges | unverifiable "
+        "| book results |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for ch in order:
@@ -321,7 +322,7 @@ def chapter_summary_html(
         '<aside class="cc-summary" aria-label="Chapter summary">',
         f"<p><strong>Ledger.</strong> {t['paper']} paper claims: "
         + ", ".join(f'<span class="cc-badge {BADGE[s]}">{c.get(s, 0)} {s}</span>' for s in STATUSES)
-        + f" ({t['independent']} of the reproduced independently, {t['robust']} robust or proven); "
+        + f" ({t['independent']} of the reproduced independently, {t['robust']} robust); "
         f"{t['book']} results of the book's own. "
         f'<a href="../claims.html">All records on the dashboard</a>.</p>',
     ]

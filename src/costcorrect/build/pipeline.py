@@ -2,10 +2,11 @@
 
 ``execute``: every ``notebooks/<slug>.md`` → ``_build/executed/<slug>.ipynb``, one worker per core,
 skipping a chapter whose cache key is unchanged. The key hashes the notebook, the package modules
-the chapter imported in its last run (recorded by ``costcorrect/__init__``), the chapter's data (files
-and descriptors) and every other table it read in its last run (recorded by
-:func:`costcorrect.data.load`), the lock file, the Python version and the parameters. A failing chapter leaves no executed notebook, no cache entry and no claims behind, and
-the run exits non-zero naming the notebook, the cell and the exception.
+the chapter imported in its last run (recorded by ``costcorrect/__init__``), the chapter's data
+(files and descriptors) and every other table it read in its last run (recorded by
+:func:`costcorrect.data.load`), the lock file, the Python version and the parameters. A failing
+chapter leaves no executed notebook, no cache entry and no claims behind, and the run exits
+non-zero naming the notebook, the cell and the exception.
 
 ``build``: stage ``book/`` and the executed notebooks into ``_build/src`` (only changed files are
 rewritten, so Sphinx rebuilds only what changed), write the generated pages (claims dashboard,
@@ -14,6 +15,7 @@ status counts, reproducibility table) and run ``jupyter-book build -W -n --keep-
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -156,12 +158,14 @@ def _hash_files(h: hashlib._Hash, root: Path, paths: list[Path]) -> None:
 
 
 def modules_file(slug: str) -> Path:
-    """Where a chapter's kernel records the ``costcorrect`` modules it imported (see ``costcorrect/__init__``)."""
+    """Where a chapter's kernel records the ``costcorrect`` modules it imported
+    (see ``costcorrect/__init__``)."""
     return build_dir() / "deps" / f"{slug}.modules.json"
 
 
 def module_files(slug: str, root: Path | None = None) -> list[Path]:
-    """Source files of the package modules the chapter imported in its last run (plus package ``__init__``s)."""
+    """Source files of the package modules the chapter imported in its last run
+    (plus package ``__init__``s)."""
     root = root or repo_root()
     pkg = root / "src"
     mf = modules_file(slug)
@@ -412,10 +416,8 @@ def execute(
 def _timings() -> dict[str, float]:
     out = {}
     for cf in (build_dir() / "cache").glob("*.json"):
-        try:
+        with contextlib.suppress(ValueError, KeyError):
             out[cf.stem] = float(json.loads(cf.read_text())["seconds"])
-        except (ValueError, KeyError):
-            pass
     return out
 
 
@@ -490,7 +492,8 @@ def build(root: Path | None = None, echo=print) -> int:
     stamp.unlink(missing_ok=True)
     if out.name != "_build":
         raise SystemExit(
-            f"error: the build folder must be named _build (jupyter-book writes <parent>/_build/html), got {out}"
+            "error: the build folder must be named _build "
+            f"(jupyter-book writes <parent>/_build/html), got {out}"
         )
     cmd = [
         str(Path(sys.executable).with_name("jupyter-book")),

@@ -49,7 +49,8 @@ def descriptor(slug: str, title: str, url: str) -> dict:
         "format": "csv",
         "mediatype": "text/csv",
         "title": f"Example table of '{title}'",
-        "description": "Scaffolded example: replace with a table extracted from the paper, one row per value, with its source.",
+        "description": "Scaffolded example: replace with a table extracted from the paper, "
+        "one row per value, with its source.",
         "sources": [{"title": title, "path": url}],
         "schema": {
             "fields": [
@@ -90,7 +91,8 @@ def published_descriptor(slug: str, title: str, url: str) -> dict:
         "format": "csv",
         "mediatype": "text/csv",
         "title": f"Numbers stated in '{title}'",
-        "description": "What the paper states, one row per claim: the value (or, for a formula or wording, the text) "
+        "description": "What the paper states, one row per claim: the value "
+        "(or, for a formula or wording, the text) "
         "with the URL and the place in the paper where it is stated.",
         "sources": [{"title": title, "path": url}],
         "schema": {
@@ -104,7 +106,8 @@ def published_descriptor(slug: str, title: str, url: str) -> dict:
                 {
                     "name": "value",
                     "type": "number",
-                    "description": "The value as stated (empty when the row states a formula or wording in `text`)",
+                    "description": "The value as stated "
+                    "(empty when the row states a formula or wording in `text`)",
                 },
                 {
                     "name": "text",
@@ -185,7 +188,8 @@ def new_paper(slug: str, title: str, url: str, root: Path | None = None) -> list
     root = root or repo_root()
     if not SLUG.match(slug or ""):
         raise ScaffoldError(
-            f"slug {slug!r} is malformed: use lowercase letters, digits and single hyphens, starting with a letter (e.g. alpha-asymmetry)"
+            f"slug {slug!r} is malformed: use lowercase letters, digits and single hyphens, "
+            "starting with a letter (e.g. alpha-asymmetry)"
         )
     if not title.strip():
         raise ScaffoldError("TITLE is empty")

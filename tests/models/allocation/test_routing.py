@@ -1,4 +1,5 @@
-"""Tests of the routing-premium model (costcorrect.models.allocation.routing): symbolic identities, mappings, sign conditions."""
+"""Tests of the routing-premium model (costcorrect.models.allocation.routing): symbolic identities,
+mappings, sign conditions."""
 
 import numpy as np
 import pytest

@@ -96,12 +96,14 @@ def test_mixture_of_passk_has_elasticity_below_one(k, seed, log_rho):
 
 def test_two_point_exppower_fit_violates_the_mixture_bound():
     """Brown et al.'s Gemma-2B pair (0.02% at k = 1, 7.1% at k = 10,000): the exponentiated power law
-    through the two points has local η > 1 at k = 1, which no coverage curve (a mixture of pass@k) can have."""
+    through the two points has local η > 1 at k = 1, which no coverage curve (a mixture of pass@k)
+    can have."""
     a, b = sc.fit_exppower([1, 10000], [0.0002, 0.071])
     assert sc.eta_exppower(1, a, b) > 1
 
 
 def test_commodity_cutoff_cannot_fail_under_passk():
-    """Moved from the chapter (`commodity-fails` could not fail): under pass@k every α0 fails, not only α0 > 0.95."""
+    """Moved from the chapter (`commodity-fails` could not fail): under pass@k every α0 fails,
+    not only α0 > 0.95."""
     for a0 in (0.01, 0.2, 0.5, 0.95, 0.99):
         assert sc.eta_passk(1, a0) < 1

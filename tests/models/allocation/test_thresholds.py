@@ -46,7 +46,7 @@ def test_known_values():
     assert th.routing_factor(0.2, 0.1, reading="level") == pytest.approx(1 / 0.9)
 
 
-# ------------------------- moved from the chapter: corollaries that hold by construction -------------------------
+# --------------- moved from the chapter: corollaries that hold by construction ---------------
 
 
 def test_no_crossing_at_or_below_unit_elasticity_symbolic():
@@ -66,7 +66,7 @@ def test_corner_solution_symbolic():
     assert sp.simplify(own.subs(th.eta_rho, 1 - s)).is_positive
 
 
-# ------------------------- the one composition: general derivation and its two readings -------------------------
+# --------------- the one composition: general derivation and its two readings ---------------
 
 
 def test_routed_threshold_derivation_verified():
@@ -180,7 +180,9 @@ def test_one_definition_of_the_threshold_symbols_and_of_routing_factor():
         r"sp\.symbols\(\s*\"[^\"]*\b(kappa|Delta|gamma|eta_alpha\^T|eta_alpha\^rho)\b"
     )
     where = [
-        p.name for p in (root / "src" / "costcorrect").rglob("*.py") if pattern.search(p.read_text())
+        p.name
+        for p in (root / "src" / "costcorrect").rglob("*.py")
+        if pattern.search(p.read_text())
     ]
     assert where == ["thresholds.py"], where
     for slug in ("inference-frontier", "routing-premium", "rose"):

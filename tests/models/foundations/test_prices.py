@@ -107,7 +107,7 @@ def test_rate_ratio_interval_with_provider_controls_matches_f_test_dof():
 def test_prediction_pvalue_at_the_interval_edge_is_one_minus_level():
     df = _frame({"x": 4.0}, n=6, noise=0.05, seed=2)
     fit = prices.class_trends(df)["x"]
-    lo, mid, hi = prices.prediction_interval(fit, 1.5, 0.9)
+    _lo, mid, hi = prices.prediction_interval(fit, 1.5, 0.9)
     assert prices.prediction_pvalue(fit, 1.5, hi) == pytest.approx(0.1, rel=1e-9)
     assert prices.prediction_pvalue(fit, 1.5, mid) == pytest.approx(1.0)
 

@@ -72,8 +72,9 @@ def test_collect_is_deterministic_and_independent_of_sinter_workers() -> None:
     again = qec.collect(POINTS, workers=0)
     with_sinter = qec.collect(POINTS, workers=2)
     assert local == again == with_sinter
-    (m0, c0), (m1, c1) = local
-    # first point stops at the batch where every arm has 60 failures; second at its shot ceiling (last batch cut)
+    (_m0, c0), (_m1, c1) = local
+    # first point stops at the batch where every arm has 60 failures; second at its shot ceiling
+    # (last batch cut)
     assert (
         min(c0[f"fail:{a}"] for a in qec.ARMS) >= 60
         and c0["shots"] < 6000
@@ -124,7 +125,10 @@ def test_pairs_and_stats_round_trip_through_sinter_csv(tmp_path) -> None:
         and (merged.errors == merged.errors_csv).all()
         and (merged.shots == merged.shots_csv).all()
     )
-    norm = lambda f: f.assign(a=f[["a", "b"]].min(axis=1), b=f[["a", "b"]].max(axis=1))
+
+    def norm(f):
+        return f.assign(a=f[["a", "b"]].min(axis=1), b=f[["a", "b"]].max(axis=1))
+
     m = norm(pairs).merge(norm(p2), on=["p", "d", "noise", "a", "b"], suffixes=("", "_csv"))
     assert len(m) == len(pairs) and (m.both == m.both_csv).all()
 
@@ -271,7 +275,7 @@ def test_contrast_log_lambda_generalises_the_paired_delta() -> None:
     # four arms on the same shots: a difference of differences; shared failures shrink its error
     k4 = {"a": ka, "b": kb, "c": [1000, 900, 800], "e": [800, 650, 500]}
     indep = {
-        (x, y): [int(round(u * v / 20_000)) for u, v in zip(k4[x], k4[y])]
+        (x, y): [round(u * v / 20_000) for u, v in zip(k4[x], k4[y])]
         for x in k4
         for y in k4
         if x < y
@@ -331,7 +335,7 @@ def test_per_round_inverts_composition(e: float, r: int) -> None:
 def test_fit_lambda_recovers_exponential() -> None:
     d = np.array([5, 9, 13, 17])
     ler = 0.1 * 2.0 ** (-(d + 1) / 2)
-    lam, se, A = qec.fit_lambda(d, ler, errors=[100, 100, 100, 100])
+    lam, _se, A = qec.fit_lambda(d, ler, errors=[100, 100, 100, 100])
     assert lam == pytest.approx(2.0) and pytest.approx(0.1) == A
     assert math.isnan(qec.fit_lambda([5, 9], [0.0, 0.0])[0])
     assert qec.pairwise_lambda(5, 0.04, 9, 0.01) == pytest.approx(2.0)
@@ -339,7 +343,10 @@ def test_fit_lambda_recovers_exponential() -> None:
 
 def test_ceiling_models_tell_floor_from_slope() -> None:
     d = np.array([5.0, 9, 13, 17, 21, 31])
-    base = lambda x: 0.05 * 1.6 ** (-(np.asarray(x, float) + 1) / 2)
+
+    def base(x):
+        return 0.05 * 1.6 ** (-(np.asarray(x, float) + 1) / 2)
+
     with_floor = 0.8 * base(d) + 2e-4
     fl = qec.fit_floor_model(d, with_floor, base)
     sl = qec.fit_slope_model(d, with_floor)

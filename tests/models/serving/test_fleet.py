@@ -4,6 +4,8 @@ import math
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from costcorrect.models.serving import fleet
 
@@ -138,10 +140,6 @@ def test_fleet_factor_is_a_fifth_multiplicative_lever():
     from costcorrect.models.foundations import levers
 
     assert sp.simplify(levers.log_additivity(with_fleet=True)) == 0
-
-
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 
 @settings(max_examples=20, deadline=None)

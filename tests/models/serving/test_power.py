@@ -1,4 +1,5 @@
-"""Tests of the phase-aware energy model and the NVML measurement helper (costcorrect.models.serving.power)."""
+"""Tests of the phase-aware energy model and the NVML measurement helper
+(costcorrect.models.serving.power)."""
 
 import sys
 import types

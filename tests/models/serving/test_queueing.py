@@ -1,4 +1,5 @@
-"""Tests for costcorrect.models.serving.queueing: M/D/1 tails, Borel busy periods, and simulation vs analytic."""
+"""Tests for costcorrect.models.serving.queueing: M/D/1 tails, Borel busy periods, and simulation
+vs analytic."""
 
 import numpy as np
 import pytest
@@ -52,7 +53,10 @@ TOL = 0.25  # stated tolerance: analytic p99 within 25% of the seeded simulation
 def test_simulation_agrees_with_analytic(arch, lam):
     eng = serving.Deployment().engines()[0]
     I, O = 1024, 128
-    step = lambda n, c, p, pc: float(eng.step(n, c, p, pc))
+
+    def step(n, c, p, pc):
+        return float(eng.step(n, c, p, pc))
+
     an = serving.latencies(arch, eng, lam, I, O, chunk=512)
     sim = queueing.simulate(arch, lam, I, O, step, n_requests=1500, seed=1, chunk=512)
     ttft, tpot, tbt = sim.p99()
@@ -63,7 +67,10 @@ def test_simulation_agrees_with_analytic(arch, lam):
 
 def test_simulation_is_seeded():
     eng = serving.Deployment().engines()[0]
-    step = lambda n, c, p, pc: float(eng.step(n, c, p, pc))
+
+    def step(n, c, p, pc):
+        return float(eng.step(n, c, p, pc))
+
     a = queueing.simulate("chunked", 4.0, 512, 64, step, n_requests=300, seed=5)
     b = queueing.simulate("chunked", 4.0, 512, 64, step, n_requests=300, seed=5)
     c = queueing.simulate("chunked", 4.0, 512, 64, step, n_requests=300, seed=6)

@@ -1,4 +1,5 @@
-"""Tests for costcorrect.models.serving.serving: step model, goodput, cost decomposition, break-even, recommend."""
+"""Tests for costcorrect.models.serving.serving: step model, goodput, cost decomposition,
+break-even, recommend."""
 
 import numpy as np
 import pytest

@@ -1,5 +1,6 @@
-"""Tests of costcorrect.models.verification.composition: the composition identity (CAS and Hypothesis on random joint
-laws), the covariance split, the three-verifier terms, the bounds and the simulators."""
+"""Tests of costcorrect.models.verification.composition: the composition identity (CAS and
+Hypothesis on random joint laws), the covariance split, the three-verifier terms, the bounds and
+the simulators."""
 
 from __future__ import annotations
 
@@ -194,8 +195,8 @@ def test_matched_marginals_and_audit():
 @settings(max_examples=100, deadline=None)
 @given(joint_laws())
 def test_joint_brier_gap_on_random_laws(law):
-    """Numeric check with costcorrect.models.verification.scoring: E_P[S(P)] - E_P[S(product)] = 4 c^2 (Brier, 4 outcomes),
-    while the per-verifier expected Brier scores do not depend on c."""
+    """Numeric check with costcorrect.models.verification.scoring: E_P[S(P)] - E_P[S(product)] =
+    4 c^2 (Brier, 4 outcomes), while the per-verifier expected Brier scores do not depend on c."""
     from costcorrect.models.verification import scoring
 
     a, b, rho = law
@@ -235,7 +236,8 @@ def test_and_or_identities_are_the_covariance_definition():
 
 
 def test_bound_implied_doubling_is_an_identity():
-    """Moved from the chapter's ledger: the bound's N ratio for K^2 pairs against K candidates is log K^2 / log K = 2."""
+    """Moved from the chapter's ledger: the bound's N ratio for K^2 pairs against K candidates is
+    log K^2 / log K = 2."""
     N1, N2, K = sp.symbols("N_1 N_2 K", positive=True)
     n2 = sp.solve(sp.Eq(sp.sqrt(sp.log(K**2) / N2), sp.sqrt(sp.log(K) / N1)), N2)[0]
     assert sp.simplify(sp.expand_log(n2 / N1, force=True)) == 2
@@ -263,5 +265,8 @@ def test_simulate_grid_passes_the_budget_option():
     b = pd.DataFrame({"benchmark": ["X"], "low": [0.7], "high": [0.8]})
     eq = cm.simulate_grid(b, [0.0], [3], [16], 200, 4, "equal")
     same = cm.simulate_grid(b, [0.0], [3], [16], 200, 4, "same-n")
-    pv = lambda d: float(d[(d.mechanism == "per-verifier") & np.isfinite(d.N)]["gap"].iloc[0])
+
+    def pv(d):
+        return float(d[(d.mechanism == "per-verifier") & np.isfinite(d.N)]["gap"].iloc[0])
+
     assert pv(eq) < pv(same)

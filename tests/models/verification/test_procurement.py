@@ -1,4 +1,5 @@
-"""Tests of costcorrect.models.verification.procurement: verifier family, market, bounds and the seeded simulator."""
+"""Tests of costcorrect.models.verification.procurement: verifier family, market, bounds and the
+seeded simulator."""
 
 from __future__ import annotations
 
@@ -35,7 +36,8 @@ def test_calibration_monotone(q, rule):
 
 
 def test_truthful_posterior_is_best_report():
-    """For a candidate who saw 'accept', its posterior beats any other report (strict propriety in the model)."""
+    """For a candidate who saw 'accept', its posterior beats any other report (strict propriety
+    in the model)."""
     th, q = 0.7, 0.4
     r1, _ = pr.posteriors(np.array([th]), q)
     p = r1[0]
@@ -65,13 +67,13 @@ def test_market_unravels_and_not():
 
 def test_two_type_threshold():
     tt = pr.two_type_condition()
-    mu, vL, vH, cL, cH = tt["symbols"]
+    mu, _vL, _vH, _cL, cH = tt["symbols"]
     assert sp.simplify(tt["pooled"].subs(mu, tt["mu_star"]) - cH) == 0
 
 
 def test_subgaussian_and_le_cam_derivations():
     sg = pr.subgaussian_max_derivation()
-    lam, s2, M = sg["symbols"]
+    _lam, s2, M = sg["symbols"]
     assert sp.simplify(sg["bound"] - sp.sqrt(2 * s2 * sp.log(M))) == 0
     lc = pr.le_cam_rate_derivation()
     assert lc["kl_series_matches"] and lc["bound_times_sqrtN_free_of_N"]
@@ -150,7 +152,8 @@ def test_selection_truthfulness_certificate():
 
 
 def test_score_contest_is_not_truthful():
-    """A weaker seller wins a score contest more often by overstating its confidence (common random numbers)."""
+    """A weaker seller wins a score contest more often by overstating its confidence
+    (common random numbers)."""
     truth = pr.score_contest_win(np.random.default_rng(3), "brier", 0.6, 0.7, 0.5, 64, 40000)
     lie = pr.score_contest_win(
         np.random.default_rng(3), "brier", 0.6, 0.7, 0.5, 64, 40000, (0.65, 0.35)

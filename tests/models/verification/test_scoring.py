@@ -1,5 +1,5 @@
-"""Tests of costcorrect.models.verification.scoring: CAS proofs of strict propriety, numeric propriety on random beliefs,
-and the capped affine payment (DSIC, ex post IR, cap, budget)."""
+"""Tests of costcorrect.models.verification.scoring: CAS proofs of strict propriety, numeric
+propriety on random beliefs, and the capped affine payment (DSIC, ex post IR, cap, budget)."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def test_certificate_proof(rule, k):
 
 def test_certificate_terms_vanish_at_truth():
     proof = sc.propriety_certificate("brier", 3)
-    at_truth = {q: p for q, p in zip(proof.q[:-1], proof.p[:-1])}
+    at_truth = dict(zip(proof.q[:-1], proof.p[:-1]))
     assert all(sp.simplify(t.subs(at_truth)) == 0 for t in proof.terms)
 
 
@@ -100,7 +100,10 @@ def test_paid_joint_rule_is_proper_with_zeros(p, q, rule):
 def test_bare_floor_was_not_proper_and_projection_is():
     """Regression: the floored rule log max(q_y, eps) paid a belief of 0.002 more for reporting 0."""
     eps, p = 1e-3, np.array([0.998, 0.002])
-    floored = lambda r: p[1] * np.log(max(r, eps)) + p[0] * np.log(max(1 - r, eps))
+
+    def floored(r):
+        return p[1] * np.log(max(r, eps)) + p[0] * np.log(max(1 - r, eps))
+
     assert floored(0.0) > floored(0.002)  # the old rule: misreporting pays
     assert sc.expected_score("log", p, p, eps=eps) > sc.expected_score(
         "log", p, np.array([1.0, 0.0]), eps=eps

@@ -49,8 +49,8 @@ ASSUMPTIONS = (
     ),
     (
         "A3",
-        "The classifier's noise is class-conditional: it says 'hard' with probability s on hard and f on easy "
-        "queries, independently of anything else about the query.",
+        "The classifier's noise is class-conditional: it says 'hard' with probability s on hard "
+        "and f on easy queries, independently of anything else about the query.",
     ),
     (
         "A4",
@@ -256,7 +256,8 @@ def allocation_premium(e, s, f, lam, g):
 
 
 def spec_expected_tokens(a, n_draft):
-    """Expected tokens per speculative-decoding iteration, (1 − α^{γ+1})/(1 − α) (Leviathan et al. 2023, Eq. 1).
+    """Expected tokens per speculative-decoding iteration, (1 − α^{γ+1})/(1 − α)
+    (Leviathan et al. 2023, Eq. 1).
 
     ``a`` is the token acceptance rate (Leviathan's α) and ``n_draft`` the draft length (their γ).
     """

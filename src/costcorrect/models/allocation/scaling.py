@@ -192,7 +192,8 @@ def alpha_mixture(rho, p, w):
 
 
 def eta_mixture(rho, p, w):
-    """Elasticity ρA'/A of mixture coverage: Σ w_i x_i e^(−x_i) / Σ w_i (1 − e^(−x_i)), x_i = −ρ ln(1 − p_i)."""
+    """Elasticity ρA'/A of mixture coverage: Σ w_i x_i e^(−x_i) / Σ w_i (1 − e^(−x_i)),
+    x_i = −ρ ln(1 − p_i)."""
     p = np.asarray(p, dtype=float)
     w = np.asarray(w, dtype=float) / np.sum(w)
     x = -np.asarray(rho, dtype=float)[..., None] * np.log1p(-p)

@@ -80,7 +80,8 @@ class Deployment:
 
 
 def alpha_lift_leverage(a, lift: float = 0.01, cpm_cut: float = 0.01):
-    """How many times more a ``lift`` (absolute) rise in α cuts Cost-correct than a ``cpm_cut`` (relative) cut in CPM.
+    """How many times more a ``lift`` (absolute) rise in α cuts Cost-correct than a ``cpm_cut``
+    (relative) cut in CPM.
 
     Finite-difference form: (lift / (α + lift)) / cpm_cut. Its marginal limit is 1/α (see
     :func:`alpha_leverage_expr`).
@@ -89,7 +90,8 @@ def alpha_lift_leverage(a, lift: float = 0.01, cpm_cut: float = 0.01):
 
 
 def alpha_leverage_expr(lift: sp.Expr | None = None, cpm_cut: sp.Expr | None = None) -> sp.Expr:
-    """Symbolic ratio of the relative cost cut from raising α by ``lift`` to that from cutting CPM by ``cpm_cut``.
+    """Symbolic ratio of the relative cost cut from raising α by ``lift`` to that from cutting CPM by
+    ``cpm_cut``.
 
     With no arguments it returns the marginal ratio (lift, cut → 0 at the same rate): 1/α.
     """

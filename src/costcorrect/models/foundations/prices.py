@@ -12,7 +12,8 @@ class-specific slopes, which is how the chapter tests "no single scalar factor s
 decline". :func:`prediction_interval` places a new price (the GPT-5.5 repricing) against a class
 trend.
 
-Blended CPM is :func:`costcorrect.models.foundations.core.blended_cpm` (the series' 1:1 definition), not redefined here.
+Blended CPM is :func:`costcorrect.models.foundations.core.blended_cpm` (the series' 1:1 definition),
+not redefined here.
 """
 
 from __future__ import annotations

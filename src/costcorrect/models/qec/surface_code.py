@@ -1,4 +1,5 @@
-"""Surface-code memory experiments (stim + PyMatching, sampled with sinter) for "The Structural Residual Ceiling".
+"""Surface-code memory experiments (stim + PyMatching, sampled with sinter) for
+"The Structural Residual Ceiling".
 
 Contents
 - :func:`noise_parameters`, :func:`memory_circuit`: rotated surface-code memory circuit under the
@@ -13,8 +14,9 @@ Contents
 - :func:`stats_frame`, :func:`frame_from_sinter_stats`: per-arm tables from the sampler or from a
   merged ``sinter`` CSV (``sinter collect`` on several machines, then ``sinter combine``).
 - :func:`sinter_decoders`: the arms as ``sinter.Decoder`` objects for ``sinter collect
-  --custom_decoders_module_function costcorrect.models.qec.surface_code:sinter_decoders``; :func:`write_circuits` writes
-  the chapter's circuits as ``d=..,p=..,noise=...stim`` files for that command.
+  --custom_decoders_module_function costcorrect.models.qec.surface_code:sinter_decoders``;
+  :func:`write_circuits` writes the chapter's circuits as ``d=..,p=..,noise=...stim`` files for
+  that command.
 - statistics: :func:`wilson`, :func:`log_ratio_interval` (paired when the arms share shots),
   :func:`fit_log_lambda`, :func:`paired_delta_log_lambda`, :func:`crossing_distance`,
   :func:`per_round`, :func:`fit_lambda`, :func:`fit_floor_model`, :func:`fit_slope_model`.
@@ -147,7 +149,7 @@ def seed_for(seed: int, *key: int | float | str) -> int:
     words = [int(seed)]
     for k in key:
         if isinstance(k, float):
-            words.append(int(round(k * 1e9)))
+            words.append(round(k * 1e9))
         elif isinstance(k, str):
             words.extend(k.encode())
         else:
@@ -357,7 +359,8 @@ def make_task(
     noise: str = "chapter",
     rounds: int | None = None,
 ) -> dict:
-    """The description of one point (its ``json_metadata`` under sinter). ``max_errors`` applies to every arm."""
+    """The description of one point (its ``json_metadata`` under sinter).
+    ``max_errors`` applies to every arm."""
     return {
         "d": int(d),
         "p": float(p),
@@ -540,7 +543,9 @@ def collect(points: Sequence[Mapping], workers: int = 2) -> list[tuple[dict, Cou
         out.append(
             (
                 dict(m),
-                reduce_batches(m, logged.get(_task_key(m), {}), lambda i: compute_batch(ctx, i)),
+                reduce_batches(
+                    m, logged.get(_task_key(m), {}), lambda i, ctx=ctx: compute_batch(ctx, i)
+                ),
             )
         )
     return out
@@ -721,8 +726,10 @@ class ToyDecoder(sinter.Decoder):
 
 
 def sinter_decoders() -> dict[str, sinter.Decoder]:
-    """The toy arms for ``sinter collect --custom_decoders_module_function costcorrect.models.qec.surface_code:sinter_decoders``
-    (PyMatching and correlated PyMatching are sinter's built-in ``pymatching`` and ``pymatching-correlated``)."""
+    """The toy arms for
+    ``sinter collect --custom_decoders_module_function costcorrect.models.qec.surface_code:sinter_decoders``
+    (PyMatching and correlated PyMatching are sinter's built-in ``pymatching`` and
+    ``pymatching-correlated``)."""
     return {a: ToyDecoder(a) for a in ARMS if "+" in a}
 
 

@@ -56,8 +56,8 @@ def calibrate_eta(
     measured_tokens_per_s: float, model, gpu, batch: float, context: float, eff=None
 ) -> float:
     """Achieved bandwidth fraction ``mbu`` that makes the shared step model
-    (:func:`costcorrect.models.serving.hardware.step_time`, bandwidth-bound, with its fixed overhead) reproduce a
-    measured decode throughput."""
+    (:func:`costcorrect.models.serving.hardware.step_time`, bandwidth-bound, with its fixed overhead)
+    reproduce a measured decode throughput."""
     from costcorrect.models.serving import hardware
 
     eff = eff or hardware.EFFICIENCY
@@ -82,10 +82,11 @@ def replica_configs(
 ) -> pd.DataFrame:
     """All feasible replica configurations (model × GPU class × TP degree) with throughput and price.
 
-    ``models`` are :class:`costcorrect.models.serving.hardware.Model`; ``gpus`` is indexed by GPU key (rows of the
-    shared hardware table) with a column ``eta_bw`` (achieved bandwidth fraction, :func:`gpu_table`).
-    Throughput is the shared step model's (:func:`costcorrect.models.serving.hardware.decode_tokens_per_s`); each
-    doubling of ``k`` keeps a fraction ``tp_eff`` of per-GPU throughput. A configuration is feasible
+    ``models`` are :class:`costcorrect.models.serving.hardware.Model`; ``gpus`` is indexed by GPU key
+    (rows of the shared hardware table) with a column ``eta_bw`` (achieved bandwidth fraction,
+    :func:`gpu_table`). Throughput is the shared step model's
+    (:func:`costcorrect.models.serving.hardware.decode_tokens_per_s`); each doubling of ``k`` keeps
+    a fraction ``tp_eff`` of per-GPU throughput. A configuration is feasible
     when the weights fit in ``mem_frac`` of the replica's memory with room for one sequence of
     ``context`` tokens; its batch is as large as the remaining memory allows, at most ``max_batch``.
     """

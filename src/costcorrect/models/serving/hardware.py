@@ -370,4 +370,4 @@ def kv_capacity_tokens(model: Model, gpu: GPU, tp: int = 1, mem_frac: float = 0.
 
 def max_batch(model: Model, gpu: GPU, context: float, tp: int = 1, mem_frac: float = 0.9) -> int:
     """Largest decode batch whose KV cache (``context`` tokens per sequence) fits; 0 if none."""
-    return int(math.floor(kv_capacity_tokens(model, gpu, tp, mem_frac) / context))
+    return math.floor(kv_capacity_tokens(model, gpu, tp, mem_frac) / context)

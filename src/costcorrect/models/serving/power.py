@@ -147,7 +147,8 @@ def saving_expr() -> sp.Expr:
 
 
 def min_clock_share(saving: float, clock_ratio: float, v_floor_ratio: float) -> float:
-    """Smallest clock-dependent share φ of decode power for which a lock at ``clock_ratio`` saves ``saving``."""
+    """Smallest clock-dependent share φ of decode power for which a lock at ``clock_ratio``
+    saves ``saving``."""
     g = float(dvfs_scale(clock_ratio, v_floor_ratio))
     return saving / (1 - g)
 
@@ -164,9 +165,10 @@ def lock_energy_ratio(
 ):
     """(energy per token, throughput) at an SM-clock lock, both relative to the default clock.
 
-    Throughput comes from the book's one step model (:func:`costcorrect.models.serving.hardware.step_time`, the clock
-    scaling its compute term); power from :func:`locked_power` (a share ``clock_share`` of decode power
-    scales with ``f·V(f)²``). Energy per token = power / throughput.
+    Throughput comes from the book's one step model
+    (:func:`costcorrect.models.serving.hardware.step_time`, the clock scaling its compute term);
+    power from :func:`locked_power` (a share ``clock_share`` of decode power scales with
+    ``f·V(f)²``). Energy per token = power / throughput.
     """
     from costcorrect.models.serving import hardware
 

@@ -10,8 +10,9 @@ Analytic pieces (vectorised NumPy):
 
 Simulation (:func:`simulate`) — one serving instance (colocated) or one prefill + one decode
 instance (disaggregated), iteration by iteration, with Poisson arrivals from a seeded RNG. The
-iteration time comes from a callable supplied by :mod:`costcorrect.models.serving.serving`, so the simulation and
-the analytic model share the hardware model but not the queueing approximations.
+iteration time comes from a callable supplied by :mod:`costcorrect.models.serving.serving`,
+so the simulation and the analytic model share the hardware model but not the queueing
+approximations.
 """
 
 from __future__ import annotations

@@ -3,10 +3,12 @@
 Reconstruction (the paper's own equations are not public). Three layers:
 
 1. **Hardware step model** (:class:`Engine`, a thin wrapper of the book's one step model
-   :func:`costcorrect.models.serving.hardware.step_time`): an iteration that decodes ``B`` sequences with total
-   context ``ctx`` and runs ``n`` prompt tokens takes ``overhead + max(bytes/BW_eff, flops/F_eff)`` —
-   weights plus KV cache read from HBM against dense BF16 FLOPs including attention (roofline). Prefill is therefore compute-bound and decode bandwidth-bound and
-   batch-dependent; a prompt chunk piggybacks on a memory-bound decode iteration.
+   :func:`costcorrect.models.serving.hardware.step_time`): an iteration that decodes ``B`` sequences
+   with total context ``ctx`` and runs ``n`` prompt tokens takes
+   ``overhead + max(bytes/BW_eff, flops/F_eff)`` — weights plus KV cache read from HBM against
+   dense BF16 FLOPs including attention (roofline). Prefill is therefore compute-bound and decode
+   bandwidth-bound and batch-dependent; a prompt chunk piggybacks on a memory-bound decode
+   iteration.
 2. **Queueing under p99 TTFT / TPOT** (:func:`latencies`): M/D/1 prefill queues, Little's law for the
    decode batch, Poisson / Binomial tails for prefill stalls and hybrid iterations; checked against
    the discrete-event simulation in :mod:`costcorrect.models.serving.queueing`.
@@ -91,7 +93,8 @@ class Engine:
     def step(
         self, n_decode: float, ctx: float, n_prefill: float = 0.0, prefill_ctx: float = 0.0
     ) -> float:
-        """Seconds for one iteration: the book's one step model, :func:`costcorrect.models.serving.hardware.step_time`.
+        """Seconds for one iteration: the book's one step model,
+        :func:`costcorrect.models.serving.hardware.step_time`.
 
         ``ctx`` = total context tokens of the decoding sequences; ``prefill_ctx`` = mean attention
         context per prompt token (``I/2`` for a whole prompt). Works on NumPy arrays.

@@ -274,7 +274,8 @@ def composition_errors3() -> list[RuleError]:
 def brier_joint_vs_product() -> sp.Expr:
     """Expected Brier-score loss of reporting the independent product law instead of the true joint law.
 
-    Uses :func:`costcorrect.models.verification.scoring.divergence` on the 4-outcome space; the CAS reduces it to ``4 c^2``.
+    Uses :func:`costcorrect.models.verification.scoring.divergence` on the 4-outcome space; the CAS
+    reduces it to ``4 c^2``.
     """
     from costcorrect.models.verification.scoring import divergence
 
@@ -383,7 +384,8 @@ def corr_bounds(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def joint_pmf(a: np.ndarray, b: np.ndarray, rho: np.ndarray) -> np.ndarray:
-    """Joint law ``(..., 4)`` over (00, 01, 10, 11) of two verdicts with accept rates ``a, b`` and correlation ``rho``.
+    """Joint law ``(..., 4)`` over (00, 01, 10, 11) of two verdicts with accept rates ``a, b`` and
+    correlation ``rho``.
 
     Raises ``ValueError`` if ``rho`` is outside the Fréchet range (a cell would be negative).
     """
@@ -526,7 +528,7 @@ def per_verifier_floor(design: Design) -> np.ndarray:
     With exact marginals it picks the pair with the largest ``p1 p2`` (ties: the first); its gap is
     ``alpha* / alpha(that pair) - 1``, which no amount of probing removes.
     """
-    R, K, _ = design.alpha.shape
+    R, _K, _ = design.alpha.shape
     alpha = design.alpha.reshape(R, -1)
     k = int(np.argmax(np.outer(design.a, design.b)))
     return alpha.max(axis=1) / alpha[:, k] - 1.0
@@ -590,7 +592,8 @@ def simulate_grid(
 def simulate_single(
     low: float, high: float, K: int, Ns: Sequence[int], R: int, rng: np.random.Generator
 ) -> np.ndarray:
-    """Gap of single-verifier procurement (Paper #1's setting in this chapter's model), shape ``(len(Ns), R)``.
+    """Gap of single-verifier procurement (Paper #1's setting in this chapter's model),
+    shape ``(len(Ns), R)``.
 
     ``K`` candidate verifiers with accept rates evenly spaced on ``[low, high]``; each is run on ``n``
     probes and the largest observed accept rate is bought; gap ``= max(a)/a_selected - 1``.
@@ -638,7 +641,7 @@ def threshold_n(df: pd.DataFrame, target: float = 0.05, z: float = 1.96) -> pd.D
     out = []
     for key, g in df.sort_values("N").groupby(keys, sort=True):
 
-        def first(mask: pd.Series) -> float:
+        def first(mask: pd.Series, g: pd.DataFrame = g) -> float:
             hit = g.loc[mask, "N"]
             return float(hit.iloc[0]) if len(hit) else float("nan")
 
@@ -745,7 +748,8 @@ def simulate_audit(
 def audit_power(
     a: float, b: float, rho: float, ns: Sequence[int], R: int, rng: np.random.Generator
 ) -> pd.DataFrame:
-    """Rejection rate of the auditor's test by record type for each audit size in ``ns`` (see :func:`simulate_audit`)."""
+    """Rejection rate of the auditor's test by record type for each audit size in ``ns``
+    (see :func:`simulate_audit`)."""
     rows = []
     for n in ns:
         t = simulate_audit(a, b, rho, int(n), R, rng).set_index("record")["rejects 'same'"]

@@ -7,8 +7,9 @@ abstract, so everything here is a *reconstruction* of the mechanisms it names:
   space with a single-crossing cost of quality (Akerlof-style adverse selection);
 * the **probe mechanism** — every candidate verifier reports an accept probability on ``N`` probes
   with known labels and is paid ``a + b·S`` for a strictly proper scoring rule ``S``
-  (:mod:`costcorrect.models.verification.scoring`); the deployer buys the candidate whose *verdicts* were right on the
-  most probes (:func:`simulate_mechanism` with ``select="verdicts"``), a statistic no report can
+  (:mod:`costcorrect.models.verification.scoring`); the deployer buys the candidate whose
+  *verdicts* were right on the most probes (:func:`simulate_mechanism` with
+  ``select="verdicts"``), a statistic no report can
   move, so the payment's propriety makes truthful reports dominant even with a prize for winning
   (:func:`selection_truthfulness`). Buying the highest reported score instead (``select="score"``)
   turns the payment into a contest, which is not truthful (:func:`score_contest_win`);
@@ -49,30 +50,35 @@ N_GRID: tuple[int, ...] = (32, 64, 128, 256, 512, 1024, 2048, 4096)
 
 
 def precision(theta: np.ndarray, pi: float) -> np.ndarray:
-    """Accuracy of answers accepted by a verifier of quality ``theta`` when the generator's pass@1 is ``pi``."""
+    """Accuracy of answers accepted by a verifier of quality ``theta`` when the generator's
+    pass@1 is ``pi``."""
     theta = np.asarray(theta, dtype=float)
     return pi * theta / (pi * theta + (1 - pi) * (1 - theta))
 
 
 def theta_for_precision(alpha: float, pi: float) -> float:
-    """Invert :func:`precision`: the verifier quality whose accepted answers are correct with probability ``alpha``."""
+    """Invert :func:`precision`: the verifier quality whose accepted answers are correct with
+    probability ``alpha``."""
     return alpha * (1 - pi) / (alpha * (1 - pi) + pi * (1 - alpha))
 
 
 def candidate_family(pi: float, alpha_best: float, K: int) -> np.ndarray:
-    """``K`` candidate qualities, evenly spaced from ``1/2`` (uninformative) to the best published verifier."""
+    """``K`` candidate qualities, evenly spaced from ``1/2`` (uninformative) to the best published
+    verifier."""
     return np.linspace(0.5, theta_for_precision(alpha_best, pi), K)
 
 
 def cost_gap(theta: np.ndarray, pi: float, theta_best: float | None = None) -> np.ndarray:
-    """Relative Cost-correct gap ``alpha(theta*)/alpha(theta) - 1`` (``theta*`` = max of ``theta`` by default)."""
+    """Relative Cost-correct gap ``alpha(theta*)/alpha(theta) - 1`` (``theta*`` = max of ``theta``
+    by default)."""
     theta = np.asarray(theta, dtype=float)
     tb = np.max(theta) if theta_best is None else theta_best
     return precision(tb, pi) / precision(theta, pi) - 1.0
 
 
 def posteriors(theta: np.ndarray, q: float) -> tuple[np.ndarray, np.ndarray]:
-    """Truthful reports ``(P(y=1 | accept), P(y=1 | reject))`` of verifiers of quality ``theta`` on probes with label share ``q``."""
+    """Truthful reports ``(P(y=1 | accept), P(y=1 | reject))`` of verifiers of quality ``theta`` on
+    probes with label share ``q``."""
     theta = np.asarray(theta, dtype=float)
     r1 = q * theta / (q * theta + (1 - q) * (1 - theta))
     r0 = q * (1 - theta) / (q * (1 - theta) + (1 - q) * theta)
@@ -82,7 +88,8 @@ def posteriors(theta: np.ndarray, q: float) -> tuple[np.ndarray, np.ndarray]:
 def score_table(
     rule: str, theta: np.ndarray, q: float, eps: float = scoring.DEFAULT_EPS
 ) -> np.ndarray:
-    """Per-probe scores of truthful verifiers by cell: shape ``(K, 4)`` for (y, d) = (1,1), (1,0), (0,1), (0,0)."""
+    """Per-probe scores of truthful verifiers by cell: shape ``(K, 4)`` for
+    (y, d) = (1,1), (1,0), (0,1), (0,0)."""
     r1, r0 = posteriors(theta, q)
     one, zero = np.ones_like(r1, dtype=int), np.zeros_like(r1, dtype=int)
     return np.stack(
@@ -99,7 +106,8 @@ def score_table(
 def expected_probe_score(
     rule: str, theta: np.ndarray, q: float, eps: float = scoring.DEFAULT_EPS
 ) -> np.ndarray:
-    """Expected per-probe score ``S(theta)`` of a truthful verifier (increasing in ``theta``: calibration-monotone)."""
+    """Expected per-probe score ``S(theta)`` of a truthful verifier (increasing in ``theta``:
+    calibration-monotone)."""
     theta = np.asarray(theta, dtype=float)
     t = score_table(rule, theta, q, eps)
     w = np.stack([q * theta, q * (1 - theta), (1 - q) * (1 - theta), (1 - q) * theta], axis=-1)
@@ -128,7 +136,8 @@ def maximin_entropy_share(theta: Sequence[float], grid: int = 1001) -> float:
 
 @dataclass
 class Market:
-    """Discrete type space: qualities, prior, seller cost ``c`` and buyer value ``v`` per type (exact rationals allowed)."""
+    """Discrete type space: qualities, prior, seller cost ``c`` and buyer value ``v`` per type
+    (exact rationals allowed)."""
 
     theta: list
     prior: list
@@ -136,7 +145,8 @@ class Market:
     value: list
 
     def single_crossing(self) -> bool:
-        """Seller utility ``p - c(theta)``: participation threshold monotone iff ``c`` strictly increases in ``theta``."""
+        """Seller utility ``p - c(theta)``: participation threshold monotone iff ``c`` strictly
+        increases in ``theta``."""
         return all(self.cost[i] < self.cost[i + 1] for i in range(len(self.cost) - 1)) and all(
             self.theta[i] < self.theta[i + 1] for i in range(len(self.theta) - 1)
         )
@@ -148,7 +158,8 @@ class Market:
 
 
 def pooled_value(m: Market, j: int):
-    """Buyer's expected value of a seller drawn from types ``0..j`` (all types with cost ``<= c_j`` sell at price ``c_j``)."""
+    """Buyer's expected value of a seller drawn from types ``0..j`` (all types with cost ``<= c_j``
+    sell at price ``c_j``)."""
     w = sum(m.prior[: j + 1])
     return sum(pr * v for pr, v in zip(m.prior[: j + 1], m.value[: j + 1])) / w
 
@@ -199,7 +210,7 @@ def subgaussian_max_derivation() -> dict:
     """
     lam, s2, M = sp.symbols("lambda sigma2 M", positive=True)
     f = sp.log(M) / lam + lam * s2 / 2
-    lam_star = [s for s in sp.solve(sp.diff(f, lam), lam) if s.is_positive is not False][0]
+    lam_star = next(s for s in sp.solve(sp.diff(f, lam), lam) if s.is_positive is not False)
     return {
         "objective": f,
         "lam_star": sp.simplify(lam_star),
@@ -223,7 +234,8 @@ def hoeffding_bound(N: np.ndarray, K: int, width: float, lipschitz: float) -> np
 def secant_lipschitz(
     rule: str, theta: np.ndarray, q: float, pi: float, eps: float = scoring.DEFAULT_EPS
 ) -> float:
-    """Smallest ``L`` with ``gap_k <= L·(S* - S_k)`` for every candidate (the link from score to Cost-correct)."""
+    """Smallest ``L`` with ``gap_k <= L·(S* - S_k)`` for every candidate (the link from score to
+    Cost-correct)."""
     s = expected_probe_score(rule, theta, q, eps)
     g = cost_gap(theta, pi)
     kstar = int(np.argmax(theta))
@@ -245,7 +257,8 @@ def verdict_lipschitz(theta: np.ndarray, pi: float) -> float:
 
 
 def selection_truthfulness() -> dict:
-    """SymPy: a seller's expected utility from reporting ``r`` on ``N`` probes, with a prize ``V`` for being bought.
+    """SymPy: a seller's expected utility from reporting ``r`` on ``N`` probes, with a prize ``V``
+    for being bought.
 
     ``U(r) = N·(a + b·E_p S(r, Y)) + V·w`` where the win probability ``w`` depends on the verdicts and
     the labels only (selection on realised verdicts), hence not on ``r``. For each rule the CAS shows
@@ -349,7 +362,8 @@ def le_cam_bound(
 
 
 def le_cam_rate_derivation() -> dict:
-    """SymPy: with ``KL ≈ Nδ²/(θ(1-θ))`` (second order) and a gap slope ``g``, maximise ``gδ(1 - sqrt(KL/2))/2``.
+    """SymPy: with ``KL ≈ Nδ²/(θ(1-θ))`` (second order) and a gap slope ``g``,
+    maximise ``gδ(1 - sqrt(KL/2))/2``.
 
     ``theta`` is written as ``1/(1+s)`` with ``s > 0`` so the CAS knows ``0 < theta < 1``.  Returns the
     CAS-solved ``delta_star`` and bound (both in ``theta``), and the check that the second-order
@@ -450,7 +464,8 @@ def worst_case_gap(
     eps: float = scoring.DEFAULT_EPS,
     select: str = "verdicts",
 ) -> tuple[float, float]:
-    """Largest mean gap of the selection rule (verdicts by default) over the family {one candidate at ``theta_hi``, ``K-1`` at ``theta_hi - delta``}.
+    """Largest mean gap of the selection rule (verdicts by default) over the family
+    {one candidate at ``theta_hi``, ``K-1`` at ``theta_hi - delta``}.
 
     The least favourable ``delta`` balances the chance of a wrong pick against its cost; the
     resulting worst-case gap is what the ``sqrt(log K / N)`` rate describes.  Returns
@@ -494,7 +509,8 @@ def simulate_posted_price(
 
 
 def summarise(gaps: np.ndarray, N: Sequence[int]) -> pd.DataFrame:
-    """Mean gap per ``N`` with a 95% normal-approximation CI (mean ± 1.96 standard errors over replications)."""
+    """Mean gap per ``N`` with a 95% normal-approximation CI (mean ± 1.96 standard errors over
+    replications)."""
     reps = gaps.shape[1]
     m = gaps.mean(axis=1)
     se = gaps.std(axis=1, ddof=1) / np.sqrt(reps)
@@ -502,7 +518,8 @@ def summarise(gaps: np.ndarray, N: Sequence[int]) -> pd.DataFrame:
 
 
 def first_crossing(N: Sequence[int], gap: np.ndarray, target: float = 0.05) -> float:
-    """Smallest ``N`` at which ``gap <= target``, log-linearly interpolated between grid points (``inf`` if never)."""
+    """Smallest ``N`` at which ``gap <= target``, log-linearly interpolated between grid points
+    (``inf`` if never)."""
     N = np.asarray(N, dtype=float)
     gap = np.asarray(gap, dtype=float)
     below = np.nonzero(gap <= target)[0]

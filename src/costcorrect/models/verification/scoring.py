@@ -179,7 +179,8 @@ def simplex_symbols(name: str, k: int) -> list[sp.Symbol]:
 
 
 def sym_score(rule: str, q: Sequence[sp.Expr], j: int) -> sp.Expr:
-    """SymPy score of report ``q`` (a list of ``k`` expressions) when outcome ``j`` occurs (log: unfloored)."""
+    """SymPy score of report ``q`` (a list of ``k`` expressions) when outcome ``j`` occurs
+    (log: unfloored)."""
     _check_rule(rule)
     if rule == "log":
         return sp.log(q[j])
@@ -194,7 +195,8 @@ def sym_expected_score(rule: str, p: Sequence[sp.Expr], q: Sequence[sp.Expr]) ->
 
 
 def divergence(rule: str, p: Sequence[sp.Expr], q: Sequence[sp.Expr]) -> sp.Expr:
-    """``d(p, q) = E_p[S(p, Y)] - E_p[S(q, Y)]``: the expected loss from reporting ``q`` instead of the belief ``p``."""
+    """``d(p, q) = E_p[S(p, Y)] - E_p[S(q, Y)]``: the expected loss from reporting ``q`` instead of
+    the belief ``p``."""
     return sym_expected_score(rule, p, p) - sym_expected_score(rule, p, q)
 
 
@@ -204,7 +206,8 @@ def _phi(t: sp.Expr) -> sp.Expr:
 
 
 def phi_facts() -> dict[str, bool]:
-    """CAS facts making ``phi(t) = t - 1 - log t`` a valid certificate term: ``phi(1)=0``, ``phi'(1)=0``, ``phi''>0``."""
+    """CAS facts making ``phi(t) = t - 1 - log t`` a valid certificate term: ``phi(1)=0``,
+    ``phi'(1)=0``, ``phi''>0``."""
     t = sp.Symbol("t", positive=True)
     f = _phi(t)
     return {
@@ -521,8 +524,10 @@ def score_range_certificate(rule: str, k: int = 2) -> ScoreRange:
             and _is_zero(ratio_hi)
         )
         arg = (
-            "the projected report has q'_j = eps + x_j, x_j >= 0, sum q' = 1: S - log eps = log(1 + x_y/eps) >= 0 "
-            "and log(1-(k-1)eps) - S = log((1-(k-1)eps)/q'_y) >= 0 since 1-(k-1)eps - q'_y = sum_{j != y} x_j >= 0"
+            "the projected report has q'_j = eps + x_j, x_j >= 0, sum q' = 1: "
+            "S - log eps = log(1 + x_y/eps) >= 0 "
+            "and log(1-(k-1)eps) - S = log((1-(k-1)eps)/q'_y) >= 0 "
+            "since 1-(k-1)eps - q'_y = sum_{j != y} x_j >= 0"
         )
     return ScoreRange(rule, k, lo, hi, lower, upper, bool(ok), arg)
 
@@ -557,7 +562,8 @@ class ProjectedLogProof:
 
 
 def projected_log_certificate(k: int = 2) -> ProjectedLogProof:
-    """Prove propriety of the log rule as paid (report projected onto the trimmed simplex) on ``k`` outcomes."""
+    """Prove propriety of the log rule as paid (report projected onto the trimmed simplex) on
+    ``k`` outcomes."""
     t = sp.Symbol("t", positive=True)
     Ps = simplex_symbols("s", k)  # p*_j (projected truthful report), positive
     Qs = simplex_symbols("q", k)  # q'_j (projected actual report), positive
