@@ -15,6 +15,7 @@ __version__ = "0.1.0"
 def _record_imports(chapter: str) -> None:
     """Record in ``_build/deps/<chapter>.modules.json`` each ``costcorrect`` module the kernel imports."""
     import json
+    import os
     import sys
 
     from costcorrect.paths import build_dir
@@ -23,20 +24,31 @@ def _record_imports(chapter: str) -> None:
     seen: set[str] = set()
 
     def flush() -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(sorted(seen)) + "\n")
+        # worker processes of the chapter (sinter, forked sweeps) record into the same file: merge
+        import fcntl
 
-    def hook(event: str, args: tuple) -> None:
-        if event == "import" and isinstance(args[0], str) and args[0].startswith("costcorrect"):
-            name = args[0]
-            if name not in seen:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path.with_suffix(".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            known = set(json.loads(path.read_text())) if path.exists() else set()
+            if not seen <= known:
+                tmp = path.with_suffix(f".tmp{os.getpid()}")
+                tmp.write_text(json.dumps(sorted(known | seen)) + "\n")
+                tmp.replace(path)
+
+    class Recorder:
+        """A meta-path finder that finds nothing: it only notes each ``costcorrect`` module loaded."""
+
+        @staticmethod
+        def find_spec(name: str, path: object = None, target: object = None) -> None:
+            if name.startswith("costcorrect") and name not in seen:
                 seen.add(name)
                 flush()
 
     seen.update(m for m in sys.modules if m.startswith("costcorrect"))
     seen.add(__name__)
     flush()
-    sys.addaudithook(hook)
+    sys.meta_path.insert(0, Recorder())
 
 
 if _os.environ.get("COSTCORRECT_CHAPTER"):

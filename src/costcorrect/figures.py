@@ -178,7 +178,8 @@ class Figure:
         caption = "Figure: " + text_alternative(self.spec)
         # <figure> + <figcaption>: screen readers announce the title and the text description (the
         # caption is visually hidden: the chart draws its own title); the SVG that vega-embed draws
-        # gets role="img" and the same text as its aria-label.
+        # gets role="img" and the same text as its aria-label; the marks and axes inside it are
+        # presentational (Vega's per-mark roles, unlabelled for layered charts, are removed).
         return (
             f'<figure class="cc-figure-box" aria-labelledby="{dom}-caption">\n'
             f'<div class="cc-figure" id="{dom}" data-figure="{html.escape(self.id)}"></div>\n'
@@ -189,7 +190,10 @@ class Figure:
             f'if (window.vegaEmbed) {{ vegaEmbed(el, {spec}, {{renderer: "svg", actions: false}})'
             f'.then(() => {{ const svg = el.querySelector("svg"); '
             f'if (svg) {{ svg.setAttribute("role", "img"); '
-            f'svg.setAttribute("aria-label", {json.dumps(caption)}); }} }})'
+            f'svg.setAttribute("aria-label", {json.dumps(caption)}); '
+            f'svg.querySelectorAll("[role], [aria-roledescription]").forEach(n => {{ '
+            f'n.removeAttribute("role"); n.removeAttribute("aria-roledescription"); '
+            f'n.removeAttribute("aria-label"); }}); }} }})'
             f'.catch(e => {{ el.textContent = "figure failed: " + e; console.error(e); }}); }}\n'
             f'else {{ el.textContent = "Vega is not loaded"; console.error("Vega bundle missing"); }}\n'
             f"</script>"

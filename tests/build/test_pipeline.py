@@ -275,3 +275,12 @@ def test_invalid_data_stops_the_build_before_any_chapter(repo):
     assert proc.returncode == 1
     assert "data/other/t.csv: the table has no rows (rule: non-empty" in proc.stderr
     assert not (repo / "_build" / "executed" / "good.ipynb").exists()
+
+
+def test_worker_processes_add_to_the_chapter_module_record(tmp_path):
+    """A chapter's worker processes (sinter, forked sweeps) import the package too: their records merge."""
+    env = dict(os.environ, COSTCORRECT_CHAPTER="demo", COSTCORRECT_BUILD=str(tmp_path / "_build"))
+    for code in ("import costcorrect.models.serving.hardware", "import costcorrect.paths"):
+        subprocess.run([sys.executable, "-c", code], env=env, check=True)
+    mods = json.loads((tmp_path / "_build" / "deps" / "demo.modules.json").read_text())
+    assert "costcorrect.models.serving.hardware" in mods and "costcorrect.paths" in mods

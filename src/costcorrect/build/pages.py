@@ -284,7 +284,10 @@ def models_markdown(root: Path) -> str:
             if mod.name == "__init__.py":
                 continue
             name = f"costcorrect.models.{part}.{mod.stem}"
-            out.append(f"```{{automodule}} {name}\n:members:\n:show-inheritance:\n```\n")
+            # autodoc writes reStructuredText: MyST must read it as such (eval-rst)
+            out.append(
+                f"```{{eval-rst}}\n.. automodule:: {name}\n   :members:\n   :show-inheritance:\n```\n"
+            )
     return "\n".join(out) if out else "No model modules found.\n"
 
 

@@ -112,7 +112,8 @@ def _chapter_summary(app, doctree) -> None:
         sorted(
             m
             for m in json.loads(mf.read_text())
-            if m not in api and m.startswith("costcorrect.models.")
+            # modules of a part (costcorrect.models.<part>.<module>): the Models page documents those
+            if m not in api and m.startswith("costcorrect.models.") and m.count(".") == 3
         )
         if mf.exists()
         else []

@@ -379,7 +379,7 @@ def random_worlds(seed: int, n_worlds: int) -> dict:
     """Random two-type worlds for the numerical check of the margin theorem (logistic accept curves).
 
     Returns the keyword arguments of :func:`exact_margin_premium` (except t, g) plus ``overhead_share``
-    (the overhead as a multiple, 0–2, of |κΔ| at γ = 0)."""
+    (the overhead as a multiple, 0–2, of ``|κΔ|`` at γ = 0)."""
     rng = np.random.default_rng(seed)
     world = dict(
         pi=rng.uniform(0.1, 0.9, n_worlds),
@@ -397,7 +397,7 @@ def random_worlds(seed: int, n_worlds: int) -> dict:
 def sign_agreement(seed: int, n_worlds: int, tilt: float, band: float) -> dict[str, float]:
     """Share of random worlds in which the exact premium's sign agrees with κΔ > γ.
 
-    ``outside``: among worlds with |κΔ/γ − 1| > ``band`` (outside the second-order zone around the
+    ``outside``: among worlds with ``|κΔ/γ − 1|`` > ``band`` (outside the second-order zone around the
     boundary); ``all``: every world; ``n_outside``: how many worlds are outside the band."""
     w = random_worlds(seed, n_worlds)
     share = w.pop("overhead_share")

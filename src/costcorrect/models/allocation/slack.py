@@ -50,7 +50,7 @@ def idle_gpu_hours(
 def idle_fraction_closed_form(mean: float, amplitude: float, reserve: float) -> float:
     """Daily average of max(0, s − A cos θ) with s = 1 − reserve − mean (no clipping of the load).
 
-    With φ = arccos(−s/A): (s φ + A sin φ)/π for |s| < A; s for s ≥ A; 0 for s ≤ −A.
+    With φ = arccos(−s/A): (s φ + A sin φ)/π for ``|s| < A``; s for s ≥ A; 0 for s ≤ −A.
     Valid when the load itself is not clipped (0 ≤ mean − A and mean + A ≤ 1).
     """
     s = 1.0 - reserve - mean

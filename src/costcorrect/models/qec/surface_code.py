@@ -1,7 +1,8 @@
 """Surface-code memory experiments (stim + PyMatching, sampled with sinter) for
 "The Structural Residual Ceiling".
 
-Contents
+Contents:
+
 - :func:`noise_parameters`, :func:`memory_circuit`: rotated surface-code memory circuit under the
   chapter's mapping of the release's 25-parameter noise defaults, with any of its four stim channels
   switchable to the uniform circuit-level model (all four = p) for the ablation.
