@@ -127,6 +127,7 @@ def test_table_number_format():
     assert f(2500000.0, 3) == "2,500,000"
     assert f(float("nan"), 3) == ""
     assert f(True, 3) == "True"
+    assert f(float("inf"), 3) == "∞" and f(float("-inf"), 3) == "−∞"
 
 
 def test_table_accepts_a_series_and_a_caption():

@@ -266,6 +266,8 @@ def _fmt_number(x: Any, digits: int) -> str:
         return ""
     if isinstance(x, bool):
         return str(x)
+    if isinstance(x, float) and math.isinf(x):
+        return "∞" if x > 0 else "−∞"
     if isinstance(x, int) or (isinstance(x, float) and x.is_integer() and abs(x) >= 10**digits):
         return f"{int(x):,}"
     x = float(x)
