@@ -91,7 +91,10 @@ def test_table_units_rounding_links_and_hidden_provenance():
     )
     t = figures.table(df, units={"price": "USD/Mtok"})
     html = t.html()
-    assert html.startswith('<div class="cc-table">') and html.endswith("</div>")
+    assert html.startswith(
+        '<div class="cc-table" tabindex="0" role="region" aria-label="Table: model'
+    )
+    assert html.endswith("</div>")
     assert "price (USD/Mtok)" in html and "price (USD/Mtok)" in t.plain
     assert "1.23" in html and "1.23456" not in html
     assert "12,346" in html and "1,234,567" in html

@@ -297,7 +297,13 @@ class Table:
         self.caption = caption
 
     def html(self) -> str:
-        return f'<div class="cc-table">{self.styler.to_html()}</div>'
+        # focusable, labelled region: a box that scrolls must be reachable by keyboard (axe)
+        cols = ", ".join(str(c) for c in self.df.columns[:3])
+        label = html.escape(self.caption or f"Table: {cols}", quote=True)
+        return (
+            f'<div class="cc-table" tabindex="0" role="region" aria-label="{label}">'
+            f"{self.styler.to_html()}</div>"
+        )
 
     def _repr_html_(self) -> str:
         return self.html()
