@@ -168,6 +168,17 @@ OVERFLOW = """() => {
   return {overflow: overflow, offenders: offenders};
 }"""
 
+# Search entry points a reader can see: the theme's header search button, its sidebar search field,
+# and any visible search input (the theme's pop-up search form stays hidden until one is pressed).
+SEARCH_ENTRIES = """() => Array.from(document.querySelectorAll(
+    'button.search-button, .search-button-field, input[type="search"], form.bd-search input'))
+  .filter(el => { const r = el.getBoundingClientRect(); const s = getComputedStyle(el);
+    return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && s.display !== 'none'
+      && !el.closest('.search-button__wrapper:not(.show)'); })
+  .filter((el, _, all) => !all.some(o => o !== el && o.contains(el)))
+  .map(el => el.tagName.toLowerCase()
+       + (el.className ? '.' + String(el.className).trim().split(/\\s+/).join('.') : ''))"""
+
 # axe-core (bundled by axe-playwright-python; runs in the page, no network). Rules excluded on one
 # exact selector, with the reason; everything else at impact serious or critical fails the test.
 AXE_EXCLUDE: list[tuple[str, str, str]] = [
@@ -327,6 +338,11 @@ def test_page(server, browser, page_path):
     if over["overflow"] or over["offenders"]:
         problems.append(
             f"the text column overflows horizontally: {over['offenders'] or 'scrollWidth > clientWidth'}"
+        )
+    search = page.evaluate(SEARCH_ENTRIES)
+    if len(search) != 1:
+        problems.append(
+            f"expected exactly one visible search entry point, found {len(search)}: {search}"
         )
     problems += _axe(page)
     SHOTS.mkdir(parents=True, exist_ok=True)

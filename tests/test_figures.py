@@ -76,3 +76,63 @@ def test_describe_layers_concat_and_explicit_description():
     )
     assert "colour: g" in text and "panels" in text
     assert figures.describe({"mark": "line", "description": "Given."}) == ("", "Given.")
+
+
+def test_table_units_rounding_links_and_hidden_provenance():
+    df = pd.DataFrame(
+        {
+            "model": ["a", "b"],
+            "price": [1.23456, 12345.6],
+            "tokens": [1234567, 3],
+            "url": ["https://www.example.com/paper", "n/a"],
+            "source": ["Paper A, Table 2", "Paper B"],
+            "locator": ["p. 3", "§4"],
+        }
+    )
+    t = figures.table(df, units={"price": "USD/Mtok"})
+    html = t.html()
+    assert html.startswith(
+        '<div class="cc-table" tabindex="0" role="region" aria-label="Table: model'
+    )
+    assert html.endswith("</div>")
+    assert "price (USD/Mtok)" in html and "price (USD/Mtok)" in t.plain
+    assert "1.23" in html and "1.23456" not in html
+    assert "12,346" in html and "1,234,567" in html
+    assert '<a href="https://www.example.com/paper">example.com</a>' in html
+    assert 'title="source: Paper A, Table 2; locator: p. 3"' in html
+    assert ">Paper A, Table 2<" not in html and "locator" not in t.plain
+    assert "row0" in html and 'class="row_heading' not in html  # RangeIndex hidden
+    bundle = t._repr_mimebundle_()
+    assert set(bundle) == {"text/html", "text/plain"}
+    assert bundle["text/plain"].splitlines()[0].split()[0] == "model"
+    assert t.df is df  # the data are not changed
+
+
+def test_table_index_headers_are_never_empty():
+    import re
+
+    named = figures.table(pd.DataFrame({"x": [1.0, 2.5]}, index=pd.Index(["p", "q"], name="gpu")))
+    unnamed = figures.table(pd.DataFrame({"x": [1.0, 2.5]}, index=["p", "q"]))
+    multi = figures.table(
+        pd.DataFrame({"x": [1.0]}, index=pd.MultiIndex.from_tuples([("a", 1)], names=["k", None]))
+    )
+    for t in (named, unnamed, multi):
+        heads = re.findall(r"<th[^>]*>(.*?)</th>", t.html(), re.S)
+        assert heads and all(h.strip() and h.strip() != "&nbsp;" for h in heads), heads
+    assert ">gpu<" in named.html() and ">row<" in unnamed.html() and ">level 1<" in multi.html()
+
+
+def test_table_number_format():
+    f = figures._fmt_number
+    assert f(0.000012345, 3) == "1.23e-05"
+    assert f(0.123456, 3) == "0.123"
+    assert f(3.0, 3) == "3"
+    assert f(2500000.0, 3) == "2,500,000"
+    assert f(float("nan"), 3) == ""
+    assert f(True, 3) == "True"
+    assert f(float("inf"), 3) == "∞" and f(float("-inf"), 3) == "−∞"
+
+
+def test_table_accepts_a_series_and_a_caption():
+    t = figures.table(pd.Series([1.5, 2.0], name="ratio"), caption="Ratios")
+    assert "<caption" in t.html() and t.plain.startswith("Ratios\n")

@@ -252,3 +252,164 @@ def slider(
         value=value,
         bind=alt.binding_range(min=lo, max=hi, step=step, name=(label or name) + " "),
     )
+
+
+# --------------------------------------------------------------------------------------------------
+# Tables
+
+
+def _fmt_number(x: Any, digits: int) -> str:
+    """``x`` to ``digits`` significant digits; integers and large values with thousands separators."""
+    import math
+
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return ""
+    if isinstance(x, bool):
+        return str(x)
+    if isinstance(x, float) and math.isinf(x):
+        return "∞" if x > 0 else "−∞"
+    if isinstance(x, int) or (isinstance(x, float) and x.is_integer() and abs(x) >= 10**digits):
+        return f"{int(x):,}"
+    x = float(x)
+    if x == 0:
+        return "0"
+    if abs(x) >= 10**digits:
+        return f"{round(x):,}"
+    if abs(x) < 1e-4:
+        return f"{x:.{max(digits - 1, 0)}e}"
+    return f"{x:,.{digits}g}" if abs(x) >= 1 else f"{float(f'{x:.{digits}g}')}"
+
+
+def _host(url: str) -> str:
+    from urllib.parse import urlparse
+
+    host = urlparse(str(url)).hostname or str(url)
+    return host.removeprefix("www.")
+
+
+class Table:
+    """A DataFrame formatted for the book: see :func:`table`. Displays as HTML and as plain text."""
+
+    def __init__(self, df: Any, styler: Any, plain: str, caption: str | None):
+        self.df = df
+        self.styler = styler
+        self.plain = plain
+        self.caption = caption
+
+    def html(self) -> str:
+        # focusable, labelled region: a box that scrolls must be reachable by keyboard (axe)
+        cols = ", ".join(str(c) for c in self.df.columns[:3])
+        label = html.escape(self.caption or f"Table: {cols}", quote=True)
+        return (
+            f'<div class="cc-table" tabindex="0" role="region" aria-label="{label}">'
+            f"{self.styler.to_html()}</div>"
+        )
+
+    def _repr_html_(self) -> str:
+        return self.html()
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        return {"text/html": self.html(), "text/plain": self.plain}
+
+    def __repr__(self) -> str:
+        return self.plain
+
+
+def table(
+    df: Any,
+    *,
+    units: dict[str, str] | None = None,
+    digits: int = 3,
+    links: tuple[str, ...] = ("url",),
+    hide: tuple[str, ...] = ("source", "locator"),
+    caption: str | None = None,
+    names: dict[str, str] | None = None,
+) -> Table:
+    """Format ``df`` for display in a chapter and return a displayable :class:`Table`.
+
+    Numbers are shown to ``digits`` significant digits (thousands separators for large values);
+    ``units`` maps a column to its unit, shown in the header (``"price (USD/Mtok)"``); columns in
+    ``links`` holding URLs become short links labelled with the host; columns in ``hide`` are dropped
+    from view and kept as the row's tooltip (a ``title`` on the first cell); ``names`` relabels
+    columns for display (``{"hbm_tb_s": "HBM bandwidth"}`` with ``units={"hbm_tb_s": "TB/s"}``).
+    A plain RangeIndex is hidden; any other index becomes leading column(s) with a non-empty header.
+    The HTML sits in a ``<div class="cc-table">`` box that scrolls sideways inside itself when wider
+    than the column. The data are not changed: only their display.
+    """
+    import pandas as pd
+
+    if isinstance(df, pd.Series):
+        df = df.to_frame()
+    units = dict(units or {})
+    df_in = df
+    view = df.copy()
+    hidden = [c for c in hide if c in view.columns]
+    tips = None
+    if hidden:
+        tips = (
+            view[hidden]
+            .astype(str)
+            .agg(lambda r: "; ".join(f"{k}: {v}" for k, v in r.items()), axis=1)
+        )
+        view = view.drop(columns=hidden)
+    plain_index = isinstance(view.index, pd.RangeIndex) and view.index.name is None
+    if not plain_index:  # the index becomes leading column(s) with a non-empty header (axe)
+        idx_names = list(view.index.names)
+        if view.index.nlevels == 1:
+            view.index.name = idx_names[0] or ""
+        else:
+            view.index.names = [n or f"level {i}" for i, n in enumerate(idx_names)]
+        if tips is not None:
+            tips = tips.reset_index(drop=True)
+        df = df.reset_index()
+        view = view.reset_index()
+        if view.columns[0] in ("", "index"):
+            view = view.rename(columns={view.columns[0]: "row"})
+            df = df.rename(columns={df.columns[0]: "row"})
+    names = dict(names or {})
+    view.columns = [
+        f"{names.get(c, c)} ({units[c]})"
+        if c in units
+        else names[c]
+        if c in names
+        else str(c)
+        if not isinstance(c, tuple)
+        else " / ".join(map(str, c))
+        for c in view.columns
+    ]
+    renamed = dict(zip(df.drop(columns=hidden).columns, view.columns, strict=True))
+    link_cols = [renamed[c] for c in links if c in renamed]
+
+    def fmt(x: Any) -> str:
+        if isinstance(x, (int, float)) and not isinstance(x, bool):
+            return _fmt_number(x, digits)
+        try:
+            import numpy as np
+
+            if isinstance(x, np.generic) and np.issubdtype(type(x), np.number):
+                return _fmt_number(x.item(), digits)
+        except ImportError:  # pragma: no cover
+            pass
+        return "" if x is None else str(x)
+
+    def fmt_link(x: Any) -> str:
+        if not isinstance(x, str) or not x.startswith(("http://", "https://")):
+            return html.escape(fmt(x))
+        return f'<a href="{html.escape(x, quote=True)}">{html.escape(_host(x))}</a>'
+
+    text_view = view.apply(lambda col: col.map(fmt))
+    styler = view.style.format(fmt)
+    for c in link_cols:
+        styler = styler.format(fmt_link, subset=[c])
+    styler = styler.hide(axis="index")
+    if tips is not None and len(view.columns):
+        titles = pd.DataFrame("", index=view.index, columns=view.columns)
+        titles.iloc[:, 0] = list(tips)
+        styler = styler.set_tooltips(titles, as_title_attribute=True)
+    if caption:
+        styler = styler.set_caption(html.escape(caption))
+    styler = styler.set_table_attributes('class="cc-df"')
+    plain = text_view.to_string(index=False)
+    if caption:
+        plain = caption + "\n" + plain
+    return Table(df_in, styler, plain, caption)
