@@ -130,13 +130,12 @@ def test_parameters_reach_the_notebook(repo):
     assert rec["recomputed"] == 2.0 and rec["status"] == "diverges"
 
 
-def test_tables_read_from_other_chapters_invalidate_the_cache(repo):
+def _other_table(repo, csv_text: str) -> None:
+    """Write and register the table ``other/t`` (another chapter's table) with ``csv_text``."""
     from costcorrect import data
 
     (repo / "data" / "other").mkdir()
-    (repo / "data" / "other" / "t.csv").write_text(
-        "quantity,value,source,url,locator\nx,1.0,P,https://e.org,T1\n"
-    )
+    (repo / "data" / "other" / "t.csv").write_text(csv_text)
     data.register(
         {
             "name": "other/t",
@@ -159,6 +158,11 @@ def test_tables_read_from_other_chapters_invalidate_the_cache(repo):
             },
         }
     )
+
+
+def test_tables_read_from_other_chapters_invalidate_the_cache(repo):
+
+    _other_table(repo, "quantity,value,source,url,locator\nx,1.0,P,https://e.org,T1\n")
     (repo / "notebooks" / "bad.md").unlink()
     reader = (
         GOOD_CELL % "good"
@@ -237,34 +241,7 @@ def test_every_parameters_cell_parses_cleanly_in_papermill():
 
 
 def test_invalid_data_stops_the_build_before_any_chapter(repo):
-    (repo / "data" / "other").mkdir()
-    (repo / "data" / "other" / "t.csv").write_text(
-        "quantity,value,source,url,locator\n"
-    )  # header only
-    from costcorrect import data
-
-    data.register(
-        {
-            "name": "other/t",
-            "path": "other/t.csv",
-            "format": "csv",
-            "title": "t",
-            "description": "d",
-            "sources": [{"title": "P", "path": "https://e.org"}],
-            "schema": {
-                "fields": [
-                    {"name": n, "type": t, "description": n}
-                    for n, t in [
-                        ("quantity", "string"),
-                        ("value", "number"),
-                        ("source", "string"),
-                        ("url", "string"),
-                        ("locator", "string"),
-                    ]
-                ]
-            },
-        }
-    )
+    _other_table(repo, "quantity,value,source,url,locator\n")  # header only
     proc = subprocess.run(
         [sys.executable, "-m", "costcorrect", "execute", "good"],
         capture_output=True,

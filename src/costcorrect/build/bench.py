@@ -18,6 +18,7 @@ import sys
 import time
 from pathlib import Path
 
+from costcorrect.build.pipeline import model_modules, notebook_slugs
 from costcorrect.paths import build_dir, repo_root
 
 EDITED_CHAPTER = "cost-correct"
@@ -50,21 +51,14 @@ def _edited(book: list[str], root: Path, path: Path, edit) -> float:
         )  # restore the cache (untimed)
 
 
-def _module_with_one_importer(build: Path) -> tuple[str, str]:
-    """A package module (not the chapter API) imported by exactly one chapter, from the recorded imports."""
+def _module_with_one_importer() -> tuple[str, str]:
+    """A model module imported by exactly one chapter, from the imports recorded at execution."""
     importers: dict[str, list[str]] = {}
-    for f in sorted((build / "deps").glob("*.modules.json")):
-        for m in json.loads(f.read_text()):
-            importers.setdefault(m, []).append(f.name.removesuffix(".modules.json"))
-    api = {
-        "costcorrect",
-        "costcorrect.claims",
-        "costcorrect.data",
-        "costcorrect.figures",
-        "costcorrect.paths",
-    }
+    for slug in notebook_slugs():
+        for m in model_modules(slug):
+            importers.setdefault(m, []).append(slug)
     for m, chs in sorted(importers.items()):
-        if m not in api and len(chs) == 1 and not m.endswith("__init__"):
+        if len(chs) == 1:
             return m, chs[0]
     raise SystemExit("bench: no module is imported by exactly one chapter")
 
@@ -125,7 +119,7 @@ def run(setup: bool = True) -> int:
     results["book_one_chapter_edit_s"] = _edited(
         book, root, nb, lambda t: t.rstrip("\n") + "\n\n<!-- bench edit -->\n"
     )
-    module, importer = _module_with_one_importer(build)
+    module, importer = _module_with_one_importer()
     results["edited_module"] = f"{module} (imported only by {importer})"
     results["book_one_module_edit_s"] = _edited(
         book, root, _module_path(root, module), lambda t: t + "\n# bench edit\n"

@@ -163,6 +163,13 @@ def modules_file(slug: str) -> Path:
     return build_dir() / "deps" / f"{slug}.modules.json"
 
 
+def model_modules(slug: str) -> list[str]:
+    """The model modules (``costcorrect.models.<part>.<module>``) the chapter imported in its last run."""
+    mf = modules_file(slug)
+    names = json.loads(mf.read_text()) if mf.exists() else []
+    return sorted(m for m in names if m.startswith("costcorrect.models.") and m.count(".") == 3)
+
+
 def module_files(slug: str, root: Path | None = None) -> list[Path]:
     """Source files of the package modules the chapter imported in its last run
     (plus package ``__init__``s)."""

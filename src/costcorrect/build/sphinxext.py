@@ -100,24 +100,7 @@ def _chapter_summary(app, doctree) -> None:
     seconds = json.loads(tpath.read_text()).get(slug) if tpath.exists() else None
     deps = dependencies_file(slug)
     tables = sorted(json.loads(deps.read_text())) if deps.exists() else []
-    mf = pipeline.modules_file(slug)
-    api = {
-        "costcorrect",
-        "costcorrect.claims",
-        "costcorrect.data",
-        "costcorrect.figures",
-        "costcorrect.paths",
-    }
-    modules = (
-        sorted(
-            m
-            for m in json.loads(mf.read_text())
-            # modules of a part (costcorrect.models.<part>.<module>): the Models page documents those
-            if m not in api and m.startswith("costcorrect.models.") and m.count(".") == 3
-        )
-        if mf.exists()
-        else []
-    )
+    modules = pipeline.model_modules(slug)  # the Models page documents exactly these
     try:
         params = list(pipeline.notebook_parameters(slug)[0])
     except Exception:
