@@ -44,14 +44,36 @@ def prepare_assets(dest: Path) -> Path:
     fonts = mj / "output" / "chtml" / "fonts"
     if not (out / "output" / "chtml" / "fonts").exists():
         shutil.copytree(fonts, out / "output" / "chtml" / "fonts")
-    vega_bundle(dest / VEGA_BUNDLE)
+    _vega_bundle_once(dest / VEGA_BUNDLE)
     return dest
+
+
+def _vega_bundle_once(path: Path) -> None:
+    """Write the Vega bundle only when it is missing or ``vl-convert``/Altair changed: generating it
+    takes about two seconds, on every incremental build otherwise."""
+    import altair as alt
+    import vl_convert
+
+    stamp = path.with_name(f".{path.name}.version")  # a dot file: Sphinx does not publish it
+    version = f"vl-convert {vl_convert.__version__}, Vega-Lite {alt.SCHEMA_VERSION}\n"
+    if path.exists() and stamp.exists() and stamp.read_text(encoding="utf-8") == version:
+        return
+    vega_bundle(path)
+    stamp.write_text(version, encoding="utf-8")
 
 
 def _config_inited(app, config) -> None:
     assets = prepare_assets(build_dir() / "assets")
     config.html_static_path = list(config.html_static_path) + [str(assets)]
     config.mathjax_path = "mathjax/tex-chtml.js"
+
+
+def _numfig_from_config(app, config) -> None:
+    """Give ``numfig`` back the value ``_config.yml`` sets: sphinx-jupyterbook-latex forces it on at
+    ``config-inited`` for every builder, and with it on every incremental build unpickles every
+    page's doctree to number figures (the book numbers none)."""
+    if "numfig" in config.overrides:
+        config.numfig = config.overrides["numfig"]
 
 
 def _drop_thebe(context: dict) -> None:
@@ -177,6 +199,7 @@ def _fix_pages(app, exception) -> None:
 def setup(app):
     app.connect("build-finished", _fix_pages)
     app.connect("config-inited", _config_inited)
+    app.connect("config-inited", _numfig_from_config, priority=900)  # after sphinx-jupyterbook-latex
     app.connect("doctree-read", _chapter_summary)
     app.connect("build-finished", _publish_notebooks)
     app.connect("html-page-context", _page_context)
