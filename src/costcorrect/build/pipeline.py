@@ -142,6 +142,23 @@ def notebook_parameters(slug: str, root: Path | None = None) -> tuple[dict[str, 
     return params, problems
 
 
+def parameter_names(slug: str, root: Path | None = None) -> list[str]:
+    """The names of the chapter's parameters (:func:`notebook_parameters`), remembered in
+    ``_build/deps/<slug>.parameters.json`` until the notebook changes: papermill's inspection takes
+    about a second, and the summary box asks for it each time Sphinx reads the chapter."""
+    root = root or repo_root()
+    digest = hashlib.sha256((root / "notebooks" / f"{slug}.md").read_bytes()).hexdigest()
+    path = build_dir() / "deps" / f"{slug}.parameters.json"
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+        entry = json.loads(path.read_text(encoding="utf-8"))
+        if entry["notebook"] == digest:
+            return list(entry["names"])
+    names = list(notebook_parameters(slug, root)[0])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"notebook": digest, "names": names}) + "\n", encoding="utf-8")
+    return names
+
+
 def run_dir(slug: str, parameters: dict) -> Path:
     """Where a parameterised execution of ``slug`` goes: ``_build/runs/<slug>-<hash of the parameters>``."""
     digest = hashlib.sha256(json.dumps(parameters, sort_keys=True).encode()).hexdigest()[:10]

@@ -124,7 +124,7 @@ def _chapter_summary(app, doctree) -> None:
     tables = sorted(json.loads(deps.read_text())) if deps.exists() else []
     modules = pipeline.model_modules(slug)  # the Models page documents exactly these
     try:
-        params = list(pipeline.notebook_parameters(slug)[0])
+        params = pipeline.parameter_names(slug)
     except Exception:
         params = []
     box = nodes.raw(
