@@ -31,6 +31,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from costcorrect.models._parallel import map_kwargs
 from costcorrect.paths import build_dir, split_id
 
 KINDS = ("symbolic", "numeric", "simulation")
@@ -222,32 +223,12 @@ def sweep(fn: Callable[..., Any], /, jobs: int = 1, **ranges: Sequence[Any]) -> 
     grid = [
         dict(zip(names, combo)) for combo in itertools.product(*(list(ranges[n]) for n in names))
     ]
-    if jobs > 1 and len(grid) > 1:
-        import multiprocessing as mp
-
-        global _SWEEP  # forked workers inherit the function and grid; only indices are pickled
-        _SWEEP = (fn, grid)
-        try:
-            with mp.get_context("fork").Pool(min(jobs, len(grid))) as pool:
-                values = pool.map(_call, range(len(grid)))
-        finally:
-            _SWEEP = None
-    else:
-        values = [fn(**g) for g in grid]
+    values = map_kwargs(fn, grid, jobs)
     points = tuple(
         {"at": {k: _to_plain(v) for k, v in g.items()}, "recomputed": _to_plain(v)}
         for g, v in zip(grid, values)
     )
     return Robustness("sweep", {n: [_to_plain(v) for v in ranges[n]] for n in names}, points)
-
-
-_SWEEP: tuple[Callable[..., Any], list[dict]] | None = None
-
-
-def _call(i: int) -> Any:
-    assert _SWEEP is not None
-    fn, grid = _SWEEP
-    return fn(**grid[i])
 
 
 def interval(lo: float, hi: float, *, method: str, n: int | None = None) -> Robustness:

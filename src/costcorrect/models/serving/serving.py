@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 import sympy as sp
 
+from costcorrect.models._parallel import map_kwargs
 from costcorrect.models.serving import hardware
 from costcorrect.models.serving.queueing import (
     Z99,
@@ -754,29 +755,10 @@ def grid_table(fn, jobs: int = 1, **ranges) -> dict[tuple, object]:
     """``{values: fn(**inputs)}`` over the full grid of ``ranges`` (keys are value tuples in the order
     given); ``jobs > 1`` evaluates in forked worker processes. For results that several claims read."""
     import itertools
-    import multiprocessing as mp
 
     names = list(ranges)
     combos = list(itertools.product(*(list(ranges[n]) for n in names)))
-    kwargs = [dict(zip(names, c)) for c in combos]
-    if jobs > 1 and len(kwargs) > 1:
-        global _GRID_FN
-        _GRID_FN = fn  # inherited by the forked workers, so closures and lambdas need no pickling
-        try:
-            with mp.get_context("fork").Pool(min(jobs, len(kwargs))) as pool:
-                values = pool.map(_call_grid, kwargs)
-        finally:
-            _GRID_FN = None
-    else:
-        values = [fn(**k) for k in kwargs]
-    return dict(zip(combos, values))
-
-
-_GRID_FN = None
-
-
-def _call_grid(kwargs):
-    return _GRID_FN(**kwargs)
+    return dict(zip(combos, map_kwargs(fn, [dict(zip(names, c)) for c in combos], jobs)))
 
 
 def speedup(base: Deployment, system: Deployment, base_arch: str, sys_arch: str) -> float:
