@@ -22,6 +22,7 @@ from urllib.parse import unquote, urljoin, urlparse
 import pytest
 
 from conftest import BUILD
+from costcorrect.build.pdf import WAIT_FIGURES
 
 pytestmark = [pytest.mark.browser, pytest.mark.book]
 HTML = BUILD / "html"
@@ -90,21 +91,6 @@ def _anchor_exists(path: Path, anchor: str) -> bool:
     text = path.read_text(encoding="utf-8", errors="replace")
     return re.search(r'\b(id|name)="' + re.escape(anchor) + '"', text) is not None
 
-
-WAIT_FIGURES = """async () => {
-  const figs = Array.from(document.querySelectorAll('.cc-figure'));
-  for (let i = 0; i < 100; i++) {
-    if (figs.every(f => f.querySelector('svg, canvas'))) break;
-    await new Promise(r => setTimeout(r, 100));
-  }
-  if (window.MathJax && MathJax.startup && MathJax.startup.promise) { await MathJax.startup.promise; }
-  return figs.map(f => {
-    const svg = f.querySelector('svg');
-    const marks = svg ? svg.querySelectorAll('path, rect, circle, line, text').length : 0;
-    const box = svg ? svg.getBoundingClientRect() : {width: 0, height: 0};
-    return {id: f.id, marks: marks, width: box.width, height: box.height, text: f.textContent.slice(0, 80)};
-  });
-}"""
 
 RAW_MATH = """() => {
   const main = document.querySelector('main') || document.body;

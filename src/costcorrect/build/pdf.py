@@ -29,14 +29,29 @@ from costcorrect.paths import build_dir, repo_root
 
 PDF_NAME = "costcorrect-book.pdf"
 
-# Wait until every figure has an SVG with marks and MathJax has finished; return what was drawn.
-WAIT = r"""async () => {
+# Wait until every figure has an SVG with marks (at most 30 s) and MathJax has finished; return one
+# record per figure: its id, its marks, its size and the start of its text. The browser test uses it.
+WAIT_FIGURES = r"""async () => {
   const figs = Array.from(document.querySelectorAll('.cc-figure'));
   for (let i = 0; i < 300; i++) {
     if (figs.every(f => f.querySelector('svg path, svg rect, svg text'))) break;
     await new Promise(r => setTimeout(r, 100));
   }
   if (window.MathJax && MathJax.startup && MathJax.startup.promise) { await MathJax.startup.promise; }
+  return figs.map(f => {
+    const svg = f.querySelector('svg');
+    const marks = svg ? svg.querySelectorAll('path, rect, circle, line, text').length : 0;
+    const box = svg ? svg.getBoundingClientRect() : {width: 0, height: 0};
+    return {id: f.id, marks: marks, width: box.width, height: box.height, text: f.textContent.slice(0, 80)};
+  });
+}"""
+
+# WAIT_FIGURES, then what the PDF check needs: figures drawn, math left untypeset, TeX in the prose.
+WAIT = (
+    r"""async () => {
+  const figs = await ("""
+    + WAIT_FIGURES
+    + r""")();
   const math = Array.from(document.querySelectorAll('.math'));
   const untypeset = math.filter(m => !m.querySelector('mjx-container') && !m.closest('mjx-container'));
   // TeX left in the prose (code is not prose): the same rule as the browser test's RAW_MATH
@@ -48,14 +63,11 @@ WAIT = r"""async () => {
   for (const m of text.matchAll(/\$(?=\S)([^$\n]{1,120}?)(?<=\S)\$/g)) {
     if (/\\[A-Za-z]|[\^_{}]/.test(m[1]) || /^[A-Za-z]'?$/.test(m[1])) raw.push(m[0]);
   }
-  const marks = f => {
-    const s = f.querySelector('svg');
-    return s ? s.querySelectorAll('path, rect, text').length : 0;
-  };
   return {raw_math: raw, figures: figs.length,
-          drawn: figs.filter(f => marks(f) >= 3).length,
+          drawn: figs.filter(f => f.marks >= 3).length,
           untypeset: untypeset.length};
 }"""
+)
 
 # Print layout: only the article, folded code stays folded, figures and tables kept whole.
 PRINT_CSS = """
