@@ -199,7 +199,8 @@ def _fix_pages(app, exception) -> None:
 def setup(app):
     app.connect("build-finished", _fix_pages)
     app.connect("config-inited", _config_inited)
-    app.connect("config-inited", _numfig_from_config, priority=900)  # after sphinx-jupyterbook-latex
+    # after sphinx-jupyterbook-latex, which forces numfig on
+    app.connect("config-inited", _numfig_from_config, priority=900)
     app.connect("doctree-read", _chapter_summary)
     app.connect("build-finished", _publish_notebooks)
     app.connect("html-page-context", _page_context)
