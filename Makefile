@@ -10,6 +10,8 @@ VPY    := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 JOBS   ?=
 CHAPTERS ?=
+ONLY   ?=
+REPEAT ?=
 
 .PHONY: help setup book pdf execute html test test-fast snapshot new-paper bench lock clean distclean
 
@@ -50,8 +52,8 @@ new-paper: setup ## scaffold a chapter: make new-paper SLUG=my-paper TITLE="My p
 	@test -n "$(SLUG)" -a -n "$(TITLE)" -a -n "$(URL)" || { echo 'usage: make new-paper SLUG=<slug> TITLE="<title>" URL=<url>'; exit 2; }
 	$(VPY) -m costcorrect new-paper --slug "$(SLUG)" --title "$(TITLE)" --url "$(URL)"
 
-bench: setup ## measure set-up, cold/no-change/one-chapter builds, tests, sizes -> _build/bench.json
-	$(VPY) -m costcorrect bench
+bench: setup ## measure set-up, cold/no-change/one-file-edit builds, tests, sizes -> _build/bench.json (ONLY=edits: rebuilds of the built book only; REPEAT=n)
+	$(VPY) -m costcorrect bench $(if $(ONLY),--only $(ONLY)) $(if $(REPEAT),--repeat $(REPEAT))
 
 lock: ## re-pin requirements.lock from pyproject.toml in a scratch venv
 	rm -rf _build/lockenv && $(PYTHON) -m venv _build/lockenv

@@ -86,7 +86,18 @@ def _main(argv: list[str] | None = None) -> int:
     np_.add_argument("--slug", required=True)
     np_.add_argument("--title", required=True)
     np_.add_argument("--url", required=True)
-    sub.add_parser("bench", help="measure set-up, build and test times; write _build/bench.json")
+    be = sub.add_parser(
+        "bench", help="measure set-up, build and test times; write _build/bench.json"
+    )
+    be.add_argument(
+        "--only",
+        choices=["edits"],
+        default=None,
+        help="edits: only the no-change and one-file-edit rebuilds, on the book already built",
+    )
+    be.add_argument(
+        "--repeat", type=int, default=1, help="run each rebuild N times and report the median"
+    )
     pdf = sub.add_parser(
         "pdf", help="print the whole book to _build/pdf/costcorrect-book.pdf (headless Chromium)"
     )
@@ -158,7 +169,7 @@ def _main(argv: list[str] | None = None) -> int:
     if a.cmd == "bench":
         from costcorrect.build.bench import run
 
-        return run()
+        return run(only=a.only, repeat=a.repeat)
     return 2
 
 
