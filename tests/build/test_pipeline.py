@@ -261,3 +261,21 @@ def test_worker_processes_add_to_the_chapter_module_record(tmp_path):
         subprocess.run([sys.executable, "-c", code], env=env, check=True)
     mods = json.loads((tmp_path / "_build" / "deps" / "demo.modules.json").read_text())
     assert "costcorrect.models.serving.hardware" in mods and "costcorrect.paths" in mods
+
+
+def test_parameter_names_are_remembered_until_the_notebook_changes(repo, monkeypatch):
+    calls = []
+    real = pipeline.notebook_parameters
+
+    def counting(slug, root=None):
+        calls.append(slug)
+        return real(slug, root)
+
+    monkeypatch.setattr(pipeline, "notebook_parameters", counting)
+    assert pipeline.parameter_names("good", repo) == ["x"]
+    assert pipeline.parameter_names("good", repo) == ["x"]
+    assert calls == ["good"]
+    nb = repo / "notebooks" / "good.md"
+    nb.write_text(nb.read_text().replace("x = 1", "x = 1\ny = 2"))
+    assert pipeline.parameter_names("good", repo) == ["x", "y"]
+    assert calls == ["good", "good"]

@@ -50,3 +50,35 @@ def test_sync_static_copies_changed_book_static_files(tmp_path):
         SimpleNamespace(confdir=str(tmp_path / "src"), outdir=str(tmp_path / "out"))
     )
     assert (tmp_path / "out" / "_static" / "a.css").read_text() == "new"
+
+
+def test_numfig_gets_the_value_of_config_yml_back():
+    # sphinx-jupyterbook-latex forces numfig on at config-inited; _config.yml's value wins after it
+    config = SimpleNamespace(overrides={"numfig": False}, numfig=True)
+    sphinxext._numfig_from_config(None, config)
+    assert config.numfig is False
+    untouched = SimpleNamespace(overrides={}, numfig=True)
+    sphinxext._numfig_from_config(None, untouched)
+    assert untouched.numfig is True
+
+
+def test_vega_bundle_is_written_once(tmp_path, monkeypatch):
+    calls = []
+
+    def fake_bundle(path):
+        calls.append(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("bundle")
+        return path
+
+    monkeypatch.setattr(sphinxext, "vega_bundle", fake_bundle)
+    target = tmp_path / "vega" / "vega-bundle.js"
+    sphinxext._vega_bundle_once(target)
+    sphinxext._vega_bundle_once(target)
+    assert len(calls) == 1
+    assert [p.name for p in target.parent.iterdir() if not p.name.startswith(".")] == [
+        "vega-bundle.js"
+    ]  # the version stamp is a dot file, which Sphinx does not publish
+    (target.parent / ".vega-bundle.js.version").write_text("another version\n")
+    sphinxext._vega_bundle_once(target)
+    assert len(calls) == 2

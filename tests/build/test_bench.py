@@ -1,0 +1,118 @@
+"""``make bench``: the edit rebuilds restore what they edit and report against their targets
+(the builds themselves are faked: these tests check the bookkeeping, not the timings)."""
+
+import json
+import subprocess
+
+import pytest
+
+from costcorrect.build import bench
+
+
+@pytest.fixture
+def repo(tmp_path, monkeypatch):
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "book").mkdir()
+    (tmp_path / "book" / "_toc.yml").write_text(
+        "format: jb-book\nroot: intro\nchapters:\n  - file: notebooks/cost-correct\n"
+        "  - file: notebooks/vhg\n"
+    )
+    (tmp_path / "notebooks").mkdir()
+    for slug in ("cost-correct", "vhg"):
+        (tmp_path / "notebooks" / f"{slug}.md").write_text(f"# {slug}\r\n")  # CRLF survives
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "datapackage.json").write_text(
+        '{"resources": [{"name": "vhg/published", "path": "vhg/published.csv"}]}\n'
+    )
+    models = tmp_path / "src" / "costcorrect" / "models" / "qec"
+    models.mkdir(parents=True)
+    (models / "surface_code.py").write_text('"""A model."""\n')
+    build = tmp_path / "_build"
+    (build / "deps").mkdir(parents=True)
+    (build / "deps" / "vhg.modules.json").write_text('["costcorrect.models.qec.surface_code"]')
+    (build / "html").mkdir()
+    (build / "html" / "index.html").write_text("")
+    (build / "timings.json").write_text('{"cost-correct": 4.0, "vhg": 6.0}')
+    monkeypatch.setenv("COSTCORRECT_ROOT", str(tmp_path))
+    monkeypatch.setenv("COSTCORRECT_BUILD", str(build))
+    return tmp_path
+
+
+def _snapshot(root):
+    files = [
+        root / "notebooks" / "cost-correct.md",
+        root / "src" / "costcorrect" / "models" / "qec" / "surface_code.py",
+        root / "data" / "datapackage.json",
+    ]
+    return {p: p.read_bytes() for p in files}
+
+
+def test_edits_are_timed_on_the_edited_file_and_restored(repo, monkeypatch, capsys):
+    before = _snapshot(repo)
+    seen = []  # for each build: which of the three files differed from the original
+
+    def fake_run(cmd, cwd=None, check=False, **kw):
+        seen.append(sorted(p.name for p, b in before.items() if p.read_bytes() != b))
+        return subprocess.CompletedProcess(cmd, 0)
+
+    monkeypatch.setattr(bench.subprocess, "run", fake_run)
+    assert bench.run(only="edits") == 0
+    assert _snapshot(repo) == before  # byte for byte, CRLF included
+    # up-to-date build, no-change, then per edit: the timed build on the edit, the restoring build
+    assert seen == [
+        [],
+        [],
+        ["cost-correct.md"],
+        [],
+        ["surface_code.py"],
+        [],
+        ["datapackage.json"],
+        [],
+    ]
+    out = json.loads((repo / "_build" / "bench.json").read_text())
+    assert out["only"] == "edits"
+    assert out["edited"]["book_one_module_edit"] == (
+        "costcorrect.models.qec.surface_code (imported only by vhg)"
+    )
+    for key, target in {
+        "book_nochange": 2.0,
+        "book_one_chapter_edit": 20.0,
+        "book_one_module_edit": 20.0,
+        "book_one_table_edit": 20.0,
+    }.items():
+        assert out["targets_s"][key] == target
+        assert set(out[key]) >= {"wall_s", "cpu_s", "load"}
+        assert out["within_target"][key] is True
+    printed = capsys.readouterr().out
+    assert "book_one_table_edit" in printed and "target ≤ 20.0 s: within" in printed
+
+
+def test_a_failed_edit_build_still_restores_the_file(repo, monkeypatch):
+    nb = repo / "notebooks" / "cost-correct.md"
+    original = nb.read_bytes()
+    calls = []
+
+    def fake_run(cmd, cwd=None, check=False, **kw):
+        calls.append(nb.read_bytes() != original)
+        if calls[-1]:
+            raise subprocess.CalledProcessError(1, cmd)
+        return subprocess.CompletedProcess(cmd, 0)
+
+    monkeypatch.setattr(bench.subprocess, "run", fake_run)
+    with pytest.raises(subprocess.CalledProcessError):
+        bench._edited(["book"], repo, nb, lambda t: t + "edit\n")
+    assert nb.read_bytes() == original and calls == [True, False]
+
+
+def test_edits_need_a_built_book(repo, monkeypatch):
+    (repo / "_build" / "html" / "index.html").unlink()
+    monkeypatch.setattr(bench.subprocess, "run", lambda *a, **k: pytest.fail("built"))
+    with pytest.raises(SystemExit, match="build the book first"):
+        bench.run(only="edits")
+
+
+def test_median_keeps_every_run():
+    runs = [{"wall_s": w, "cpu_s": w / 2, "load": 1.0} for w in (9.0, 3.0, 5.0)]
+    m = bench._median(runs)
+    assert m["wall_s"] == 5.0 and m["cpu_s"] == 2.5 and m["runs_wall_s"] == [9.0, 3.0, 5.0]
+    assert bench._median(runs[:1]) == runs[0]
