@@ -279,3 +279,24 @@ def test_parameter_names_are_remembered_until_the_notebook_changes(repo, monkeyp
     nb.write_text(nb.read_text().replace("x = 1", "x = 1\ny = 2"))
     assert pipeline.parameter_names("good", repo) == ["x", "y"]
     assert calls == ["good", "good"]
+
+
+def test_data_is_validated_again_only_when_it_changes(repo, monkeypatch):
+    calls = []
+    monkeypatch.setattr(pipeline.data, "validate_package", lambda: calls.append(1))
+    pipeline._validate_data(repo)
+    pipeline._validate_data(repo)
+    assert len(calls) == 1
+    (repo / "data" / "datapackage.json").write_text(json.dumps({"resources": [], "x": 1}))
+    pipeline._validate_data(repo)
+    assert len(calls) == 2
+
+
+def test_failed_validation_is_not_remembered(repo, monkeypatch):
+    def fail():
+        raise pipeline.data.DataError("bad row")
+
+    monkeypatch.setattr(pipeline.data, "validate_package", fail)
+    for _ in range(2):
+        with pytest.raises(pipeline.data.DataError):
+            pipeline._validate_data(repo)
