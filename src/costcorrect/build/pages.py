@@ -265,45 +265,68 @@ PARTS = {
 }
 
 
-def models_markdown(root: Path) -> str:
-    """The Models reference: one ``automodule`` per module of ``costcorrect.models``, grouped by part."""
+def model_parts(root: Path) -> dict[str, list[str]]:
+    """The model modules by part (book order, then any other part): part -> dotted module names."""
     base = root / "src" / "costcorrect" / "models"
-    out = []
-    for part in (
-        [p for p in PARTS if (base / p).is_dir()]
-        + sorted(
-            p.name
-            for p in base.iterdir()
-            if p.is_dir() and p.name not in PARTS and (p / "__init__.py").exists()
-        )
-        if base.is_dir()
-        else []
-    ):
-        out.append(f"## {PARTS.get(part, part)}\n")
-        for mod in sorted((base / part).glob("*.py")):
-            if mod.name == "__init__.py":
-                continue
-            name = f"costcorrect.models.{part}.{mod.stem}"
-            # autodoc writes reStructuredText: MyST must read it as such (eval-rst)
-            out.append(
-                f"```{{eval-rst}}\n.. automodule:: {name}\n   :members:\n   :show-inheritance:\n```\n"
-            )
-    return "\n".join(out) if out else "No model modules found.\n"
+    if not base.is_dir():
+        return {}
+    parts = [p for p in PARTS if (base / p).is_dir()] + sorted(
+        p.name
+        for p in base.iterdir()
+        if p.is_dir() and p.name not in PARTS and (p / "__init__.py").exists()
+    )
+    return {
+        part: [
+            f"costcorrect.models.{part}.{mod.stem}"
+            for mod in sorted((base / part).glob("*.py"))
+            if mod.name != "__init__.py"
+        ]
+        for part in parts
+    }
+
+
+def model_page(module: str) -> str:
+    """Where a model module is documented, relative to the book root (one page per part, so an edit
+    to one module re-reads one part's page, not the whole reference)."""
+    return f"models/{module.split('.')[2]}.html#module-{module}"
+
+
+def models_pages(root: Path) -> dict[str, str]:
+    """The Models reference: an index (``_generated/models.md``) and one page per part
+    (``models/<part>.md``) with an ``automodule`` per module."""
+    parts = model_parts(root)
+    index = [
+        f"- [{PARTS.get(part, part)}](models/{part}.md): "
+        + ", ".join(f"`{m.rsplit('.', 1)[1]}`" for m in mods)
+        for part, mods in parts.items()
+    ]
+    out = {
+        "_generated/models.md": "\n".join(index) + "\n" if index else "No model modules found.\n"
+    }
+    for part, mods in parts.items():
+        body = [f"# {PARTS.get(part, part)}\n"]
+        # autodoc writes reStructuredText: MyST must read it as such (eval-rst)
+        body += [
+            f"```{{eval-rst}}\n.. automodule:: {m}\n   :members:\n   :show-inheritance:\n```\n"
+            for m in mods
+        ]
+        out[f"models/{part}.md"] = "\n".join(body)
+    return out
 
 
 def generated(root: Path) -> dict[str, str]:
-    """Every generated fragment, by file name."""
+    """Every generated page or fragment, by its path in the staged source tree (``_build/src``)."""
     from costcorrect.build.pipeline import toc_chapters
 
     records = _ledger()
     order = toc_chapters(root)
     titles = _titles(root)
     return {
-        "claim-counts.md": counts_markdown(records),
-        "claims-dashboard.html": dashboard_html(records, order, titles),
-        "claim-status-chart.html": status_chart_html(records, order, titles),
-        "reproducibility.md": reproducibility_markdown(root, records, order, titles),
-        "models.md": models_markdown(root),
+        "_generated/claim-counts.md": counts_markdown(records),
+        "_generated/claims-dashboard.html": dashboard_html(records, order, titles),
+        "_generated/claim-status-chart.html": status_chart_html(records, order, titles),
+        "_generated/reproducibility.md": reproducibility_markdown(root, records, order, titles),
+        **models_pages(root),
     }
 
 
@@ -342,7 +365,7 @@ def chapter_summary_html(
         )
     if modules:
         links = ", ".join(
-            f'<a href="../models.html#module-{e(m)}"><code>{e(m)}</code></a>' for m in modules
+            f'<a href="../{e(model_page(m))}"><code>{e(m)}</code></a>' for m in modules
         )
         parts.append(f"<p><strong>Models.</strong> {links}</p>")
     example = f" -p {e(parameters[0])} VALUE" if parameters else ""

@@ -509,7 +509,7 @@ def stage(root: Path | None = None) -> tuple[Path, bool]:
             f"error: chapter(s) {missing} are in book/_toc.yml but not executed; run `make book`"
         )
     for rel, text in pages.generated(root).items():
-        dest = src / "_generated" / rel
+        dest = src / rel
         changed |= _write_if_changed(dest, text.encode("utf-8"))
         wanted.add(dest)
     for p in list(src.rglob("*")):  # remove pages that no longer exist
