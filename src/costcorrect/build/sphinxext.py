@@ -85,6 +85,7 @@ def _chapter_summary(app, doctree) -> None:
     docname = app.env.docname
     if not docname.startswith("notebooks/"):
         return
+    from costcorrect import claims
     from costcorrect.build import pages, pipeline
     from costcorrect.data import dependencies_file
 
@@ -105,9 +106,13 @@ def _chapter_summary(app, doctree) -> None:
         params = list(pipeline.notebook_parameters(slug)[0])
     except Exception:
         params = []
+    try:
+        rows = claims.coverage(records, {slug: claims.register(slug)}) if records else []
+    except Exception:  # no register yet: the coverage test names the chapter
+        rows = []
     box = nodes.raw(
         "",
-        pages.chapter_summary_html(slug, records, seconds, tables, modules, params),
+        pages.chapter_summary_html(slug, records, seconds, tables, modules, params, rows),
         format="html",
     )
     section = next(iter(doctree.findall(nodes.section)), None)
