@@ -98,8 +98,9 @@ def test_register_coverage_counts_and_names_undecided_rows():
     assert "**1** only partly checked" in text and "`a/none`" in text
     table = pages.register_coverage_markdown(rows, {"a": "Chapter A"})
     assert "| [Chapter A](notebooks/a) | 4 | 3 | 1 | 1 | 0 | 1 | 1 |" in table
-    html = pages.register_html(rows, {"a": "Chapter A"})
-    assert 'id="row-a-p"' in html and "(partial)" in html and "c &lt;i&gt;" in html
+    html = pages.register_html(rows, {"a": "Chapter A"}, _with_rows())
+    assert 'id="row-a-p"' in html and "(reproduced, partial)" in html and "c &lt;i&gt;" in html
+    assert "(diverges)" in html
     assert 'cc-part">partial' in html and 'cc-none">undecided' in html
     box = pages.chapter_summary_html("a", _with_rows(), None, [], [], [], rows)
     assert "3 of 4 of the paper" in box and "Not decided" in box and "row-a-none" in box

@@ -119,10 +119,16 @@ def _head(heads: list[str], cls: str = "cc-claims cc-sortable") -> str:
     )
 
 
-def register_html(rows: list[dict], titles: dict[str, str]) -> str:
+def register_html(
+    rows: list[dict], titles: dict[str, str], records: list[dict] | None = None
+) -> str:
     """The claims registers as one filterable table: every row of every paper, its status, and the
-    ledger records that decide it (partial ones marked), linked to their rows below."""
+    ledger records that decide it (each with its own status; partial ones marked, so a failed
+    partial check stays visible), linked to their rows below."""
     e = html.escape
+    status = {
+        r["id"]: r["status"] + (", partial" if r.get("partial") else "") for r in records or []
+    }
     chapters = list(dict.fromkeys(r["chapter"] for r in rows))
     opts = {
         "chapter": [(c, titles.get(c, c)) for c in chapters],
@@ -135,10 +141,8 @@ def register_html(rows: list[dict], titles: dict[str, str]) -> str:
     for r in rows:
         recs = [
             f'<a href="#claim-{e(x)}"><code>{e(x.split(".", 1)[1])}</code></a>'
-            for x in r["records"]
-        ] + [
-            f'<a href="#claim-{e(x)}"><code>{e(x.split(".", 1)[1])}</code></a> (partial)'
-            for x in r["partial_records"]
+            + (f" ({e(status[x])})" if x in status else "")
+            for x in r["records"] + r["partial_records"]
         ]
         value = e(r["value"]) + (f" {e(r['unit'])}" if r["unit"] else "")
         out.append(
@@ -429,7 +433,7 @@ def generated(root: Path) -> dict[str, str]:
         "claim-counts.md": counts_markdown(records, rows),
         "ledger-counts.md": counts_markdown(records),
         "register-coverage.md": register_coverage_markdown(rows, titles),
-        "register-dashboard.html": register_html(rows, titles),
+        "register-dashboard.html": register_html(rows, titles, records),
         "claims-dashboard.html": dashboard_html(records, order, titles),
         "claim-status-chart.html": status_chart_html(records, order, titles),
         "reproducibility.md": reproducibility_markdown(root, records, order, titles),
