@@ -215,6 +215,39 @@ def rate_ratio_interval(
     }
 
 
+def common_decline(
+    df: pd.DataFrame, by: str = "price_class", controls: tuple[str, ...] = (), level: float = 0.95
+) -> dict[str, float]:
+    """The annual decline factor all groups share, with its ``level`` Student-t interval.
+
+    Fits ln CPM on one intercept per group (plus level shifts for ``controls``) and a single slope
+    ``b`` in years — the restricted model of :func:`equal_slopes_test` — and returns ``exp(-b)`` as
+    ``factor`` with ``low`` and ``high``. A lower limit above 1 means prices fell at a rate the data
+    can tell from no fall; comparing tiers by their own intercepts keeps a cheaper tier's launch from
+    counting as a fall.
+    """
+    groups = sorted(df[by].unique())
+    n = len(df)
+    y = df["log_cpm"].to_numpy(float)
+    t = df["years"].to_numpy(float)
+    dummies = np.column_stack([(df[by] == g).to_numpy(float) for g in groups])
+    extra = [(df[c] == v).to_numpy(float) for c in controls for v in sorted(df[c].unique())[1:]]
+    ctrl = np.column_stack(extra) if extra else np.empty((n, 0))
+    x = np.column_stack([dummies, ctrl, t])
+    beta, *_ = np.linalg.lstsq(x, y, rcond=None)
+    dof = n - x.shape[1]
+    s2 = float(((y - x @ beta) ** 2).sum() / dof)
+    se = float(np.sqrt(s2 * np.linalg.pinv(x.T @ x)[-1, -1]))
+    q = float(stats.t.ppf(0.5 + level / 2, dof))
+    b = float(beta[-1])
+    return {
+        "factor": float(np.exp(-b)),
+        "low": float(np.exp(-(b + q * se))),
+        "high": float(np.exp(-(b - q * se))),
+        "df": dof,
+    }
+
+
 PRICE_MEASURES = ("blended", "input", "output")
 
 
