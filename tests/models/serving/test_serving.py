@@ -201,7 +201,9 @@ def test_slo_tightening_is_the_scale_at_which_disaggregation_matches_colocated_c
     col = serving.at_slack(model, gpu, I, O, 2.0, mfu=0.6, mbu=0.8, **kw)
     dis = serving.at_slack(model, gpu, I, O, 3.0 / k - 1, mfu=0.6, mbu=0.8, **kw)
     c_col = serving.evaluate(col, archs=("colocated",), integer_pools=False)["usd_per_mtok"].iloc[0]
-    c_dis = serving.evaluate(dis, archs=("disaggregated",), integer_pools=False)["usd_per_mtok"].iloc[0]
+    c_dis = serving.evaluate(dis, archs=("disaggregated",), integer_pools=False)[
+        "usd_per_mtok"
+    ].iloc[0]
     assert c_dis <= c_col * (1 + 1e-9)
 
 

@@ -882,7 +882,9 @@ def slo_tightening(
         extra["eta"] = eta
 
     def cost(arch: str, scale: float) -> float:
-        d = at_slack(model, gpu, I, O, scale - 1, mfu=mfu, mbu=mbu, tpot_metric=tpot_metric, **extra)
+        d = at_slack(
+            model, gpu, I, O, scale - 1, mfu=mfu, mbu=mbu, tpot_metric=tpot_metric, **extra
+        )
         return float(evaluate(d, archs=(arch,), integer_pools=False)["usd_per_mtok"].iloc[0])
 
     k0 = 1.0 + slack
