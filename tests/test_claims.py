@@ -6,10 +6,18 @@ import sympy as sp
 from costcorrect import claims
 
 
+class _EveryRow(dict):
+    """The register of the unit tests' ``demo`` chapter: it holds every row id."""
+
+    def __contains__(self, key: object) -> bool:
+        return True
+
+
 @pytest.fixture(autouse=True)
 def scratch_build(tmp_path, monkeypatch):
     monkeypatch.setenv("COSTCORRECT_BUILD", str(tmp_path / "_build"))
     claims.reset()
+    claims._registers["demo"] = _EveryRow()
     yield tmp_path / "_build"
     claims.reset()
 
@@ -288,6 +296,7 @@ def test_printed_block_is_deterministic_and_shows_the_note(capsys):
 
 
 def test_collect_orders_by_chapter(scratch_build):
+    claims._registers.update({"a-ch": _EveryRow(), "b-ch": _EveryRow()})
     paper("b-ch.one", pub(1.0), 1.0)
     paper("a-ch.two", pub(1.0), 1.0)
     recs = claims.collect(["b-ch", "a-ch", "missing"])
@@ -371,3 +380,76 @@ def test_card_shows_verdict_evidence_robustness_note_and_links():
     assert 'href="../claims.html#claim-demo.card"' in card and f'href="{URL}"' in card
     assert "evidence: independent" in card and "robustness: robust" in card
     assert "within 1% of 2" in card and "off by 5% &lt;because&gt; the paper rounds" in card
+
+
+# --- the claims register -------------------------------------------------------------------------
+
+ROW = {
+    "claim": "c",
+    "kind": "number",
+    "value": "2",
+    "unit": "x",
+    "url": URL,
+    "locator": "l",
+    "read_in": "abstract",
+}
+
+
+def test_paper_claims_name_register_rows():
+    claims._registers["reg"] = {"two": ROW, "also": ROW}
+    rec = paper("reg.two", pub(2.0), 2.0)
+    assert rec.rows == ["two"]
+    both = paper("reg.other", pub(2.0), 2.0, rows=["two", "also"])
+    assert both.rows == ["two", "also"]
+    with pytest.raises(claims.ClaimError, match=r"data/reg/register\.csv"):
+        paper("reg.missing", pub(2.0), 2.0)
+    with pytest.raises(claims.ClaimError, match="names none"):
+        claims.check(
+            "reg.mine",
+            "S.",
+            "numeric",
+            claims.expect(2.0),
+            recomputed=2.0,
+            tolerance=0,
+            origin="book",
+            robustness=EXACT,
+            rows="two",
+        )
+
+
+def test_partial_needs_a_reason_and_does_not_decide_its_row():
+    claims._registers["reg"] = {"a": ROW, "b": ROW, "c": ROW, "d": ROW}
+    with pytest.raises(claims.ClaimError, match="partial needs a reason"):
+        paper("reg.a", pub(2.0), 2.0, partial="weaker")
+    paper("reg.a", pub(2.0), 2.0, partial="checks the per-token energy, not the request energy")
+    paper("reg.b", pub(2.0), 2.0)
+    paper("reg.b2", pub(2.0), 2.0, rows="b")
+    paper("reg.b3", pub(2.0), 3.0, rows="c", note="three is not two: the paper rounds its input")
+    paper("reg.c", pub(2.0), 2.0)
+    recs = [c.to_json() for c in claims.chapter_claims("reg")]
+    assert "partial: checks the per-token" in claims.summary_line(recs[0])
+    rows = {r["id"]: r for r in claims.coverage(recs, {"reg": claims._registers["reg"]})}
+    assert {k: r["status"] for k, r in rows.items()} == {
+        "a": "partial",
+        "b": "reproduced",
+        "c": "diverges",  # one full record diverges: the row diverges
+        "d": "undecided",
+    }
+    assert rows["a"]["partial_records"] == ["reg.a"] and rows["a"]["records"] == []
+    assert rows["b"]["records"] == ["reg.b", "reg.b2"]
+    t = claims.register_tally(rows.values())
+    assert (t["rows"], t["decided"], t["undecided"], t["partial"], t["reproduced"]) == (
+        4,
+        3,
+        1,
+        1,
+        1,
+    )
+    assert t["independent"] == 1
+
+
+def test_records_without_rows_are_invalid():
+    claims._registers["reg"] = {"a": ROW}
+    rec = paper("reg.a", pub(2.0), 2.0).to_json()
+    assert claims.validate_record(rec) == []
+    assert "names no register row" in " ".join(claims.validate_record({**rec, "rows": []}))

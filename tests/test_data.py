@@ -174,3 +174,15 @@ def test_an_empty_table_is_allowed_only_when_declared(repo):
         data.validate_package()
     data.register(dict(DESC, **{"x-empty": True}))
     assert data.load("demo/prices").empty
+
+
+def test_every_register_has_the_one_register_schema():
+    """Each chapter's claims register has the schema `make new-paper` writes (one definition)."""
+    from costcorrect.build.scaffold import register_descriptor
+
+    regs = [r for r in data.read_package()["resources"] if r["name"].endswith("/register")]
+    assert regs
+    for res in regs:
+        slug = res["name"].split("/", 1)[0]
+        assert res["path"] == f"{slug}/register.csv"
+        assert res["schema"] == register_descriptor(slug, "t", "https://x")["schema"], res["name"]

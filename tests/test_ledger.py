@@ -96,10 +96,51 @@ def test_numeric_and_simulation_verdicts_carry_robustness(ledger):
         )
 
 
-def test_verdicts_match_the_committed_snapshot(ledger, snapshot):
+@pytest.fixture(scope="module")
+def registers():
+    return {c: claims.register(c) for c in pipeline.toc_chapters(ROOT)}
+
+
+def test_every_chapter_has_a_claims_register(registers):
+    for chapter, rows in registers.items():
+        assert rows, f"data/{chapter}/register.csv is empty: the paper's claims go there"
+
+
+def test_every_register_row_is_decided(ledger, registers):
+    """Coverage: each row of each register is decided by a ledger record (a partial record marks it
+    partial; it does not reproduce it)."""
+    rows = claims.coverage(ledger, registers)
+    undecided = [f"{r['chapter']}/{r['id']}" for r in rows if r["status"] == "undecided"]
+    assert not undecided, f"register rows no ledger record decides: {undecided}"
+    assert claims.register_tally(rows)["decided"] == len(rows)
+
+
+def test_every_paper_record_names_existing_register_rows(ledger, registers):
+    for r in ledger:
+        if r["origin"] != "paper":
+            assert not r["rows"] and not r["partial"], f"{r['id']}: a book result names no row"
+            continue
+        assert r["rows"], f"{r['id']}: a paper record must name the register row(s) it decides"
+        missing = [x for x in r["rows"] if x not in registers[r["chapter"]]]
+        assert not missing, f"{r['id']}: rows {missing} not in data/{r['chapter']}/register.csv"
+        if r["partial"]:
+            assert len(r["partial"]) >= 20, f"{r['id']}: partial without a reason"
+
+
+def test_register_rows_cite_a_url_the_chapter_lists(registers):
+    """Where a row was read is an http(s) address, and 'abstract' rows cite the paper's page."""
+    for chapter, rows in registers.items():
+        for rid, row in rows.items():
+            assert row["url"].startswith(("http://", "https://")), f"{chapter}/{rid}: url"
+            assert row["claim"].strip() and row["locator"].strip(), f"{chapter}/{rid}: empty cell"
+
+
+def test_verdicts_match_the_committed_snapshot(ledger, registers, snapshot):
     """No silent verdict changes: `make snapshot` updates tests/__snapshots__/ after review.
 
     A pull request that changes any verdict (status, origin, evidence, robustness or the recomputed
-    value to 4 significant digits) shows the change in this file's diff.
+    value to 4 significant digits, the register rows a record decides, and every register row's
+    status) shows the change in this file's diff.
     """
-    assert claims.verdicts(ledger) == snapshot
+    rows = claims.coverage(ledger, registers)
+    assert {**claims.verdicts(ledger), **claims.register_verdicts(rows)} == snapshot

@@ -7,6 +7,7 @@ document.addEventListener("DOMContentLoaded", function () {
     var rows = Array.prototype.slice.call(body.rows);
     var selects = dash.querySelectorAll("select[data-filter]");
     var shown = dash.querySelector(".cc-shown");
+    var noun = dash.dataset.noun || "records";
     function apply() {
       var n = 0;
       rows.forEach(function (row) {
@@ -17,7 +18,7 @@ document.addEventListener("DOMContentLoaded", function () {
         row.hidden = !ok;
         if (ok) n += 1;
       });
-      if (shown) shown.textContent = n + " of " + rows.length + " records shown";
+      if (shown) shown.textContent = n + " of " + rows.length + " " + noun + " shown";
     }
     selects.forEach(function (sel) { sel.addEventListener("change", apply); });
     table.querySelectorAll("thead th button").forEach(function (btn, col) {

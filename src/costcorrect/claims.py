@@ -13,7 +13,14 @@ A chapter calls :func:`check` once per claim. Each record says
 * **robustness** — for numeric and simulation verdicts, the declared uncertain inputs with ranges
   fixed before comparing (:func:`sweep`), the sampling interval (:func:`interval`) or why there is
   none (:func:`exact`); the verdict is ``robust`` or ``fragile`` with the region where it flips;
-* **status** — ``reproduced``, ``diverges`` (a finding, explained in the note) or ``unverifiable``.
+* **status** — ``reproduced``, ``diverges`` (a finding, explained in the note) or ``unverifiable``;
+* **rows** (paper claims) — the rows of the chapter's claims register ``data/<slug>/register.csv``
+  (the paper's claims, one atomic claim each) that the record decides, and ``partial`` — the reason,
+  when the record checks less than its row says (it then does not decide the row).
+
+The register is the paper's side and the ledger is ours: :func:`coverage` gives every register row
+its status from the records that name it (``reproduced``, ``diverges``, ``unverifiable``,
+``partial`` when only partial records name it, ``undecided`` when none does).
 
 Every record holds what is needed to re-decide it (:func:`redecide`). Each call prints a short,
 deterministic block (the cell is marked ``# NBVAL_CHECK_OUTPUT``) and rewrites the chapter's ledger
@@ -57,7 +64,12 @@ FIELDS = (
     "robustness",
     "status",
     "note",
+    "rows",
+    "partial",
 )
+REGISTER_KINDS = ("number", "range", "comparison", "direction", "condition", "up-to", "statement")
+READ_IN = ("abstract", "readable", "paper")
+ROW_STATUSES = ("reproduced", "diverges", "unverifiable", "partial", "undecided")
 
 _ledgers: dict[str, dict[str, Claim]] = {}
 
@@ -175,6 +187,32 @@ def published(slug: str) -> PublishedTable:
     return PublishedTable(slug, data.load(f"{slug}/published"))
 
 
+_registers: dict[str, dict[str, dict]] = {}
+
+
+def _cell(v: Any) -> str:
+    """A register cell as text ('' for an empty cell, which pandas reads as None or NaN)."""
+    return "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
+
+
+def register(slug: str) -> dict[str, dict]:
+    """The chapter's claims register, ``data/<slug>/register.csv``: row id -> row.
+
+    Each row is one atomic claim of the paper (one number, range, comparison, direction, condition,
+    "up to" figure or statement) in our words, with its published value as stated, unit, URL,
+    locator and where it was read (``abstract``, ``readable`` page or the primary ``paper``).
+    Validated, and recorded as a dependency of the chapter being executed.
+    """
+    if slug not in _registers:
+        from costcorrect import data
+
+        frame = data.load(f"{slug}/register")
+        _registers[slug] = {
+            str(r["id"]): {k: _cell(v) for k, v in r.items()} for r in frame.to_dict("records")
+        }
+    return _registers[slug]
+
+
 @dataclass(frozen=True)
 class Expected:
     """A book result's own expectation (a condition our derivation sets; may be a literal)."""
@@ -280,6 +318,8 @@ class Claim:
     robustness: dict
     status: str
     note: str = ""
+    rows: list[str] = field(default_factory=list)
+    partial: str = ""
 
     def _ipython_display_(self) -> None:
         """Show nothing as a cell's last value: :func:`check` already printed the block."""
@@ -306,6 +346,8 @@ def summary_line(rec: Mapping[str, Any]) -> str:
         s += f" — {rob['flips']}"
     elif rob.get("reason"):
         s += f" — {rob['reason']}"
+    if rec.get("partial"):
+        s += f"\n    partial: {rec['partial']}"
     if rec.get("note"):
         s += f"\n    note: {rec['note']}"
     return s
@@ -502,6 +544,8 @@ def check(
     unverifiable: bool = False,
     source: str | None = None,
     note: str = "",
+    rows: str | Sequence[str] | None = None,
+    partial: str = "",
     quiet: bool = False,
 ) -> Claim:
     """Check one claim and record it in the chapter's ledger.
@@ -524,8 +568,11 @@ def check(
     unverifiable: the paper's inputs are not public; ``note`` must say what is missing.
     source: the URL of a book result's basis (defaults to the published row's URL for paper claims).
     note: the caveat, finding or reason; shown for every status.
+    rows: for paper claims, the register rows (``data/<slug>/register.csv``) this record decides;
+        defaults to the id's name. partial: the reason, when the record checks less than its rows
+        say (a partial record does not decide its rows).
     """
-    chapter, _ = split_id(id)
+    chapter, name = split_id(id)
     if kind not in KINDS:
         raise ClaimError(f"{id}: kind must be one of {KINDS}, not {kind!r}")
     if origin not in ORIGINS:
@@ -544,6 +591,18 @@ def check(
             raise ClaimError(f"{id}: evidence 'none' goes with unverifiable=True, and only with it")
         pub_value, bound, unit = published.value, published.bound, published.unit
         src, locator = published.url, published.locator
+        row_ids = [rows] if isinstance(rows, str) else list(rows or [name])
+        known = register(chapter)
+        missing = [r for r in row_ids if r not in known]
+        if missing:
+            raise ClaimError(
+                f"{id}: register row(s) {missing} not in data/{chapter}/register.csv; add the "
+                "paper's claim there as a row, or name the rows this record decides with rows=[...]"
+            )
+        if partial and len(partial.strip()) < 20:
+            raise ClaimError(
+                f"{id}: partial needs a reason (a sentence on what the check leaves out)"
+            )
         if source is not None:
             raise ClaimError(
                 f"{id}: a paper claim's source is its published.csv row, not an argument"
@@ -553,6 +612,11 @@ def check(
             raise ClaimError(f"{id}: evidence grades paper claims; a book result has none")
         if unverifiable:
             raise ClaimError(f"{id}: only a paper claim can be unverifiable")
+        if rows is not None or partial:
+            raise ClaimError(
+                f"{id}: register rows are the paper's claims; a book result names none"
+            )
+        row_ids = []
         if isinstance(published, Published):
             raise ClaimError(
                 f"{id}: a book result compares with expect(...), not with a paper's value"
@@ -633,6 +697,8 @@ def check(
         robustness=rob_rec,
         status=status,
         note=note.strip(),
+        rows=row_ids,
+        partial=partial.strip(),
     )
     ledger = _ledgers.setdefault(chapter, {})
     if id in ledger:
@@ -709,6 +775,21 @@ def card_html(rec: Mapping[str, Any], dashboard: str = "../claims.html") -> str:
         inputs = "; ".join(f"{k} ∈ {fmt(v)}" for k, v in rob["inputs"].items())
         rows.append(f"<dt>declared inputs</dt><dd>{e(inputs)}</dd>")
     rows.append("</dl>")
+    if rec.get("rows"):
+        rows.append(
+            '<div class="cc-card-rows">'
+            + ("checks part of register row" if rec.get("partial") else "decides register row")
+            + ("s " if len(rec["rows"]) > 1 else " ")
+            + ", ".join(
+                f'<a href="{dashboard}#row-{e(rec["chapter"])}-{e(x)}"><code>{e(x)}</code></a>'
+                for x in rec["rows"]
+            )
+            + "</div>"
+        )
+    if rec.get("partial"):
+        rows.append(
+            f'<div class="cc-card-note"><strong>Partial:</strong> {e(rec["partial"])}</div>'
+        )
     if rec.get("note"):
         rows.append(f'<div class="cc-card-note">{e(rec["note"])}</div>')
     rows.append("</div>")
@@ -747,8 +828,10 @@ def reset(chapter: str | None = None) -> None:
     """Forget recorded claims (all chapters, or one) — for tests."""
     if chapter is None:
         _ledgers.clear()
+        _registers.clear()
     else:
         _ledgers.pop(chapter, None)
+        _registers.pop(chapter, None)
 
 
 def chapter_file(chapter: str) -> Path:
@@ -790,6 +873,10 @@ def validate_record(rec: Mapping[str, Any]) -> list[str]:
         and rec["robustness"].get("verdict") == "n/a"
     ):
         problems.append("numeric/simulation verdict without a robustness record")
+    if rec["origin"] == "paper" and not rec["rows"]:
+        problems.append("paper claim that names no register row")
+    if rec["origin"] == "book" and (rec["rows"] or rec["partial"]):
+        problems.append("a book result names no register row and is never partial")
     if rec["status"] in ("diverges", "unverifiable") and not str(rec["note"]).strip():
         problems.append(f"status {rec['status']} without a note")
     try:
@@ -833,7 +920,64 @@ def verdicts(records: Iterable[Mapping[str, Any]]) -> dict[str, dict]:
             "evidence": r["evidence"],
             "robustness": r["robustness"]["verdict"],
             "recomputed": fmt(r["recomputed"]),
+            "rows": " ".join(r.get("rows") or []),
+            "partial": bool(r.get("partial")),
         }
+    return out
+
+
+def register_verdicts(rows: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    """The register part of the snapshot: ``<slug>/<row>`` -> row status."""
+    return {f"{r['chapter']}/{r['id']}": r["status"] for r in rows}
+
+
+def coverage(
+    records: Iterable[Mapping[str, Any]],
+    registers: Mapping[str, Mapping[str, Mapping[str, Any]]],
+) -> list[dict]:
+    """Every register row (chapters in the order of ``registers``) with the status the paper records
+    naming it give it: ``diverges`` if any full record diverges, else ``reproduced`` if any
+    reproduces it, else ``unverifiable``; ``partial`` when only partial records name it;
+    ``undecided`` when none does. ``records``/``partial_records`` list the deciding record ids."""
+    named: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
+    for r in records:
+        if r["origin"] == "paper":
+            for row in r.get("rows") or []:
+                named.setdefault((r["chapter"], row), []).append(r)
+    out = []
+    for chapter, reg in registers.items():
+        for rid, row in reg.items():
+            recs = sorted(named.get((chapter, rid), []), key=lambda r: r["id"])
+            full = [r for r in recs if not r.get("partial")]
+            seen = {r["status"] for r in full}
+            status = next(
+                (s for s in ("diverges", "reproduced", "unverifiable") if s in seen),
+                "partial" if recs else "undecided",
+            )
+            ok = [r for r in full if r["status"] == "reproduced"]
+            out.append(
+                {
+                    **row,
+                    "chapter": chapter,
+                    "id": rid,
+                    "status": status,
+                    "independent": any(r["evidence"] == "independent" for r in ok),
+                    "robust": any(r["robustness"]["verdict"] in ("robust", "n/a") for r in ok),
+                    "records": [r["id"] for r in full],
+                    "partial_records": [r["id"] for r in recs if r.get("partial")],
+                }
+            )
+    return out
+
+
+def register_tally(rows: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+    """Counts over register rows: all, decided, each row status, reproduced independently/robustly."""
+    rows = list(rows)
+    out = {"rows": len(rows)}
+    out.update({s: sum(r["status"] == s for r in rows) for s in ROW_STATUSES})
+    out["decided"] = out["rows"] - out["undecided"]
+    out["independent"] = sum(r["status"] == "reproduced" and r["independent"] for r in rows)
+    out["robust"] = sum(r["status"] == "reproduced" and r["robust"] for r in rows)
     return out
 
 

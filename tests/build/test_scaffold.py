@@ -71,8 +71,10 @@ def test_scaffold_writes_all_pieces(mini):
     assert [r["name"] for r in pkg["resources"]] == [
         "alpha-asymmetry/example",
         "alpha-asymmetry/published",
+        "alpha-asymmetry/register",
         "second-paper/example",
         "second-paper/published",
+        "second-paper/register",
     ]
     assert (
         (mini / "data" / "alpha-asymmetry" / "published.csv")

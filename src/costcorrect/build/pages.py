@@ -12,10 +12,51 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from costcorrect.claims import EVIDENCE, ROBUSTNESS, STATUSES, fmt, tally
+from costcorrect.claims import (
+    EVIDENCE,
+    READ_IN,
+    ROBUSTNESS,
+    ROW_STATUSES,
+    STATUSES,
+    coverage,
+    fmt,
+    register,
+    register_tally,
+    tally,
+)
 from costcorrect.paths import build_dir
 
-BADGE = {"reproduced": "cc-ok", "diverges": "cc-bad", "unverifiable": "cc-unk"}
+BADGE = {
+    "reproduced": "cc-ok",
+    "diverges": "cc-bad",
+    "unverifiable": "cc-unk",
+    "partial": "cc-part",
+    "undecided": "cc-none",
+}
+
+
+def register_rows(records: list[dict], order: list[str]) -> list[dict]:
+    """Every chapter's claims register (in book order) with each row's status from the ledger."""
+    from costcorrect import data
+
+    have = {n.split("/", 1)[0] for n in data.names() if n.endswith("/register")}
+    chapters = [c for c in order if c in have] + sorted(have - set(order))
+    return coverage(records, {c: register(c) for c in chapters})
+
+
+def register_sentence(rows: list[dict], chapters: int) -> str:
+    """'N of M claims decided (…)' over register rows, with the undecided ones named."""
+    t = register_tally(rows)
+    s = (
+        f"**{t['decided']} of {t['rows']} claims decided** in the claims registers of {chapters} "
+        f"papers: **{t['reproduced']}** reproduced ({t['independent']} independently, "
+        f"{t['robust']} robust), **{t['diverges']}** diverge, **{t['unverifiable']}** unverifiable, "
+        f"**{t['partial']}** only partly checked"
+    )
+    if t["undecided"]:
+        left = ", ".join(f"`{r['chapter']}/{r['id']}`" for r in rows if r["status"] == "undecided")
+        return s + f"; **{t['undecided']} not decided by any record**: {left}."
+    return s + "; none is left undecided."
 
 
 def _ledger() -> list[dict]:
@@ -34,12 +75,18 @@ def _titles(root: Path) -> dict[str, str]:
     return out
 
 
-def counts_markdown(records: list[dict]) -> str:
-    """The landing-page sentence: paper claims reproduced (independently, robustly), and the rest."""
+def counts_markdown(records: list[dict], rows: list[dict] | None = None) -> str:
+    """The landing-page sentences: register coverage (the papers' claims, decided by the ledger), then
+    the ledger's paper records reproduced (independently, robustly), and the rest."""
     t = tally(records)
     chapters = len({r["chapter"] for r in records})
-    return (
-        f"**{t['reproduced']} of {t['paper']} paper claims reproduced** "
+    head = (
+        register_sentence(rows, len({r["chapter"] for r in rows})) + "\n\nIn the ledger, "
+        if rows
+        else ""
+    )
+    return head + (
+        f"**{t['reproduced']} of {t['paper']} paper-claim records reproduced** "
         f"({t['independent']} independently, {t['robust']} robust); "
         f"**{t['diverges']}** diverge and **{t['unverifiable']}** are unverifiable. "
         f"The chapters also record **{t['book']}** results of this book's own, which never count as "
@@ -48,6 +95,93 @@ def counts_markdown(records: list[dict]) -> str:
 
 
 FILTERS = ("chapter", "status", "origin", "evidence", "robustness")
+
+
+def _filters(label: str, opts: dict[str, list[tuple[str, str]]]) -> list[str]:
+    """The filter form of a dashboard table: one labelled <select> per attribute."""
+    out = [f'<form class="cc-filters" aria-label="{html.escape(label)}">']
+    for f, choices in opts.items():
+        options = "".join(
+            f'<option value="{html.escape(v)}">{html.escape(lab)}</option>' for v, lab in choices
+        )
+        out.append(
+            f'<label>{f} <select data-filter="{f}"><option value="">all</option>{options}</select></label>'
+        )
+    out.append('<span class="cc-shown" aria-live="polite"></span></form>')
+    return out
+
+
+def _head(heads: list[str], cls: str = "cc-claims cc-sortable") -> str:
+    return (
+        f'<div class="cc-scroll"><table class="{cls}"><thead><tr>'
+        + "".join(f'<th scope="col"><button type="button">{h}</button></th>' for h in heads)
+        + "</tr></thead><tbody>"
+    )
+
+
+def register_html(
+    rows: list[dict], titles: dict[str, str], records: list[dict] | None = None
+) -> str:
+    """The claims registers as one filterable table: every row of every paper, its status, and the
+    ledger records that decide it (each with its own status; partial ones marked, so a failed
+    partial check stays visible), linked to their rows below."""
+    e = html.escape
+    status = {
+        r["id"]: r["status"] + (", partial" if r.get("partial") else "") for r in records or []
+    }
+    chapters = list(dict.fromkeys(r["chapter"] for r in rows))
+    opts = {
+        "chapter": [(c, titles.get(c, c)) for c in chapters],
+        "status": [(s, s) for s in ROW_STATUSES],
+        "read": [(x, x) for x in READ_IN],
+    }
+    out = ['<div class="cc-dashboard" data-noun="register rows">']
+    out += _filters("Filter the claims register", opts)
+    out.append(_head(["row", "claim", "as stated", "read in", "decided by", "status"]))
+    for r in rows:
+        recs = [
+            f'<a href="#claim-{e(x)}"><code>{e(x.split(".", 1)[1])}</code></a>'
+            + (f" ({e(status[x])})" if x in status else "")
+            for x in r["records"] + r["partial_records"]
+        ]
+        value = e(r["value"]) + (f" {e(r['unit'])}" if r["unit"] else "")
+        out.append(
+            f'<tr id="row-{e(r["chapter"])}-{e(r["id"])}" data-chapter="{e(r["chapter"])}" '
+            f'data-status="{e(r["status"])}" data-read="{e(r["read_in"])}">'
+            f'<td><code>{e(r["id"])}</code><div class="cc-note">'
+            f'<a href="notebooks/{e(r["chapter"])}.html">{e(titles.get(r["chapter"], r["chapter"]))}</a>'
+            "</div></td>"
+            f"<td>{e(r['claim'])}</td>"
+            f'<td><a href="{e(r["url"])}">{value or "(statement)"}</a>'
+            f'<div class="cc-note">{e(r["locator"])}</div></td>'
+            f"<td>{e(r['read_in'])}</td>"
+            f"<td>{', '.join(recs) or '—'}</td>"
+            f'<td><span class="cc-badge {BADGE[r["status"]]}">{e(r["status"])}</span></td>'
+            "</tr>"
+        )
+    out.append("</tbody></table></div></div>")
+    return "\n".join(out) + "\n"
+
+
+def register_coverage_markdown(rows: list[dict], titles: dict[str, str]) -> str:
+    """Per chapter: register rows and how the ledger decides them (a Markdown table)."""
+    if not rows:
+        return "No claims register found.\n"
+    chapters = list(dict.fromkeys(r["chapter"] for r in rows))
+    lines = [
+        register_sentence(rows, len(chapters)),
+        "",
+        "| chapter | rows | decided | " + " | ".join(ROW_STATUSES) + " |",
+        "|---|" + "---:|" * (2 + len(ROW_STATUSES)),
+    ]
+    for c in chapters:
+        t = register_tally(r for r in rows if r["chapter"] == c)
+        lines.append(
+            f"| [{titles.get(c, c)}](notebooks/{c}) | {t['rows']} | {t['decided']} | "
+            + " | ".join(str(t[s]) for s in ROW_STATUSES)
+            + " |"
+        )
+    return "\n".join(lines) + "\n"
 
 
 def dashboard_html(records: list[dict], order: list[str], titles: dict[str, str]) -> str:
@@ -67,16 +201,8 @@ def dashboard_html(records: list[dict], order: list[str], titles: dict[str, str]
         "evidence": [(e, e) for e in EVIDENCE] + [("—", "— (book result)")],
         "robustness": [(v, v) for v in ROBUSTNESS],
     }
-    out = ['<div class="cc-dashboard">', '<form class="cc-filters" aria-label="Filter the claims">']
-    for f in FILTERS:
-        options = "".join(
-            f'<option value="{html.escape(v)}">{html.escape(label)}</option>'
-            for v, label in opts[f]
-        )
-        out.append(
-            f'<label>{f} <select data-filter="{f}"><option value="">all</option>{options}</select></label>'
-        )
-    out.append('<span class="cc-shown" aria-live="polite"></span></form>')
+    out = ['<div class="cc-dashboard" data-noun="records">']
+    out += _filters("Filter the claims", opts)
     heads = [
         "claim",
         "statement and note",
@@ -88,11 +214,7 @@ def dashboard_html(records: list[dict], order: list[str], titles: dict[str, str]
         "robustness",
         "status",
     ]
-    out.append(
-        '<div class="cc-scroll"><table class="cc-claims cc-sortable"><thead><tr>'
-        + "".join(f'<th scope="col"><button type="button">{h}</button></th>' for h in heads)
-        + "</tr></thead><tbody>"
-    )
+    out.append(_head(heads))
     for r in recs:
         rob = r["robustness"]
         flips = (
@@ -102,6 +224,14 @@ def dashboard_html(records: list[dict], order: list[str], titles: dict[str, str]
         )
         reason = rob.get("reason") or ""
         note = f'<div class="cc-note">{html.escape(r["note"])}</div>' if r.get("note") else ""
+        if r.get("rows"):
+            links = ", ".join(
+                f'<a href="#row-{html.escape(r["chapter"])}-{html.escape(x)}">{html.escape(x)}</a>'
+                for x in r["rows"]
+            )
+            part = f" — partial: {html.escape(r['partial'])}" if r.get("partial") else ""
+            note += f'<div class="cc-note">register: {links}{part}</div>'
+
         ev = r["evidence"] or "—"
         src = (
             f'<a href="{html.escape(r["source"])}">{html.escape(fmt(r["published"]))}</a>'
@@ -321,8 +451,12 @@ def generated(root: Path) -> dict[str, str]:
     records = _ledger()
     order = toc_chapters(root)
     titles = _titles(root)
+    rows = register_rows(records, order) if records else []
     return {
-        "_generated/claim-counts.md": counts_markdown(records),
+        "_generated/claim-counts.md": counts_markdown(records, rows),
+        "_generated/ledger-counts.md": counts_markdown(records),
+        "_generated/register-coverage.md": register_coverage_markdown(rows, titles),
+        "_generated/register-dashboard.html": register_html(rows, titles, records),
         "_generated/claims-dashboard.html": dashboard_html(records, order, titles),
         "_generated/claim-status-chart.html": status_chart_html(records, order, titles),
         "_generated/reproducibility.md": reproducibility_markdown(root, records, order, titles),
@@ -337,6 +471,7 @@ def chapter_summary_html(
     tables: list[str],
     modules: list[str],
     parameters: list[str],
+    rows: list[dict] | None = None,
 ) -> str:
     """The box at the top of a chapter: its claims by status, execution time, the tables and model
     modules it uses (linked to the Models reference), how to rerun it, and the executed notebook."""
@@ -352,6 +487,30 @@ def chapter_summary_html(
         f"{t['book']} results of the book's own. "
         f'<a href="../claims.html">All records on the dashboard</a>.</p>',
     ]
+    if rows:
+        rt = register_tally(rows)
+        parts.append(
+            f"<p><strong>Register.</strong> {rt['decided']} of {rt['rows']} of the paper's claims "
+            "decided: "
+            + ", ".join(
+                f'<span class="cc-badge {BADGE[s]}">{rt[s]} {s}</span>'
+                for s in ROW_STATUSES
+                if rt[s] or s != "undecided"
+            )
+            + f'. <a href="../claims.html#row-{e(slug)}-{e(rows[0]["id"])}">The register</a>.'
+        )
+        for s, what in (("partial", "Only partly checked"), ("undecided", "Not decided")):
+            left = [r for r in rows if r["status"] == s]
+            if left:
+                parts.append(
+                    f" {what}: "
+                    + ", ".join(
+                        f'<a href="../claims.html#row-{e(slug)}-{e(r["id"])}"><code>{e(r["id"])}</code></a>'
+                        for r in left
+                    )
+                    + "."
+                )
+        parts.append("</p>")
     if seconds is not None:
         parts.append(
             f"<p><strong>Execution.</strong> {seconds:.1f} s on the machine that built this copy. "

@@ -1,7 +1,8 @@
 """``make new-paper``: scaffold a chapter, its data folder, its example claim, toc and bibliography entries.
 
-The data folder holds two tables: ``example.csv`` (model inputs, extracted from the paper) and
-``published.csv`` (what the paper states, one row per claim, read by ``claims.published``).
+The data folder holds three tables: ``example.csv`` (model inputs, extracted from the paper),
+``published.csv`` (the values the paper states, read by ``claims.published``) and ``register.csv``
+(the paper's claims register: one atomic claim per row, each decided by a ledger record).
 
 Everything is checked before anything is written; an existing or malformed slug, an empty title or a
 URL that is not http(s) is refused with a clear message and leaves the repository untouched. If a
@@ -15,6 +16,7 @@ import io
 import re
 from pathlib import Path
 
+from costcorrect.claims import READ_IN, REGISTER_KINDS
 from costcorrect.paths import repo_root
 
 SLUG = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
@@ -133,6 +135,82 @@ def published_descriptor(slug: str, title: str, url: str) -> dict:
     }
 
 
+REGISTER_COLUMNS = ("id", "claim", "kind", "value", "unit", "source", "url", "locator", "read_in")
+
+
+def register_descriptor(slug: str, title: str, url: str) -> dict:
+    """The data-package descriptor of the chapter's claims register ``register.csv`` (the paper's
+    claims, one atomic claim per row); every chapter's register has this schema (a test checks)."""
+
+    def text(name: str, description: str, required: bool = True, **more: object) -> dict:
+        constraints = {"required": True, **more} if required else dict(more)
+        field = {"name": name, "type": "string", "description": description}
+        return {**field, "constraints": constraints} if constraints else field
+
+    return {
+        "name": f"{slug}/register",
+        "path": f"{slug}/register.csv",
+        "format": "csv",
+        "mediatype": "text/csv",
+        "title": f"Claims register: {title}",
+        "description": "The paper's claims, one atomic claim per row (a number, range, comparison, "
+        "direction, condition, 'up to' figure or statement), in this book's words, with the value as "
+        "stated and where it was read. The ledger's paper records name the rows they decide.",
+        "sources": [{"title": title, "path": url}],
+        "schema": {
+            "fields": [
+                text(
+                    "id",
+                    "Row id, unique in the chapter; a ledger record names it",
+                    unique=True,
+                    pattern="[a-z0-9][a-z0-9_-]*",
+                ),
+                text("claim", "The claim in this book's words"),
+                text("kind", "Kind of atomic claim", enum=list(REGISTER_KINDS)),
+                text(
+                    "value",
+                    "The published value or expression as stated (empty for a statement without one)",
+                    required=False,
+                ),
+                text(
+                    "unit",
+                    "Unit of the value (empty when dimensionless or a statement)",
+                    required=False,
+                ),
+                text("source", "Citation of the source"),
+                text("url", "URL of the source", pattern="https?://.+"),
+                text("locator", "Where in the source the claim is stated"),
+                text(
+                    "read_in",
+                    "Where this book read it: the abstract, the readable page, or the primary paper",
+                    enum=list(READ_IN),
+                ),
+            ],
+            "primaryKey": ["id"],
+        },
+    }
+
+
+def _register_csv(title: str, url: str) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(REGISTER_COLUMNS)
+    w.writerow(
+        [
+            "example-ratio",
+            "Example: the headline ratio is 3 (replace with the paper's claims, one per row).",
+            "number",
+            "3",
+            "ratio",
+            title,
+            url,
+            "replace: where the paper states it (e.g. abstract)",
+            "abstract",
+        ]
+    )
+    return buf.getvalue()
+
+
 def _example_csv(title: str, url: str) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
@@ -229,13 +307,16 @@ def new_paper(slug: str, title: str, url: str, root: Path | None = None) -> list
         ddir.mkdir(parents=True)
         (ddir / "example.csv").write_text(_example_csv(title.strip(), url), encoding="utf-8")
         (ddir / "published.csv").write_text(_published_csv(title.strip(), url), encoding="utf-8")
+        (ddir / "register.csv").write_text(_register_csv(title.strip(), url), encoding="utf-8")
         data.register(descriptor(slug, title.strip(), url))
         data.register(published_descriptor(slug, title.strip(), url))
+        data.register(register_descriptor(slug, title.strip(), url))
         nb.write_text(text, encoding="utf-8")
         toc_path.write_text(_toc_with(toc, slug), encoding="utf-8")
         bib_path.write_text(bib.rstrip("\n") + "\n" + entry, encoding="utf-8")
         data.validate(f"{slug}/example")
         data.validate(f"{slug}/published")
+        data.validate(f"{slug}/register")
     except BaseException:
         for p, old in backups.items():
             p.write_text(old, encoding="utf-8")
@@ -249,6 +330,7 @@ def new_paper(slug: str, title: str, url: str, root: Path | None = None) -> list
         f"notebooks/{slug}.md",
         f"data/{slug}/example.csv",
         f"data/{slug}/published.csv",
+        f"data/{slug}/register.csv",
         "data/datapackage.json",
         "book/_toc.yml",
         "book/references.bib",

@@ -107,6 +107,7 @@ def _chapter_summary(app, doctree) -> None:
     docname = app.env.docname
     if not docname.startswith("notebooks/"):
         return
+    from costcorrect import claims
     from costcorrect.build import pages, pipeline
     from costcorrect.data import dependencies_file
 
@@ -127,9 +128,13 @@ def _chapter_summary(app, doctree) -> None:
         params = pipeline.parameter_names(slug)
     except Exception:
         params = []
+    try:
+        rows = claims.coverage(records, {slug: claims.register(slug)}) if records else []
+    except Exception:  # no register yet: the coverage test names the chapter
+        rows = []
     box = nodes.raw(
         "",
-        pages.chapter_summary_html(slug, records, seconds, tables, modules, params),
+        pages.chapter_summary_html(slug, records, seconds, tables, modules, params, rows),
         format="html",
     )
     section = next(iter(doctree.findall(nodes.section)), None)

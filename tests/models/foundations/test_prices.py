@@ -132,3 +132,11 @@ def test_successor_ratios_and_largest_earlier_rise():
     assert prices.largest_earlier_rise(df, "2026-04-01", measure="output") == pytest.approx(0.8)
     with pytest.raises(ValueError):
         prices.largest_earlier_rise(df, "2023-01-01", years=0.5)
+
+
+def test_common_decline_recovers_a_shared_rate_and_includes_one_without_a_fall():
+    falling = prices.common_decline(_frame({"a": 4.0, "b": 4.0}, noise=0.05, seed=4))
+    assert falling["factor"] == pytest.approx(4.0, rel=0.1)
+    assert 1 < falling["low"] <= falling["factor"] <= falling["high"]
+    flat = prices.common_decline(_frame({"a": 1.0, "b": 1.0}, noise=0.1, seed=5))
+    assert flat["low"] < 1 < flat["high"]

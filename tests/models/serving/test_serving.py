@@ -190,3 +190,36 @@ def test_grid_table_forks_closures():
     k = 3
     t = serving.grid_table(lambda a, b: a * b + k, jobs=2, a=[1, 2], b=[10, 20])
     assert t == {(1, 10): 13, (1, 20): 23, (2, 10): 23, (2, 20): 43}
+
+
+def test_slo_tightening_is_the_scale_at_which_disaggregation_matches_colocated_cost():
+    k = serving.slo_tightening(2.0, 0.8, 0.6)
+    assert np.isfinite(k) and k > 0
+    # at the found scale disaggregation costs no more than colocated serving at slack 2
+    model, gpu, I, O, kw = serving.CALIBRATION_SETTINGS["distserve"]
+    kw = dict(kw, eta=0.5)
+    col = serving.at_slack(model, gpu, I, O, 2.0, mfu=0.6, mbu=0.8, **kw)
+    dis = serving.at_slack(model, gpu, I, O, 3.0 / k - 1, mfu=0.6, mbu=0.8, **kw)
+    c_col = serving.evaluate(col, archs=("colocated",), integer_pools=False)["usd_per_mtok"].iloc[0]
+    c_dis = serving.evaluate(dis, archs=("disaggregated",), integer_pools=False)[
+        "usd_per_mtok"
+    ].iloc[0]
+    assert c_dis <= c_col * (1 + 1e-9)
+
+
+def test_winner_varies_counts_lines_along_an_axis():
+    import pandas as pd
+
+    maps = pd.DataFrame(
+        {
+            "gpu": "H100-SXM",
+            "bw": 100.0,
+            "slack": 1.0,
+            "r": [0.5, 1.0, 0.5, 1.0],
+            "rate": [1.0, 1.0, 2.0, 2.0],
+            "winner": ["chunked", "disaggregated", "chunked", "chunked"],
+        }
+    )
+    assert serving.winner_varies(maps, "r", gpu="H100-SXM") == 1  # only the rate-1 line changes
+    assert serving.winner_varies(maps, "rate", gpu="H100-SXM") == 1  # only the r = 1 line changes
+    assert serving.winner_varies(maps[maps["rate"] == 2.0], "r") == 0

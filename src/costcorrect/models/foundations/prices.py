@@ -120,6 +120,18 @@ def first_last_ratio(df: pd.DataFrame, by: str = "price_class") -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _design(
+    df: pd.DataFrame, by: str, controls: tuple[str, ...]
+) -> tuple[list, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The pieces of a per-group trend regression: groups, ln CPM, years, group dummies and
+    level-shift columns for ``controls`` (all levels but the first of each)."""
+    groups = sorted(df[by].unique())
+    dummies = np.column_stack([(df[by] == g).to_numpy(float) for g in groups])
+    extra = [(df[c] == v).to_numpy(float) for c in controls for v in sorted(df[c].unique())[1:]]
+    ctrl = np.column_stack(extra) if extra else np.empty((len(df), 0))
+    return groups, df["log_cpm"].to_numpy(float), df["years"].to_numpy(float), dummies, ctrl
+
+
 def equal_slopes_test(
     df: pd.DataFrame, by: str = "price_class", controls: tuple[str, ...] = ()
 ) -> dict[str, float]:
@@ -129,14 +141,8 @@ def equal_slopes_test(
     models. Returns ``F``, ``df1``, ``df2`` and ``p``. A small ``p`` says the rates differ beyond their
     sampling uncertainty.
     """
-    groups = sorted(df[by].unique())
-    k = len(groups)
-    n = len(df)
-    y = df["log_cpm"].to_numpy(float)
-    t = df["years"].to_numpy(float)
-    dummies = np.column_stack([(df[by] == g).to_numpy(float) for g in groups])
-    extra = [(df[c] == v).to_numpy(float) for c in controls for v in sorted(df[c].unique())[1:]]
-    ctrl = np.column_stack(extra) if extra else np.empty((n, 0))
+    groups, y, t, dummies, ctrl = _design(df, by, controls)
+    k, n = len(groups), len(y)
     x_r = np.column_stack([dummies, ctrl, t])  # common slope
     x_f = np.column_stack([dummies, ctrl, dummies * t[:, None]])  # one slope per group
     rss = []
@@ -183,16 +189,10 @@ def rate_ratio_interval(
     decline factors exp(b_slow − b_fast) (≥ 1) with its ``level`` Student-t interval from the joint
     OLS covariance. A lower limit below 1 means the data cannot tell the rates apart.
     """
-    groups = sorted(df[by].unique())
-    n = len(df)
-    y = df["log_cpm"].to_numpy(float)
-    t = df["years"].to_numpy(float)
-    dummies = np.column_stack([(df[by] == g).to_numpy(float) for g in groups])
-    extra = [(df[c] == v).to_numpy(float) for c in controls for v in sorted(df[c].unique())[1:]]
-    ctrl = np.column_stack(extra) if extra else np.empty((n, 0))
+    groups, y, t, dummies, ctrl = _design(df, by, controls)
     x = np.column_stack([dummies, ctrl, dummies * t[:, None]])
     beta, *_ = np.linalg.lstsq(x, y, rcond=None)
-    dof = n - x.shape[1]
+    dof = len(y) - x.shape[1]
     s2 = float(((y - x @ beta) ** 2).sum() / dof)
     cov = s2 * np.linalg.pinv(x.T @ x)
     k0 = len(groups) + ctrl.shape[1]
@@ -211,6 +211,33 @@ def rate_ratio_interval(
         "ratio": float(np.exp(diff)),
         "low": float(np.exp(diff - q * se)),
         "high": float(np.exp(diff + q * se)),
+        "df": dof,
+    }
+
+
+def common_decline(
+    df: pd.DataFrame, by: str = "price_class", controls: tuple[str, ...] = (), level: float = 0.95
+) -> dict[str, float]:
+    """The annual decline factor all groups share, with its ``level`` Student-t interval.
+
+    Fits ln CPM on one intercept per group (plus level shifts for ``controls``) and a single slope
+    ``b`` in years — the restricted model of :func:`equal_slopes_test` — and returns ``exp(-b)`` as
+    ``factor`` with ``low`` and ``high``. A lower limit above 1 means prices fell at a rate the data
+    can tell from no fall; comparing tiers by their own intercepts keeps a cheaper tier's launch from
+    counting as a fall.
+    """
+    _groups, y, t, dummies, ctrl = _design(df, by, controls)
+    x = np.column_stack([dummies, ctrl, t])
+    beta, *_ = np.linalg.lstsq(x, y, rcond=None)
+    dof = len(y) - x.shape[1]
+    s2 = float(((y - x @ beta) ** 2).sum() / dof)
+    se = float(np.sqrt(s2 * np.linalg.pinv(x.T @ x)[-1, -1]))
+    q = float(stats.t.ppf(0.5 + level / 2, dof))
+    b = float(beta[-1])
+    return {
+        "factor": float(np.exp(-b)),
+        "low": float(np.exp(-(b + q * se))),
+        "high": float(np.exp(-(b - q * se))),
         "df": dof,
     }
 

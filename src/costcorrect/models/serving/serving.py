@@ -840,6 +840,54 @@ def rederive(
     return out
 
 
+def slo_tightening(
+    slack: float,
+    mbu: float,
+    mfu: float,
+    eta: float = 0.5,
+    tpot_metric: str = "tbt",
+    row: str = "distserve",
+    iters: int = 8,
+) -> float:
+    """How many times tighter both p99 targets can be made for disaggregated serving at the cost per
+    compliant token that colocated serving reaches at ``slack`` (DistServe's "× tighter SLO").
+
+    Both designs use the setting of ``CALIBRATION_SETTINGS[row]``; the targets are a scale ``k`` times
+    the unloaded latencies of the colocated engine, colocated at ``k = 1 + slack``. The result is
+    ``(1 + slack) / k*`` with ``k*`` the smallest scale at which disaggregation costs no more
+    (bisection on ``log k``); below 1 when disaggregation needs looser targets; 0 when it costs more
+    at every scale up to 8 × ``(1 + slack)``; NaN when colocated serving is infeasible at ``slack``.
+    """
+    model, gpu, I, O, kw = CALIBRATION_SETTINGS[row]
+    extra = dict(kw)
+    if "link_gb_s" in extra:
+        extra["eta"] = eta
+
+    def cost(arch: str, scale: float) -> float:
+        d = at_slack(
+            model, gpu, I, O, scale - 1, mfu=mfu, mbu=mbu, tpot_metric=tpot_metric, **extra
+        )
+        return float(evaluate(d, archs=(arch,), integer_pools=False)["usd_per_mtok"].iloc[0])
+
+    k0 = 1.0 + slack
+    c_col = cost("colocated", k0)
+    if not np.isfinite(c_col):
+        return float("nan")
+    ok = lambda k: cost("disaggregated", k) <= c_col  # noqa: E731
+    hi = k0
+    while not ok(hi):
+        hi *= 2
+        if hi > 8 * k0:
+            return 0.0
+    lo = hi / 2
+    while ok(lo) and lo > 1e-3:
+        hi, lo = lo, lo / 2
+    for _ in range(iters):
+        mid = math.sqrt(lo * hi)
+        lo, hi = (lo, mid) if ok(mid) else (mid, hi)
+    return k0 / hi
+
+
 def breakeven_maps(
     model: str,
     gpus,
@@ -936,6 +984,18 @@ def partition_numbers(
             ),
             "long_dis_over_col": float((long_["c_dis"] / long_["c_col"]).max()),
         }
+
+
+def winner_varies(maps: pd.DataFrame, along: str, **fixed) -> int:
+    """Number of lines along one axis of the break-even maps (``"r"``, ``"rate"``, ``"bw"``, ``"slack"``
+    or ``"gpu"``) on which the winner (disaggregated or not) changes, the axes in ``fixed`` held at
+    their values and every other axis enumerated."""
+    at = maps
+    for k, v in fixed.items():
+        at = at[at[k] == v] if isinstance(v, str) else at[np.isclose(at[k], v)]
+    others = [c for c in ("gpu", "bw", "slack", "r", "rate") if c != along and c not in fixed]
+    dis = at.assign(dis=at["winner"] == "disaggregated").groupby(others)["dis"].nunique()
+    return int((dis > 1).sum())
 
 
 def winner_changes(maps: pd.DataFrame, along: str, **fixed) -> int:
