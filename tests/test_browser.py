@@ -5,7 +5,8 @@ or have no text alternative, untypeset math (including single-dollar math left i
 internal links or anchors that do not resolve, horizontal overflow of the text column, and any
 serious or critical accessibility violation that axe-core finds (light and dark mode). Saves a
 full-page screenshot of every page under ``_build/screenshots/`` in light mode (``<page>.png``) and
-in the theme's dark mode (``<page>.dark.png``).
+in the theme's dark mode (``<page>.dark.png``), and element screenshots of the reader's features (the
+filtered claims dashboard, a claim card, folded code, a chapter summary box, a wide table).
 """
 
 from __future__ import annotations
@@ -344,3 +345,118 @@ def test_page(server, browser, page_path):
     page.screenshot(path=str(SHOTS / f"{name}.dark.png"), full_page=True)
     context.close()
     assert not problems, f"{page_path}:\n  " + "\n  ".join(dict.fromkeys(problems))
+
+
+# --------------------------------------------------------------------------------------------------
+# Screenshots of the reader's features, light and dark: element shots under _build/screenshots/
+
+FEATURES_PAGE = "notebooks/serving-frontier.html"  # claim cards, folded code, summary, wide tables
+
+DASHBOARD_ROWS = """() => {
+  const rows = Array.from(document.querySelectorAll('.cc-dashboard table.cc-claims tbody tr'));
+  const shown = document.querySelector('.cc-dashboard .cc-shown');
+  return {total: rows.length, visible: rows.filter(r => !r.hidden && r.getClientRects().length).length,
+          shown: shown ? shown.textContent.trim() : '',
+          rows: rows.map(r => ({chapter: r.dataset.chapter, status: r.dataset.status}))};
+}"""
+
+# the table box whose content is widest beyond its own width, and where it ends against the column
+WIDEST_TABLE = """() => {
+  const col = document.querySelector('article.bd-article') || document.querySelector('main');
+  const boxes = Array.from(document.querySelectorAll('.cc-table'));
+  const ranked = boxes.map((b, i) => ({index: i, extra: b.scrollWidth - b.clientWidth,
+                                       right: b.getBoundingClientRect().right}))
+    .sort((a, b) => b.extra - a.extra);
+  return ranked.length ? Object.assign(ranked[0], {column: col.getBoundingClientRect().right}) : null;
+}"""
+
+# the first code cell folded behind a hide-input toggle that fits on a screen (its code hidden)
+FOLDED_CELL = """() => {
+  const cells = Array.from(document.querySelectorAll('.cell.tag_hide-input'));
+  const i = cells.findIndex(c => c.getBoundingClientRect().height < 600);
+  if (i < 0) return null;
+  const d = cells[i].querySelector('details');
+  const code = cells[i].querySelector('.cell_input pre, .highlight pre');
+  // a closed <details> keeps its content laid out but hidden (content-visibility): ask the browser
+  return {index: i, folded: !!d && !d.open, codeVisible: !!code && code.checkVisibility()};
+}"""
+
+
+def _local_only(page) -> None:
+    def route(r):
+        if urlparse(r.request.url).hostname == "127.0.0.1" or r.request.url.startswith("data:"):
+            r.continue_()
+        else:
+            r.abort()
+
+    page.route("**/*", route)
+
+
+def _light_page(browser, url: str):
+    """``url`` in a new browser context (dark mode is remembered per context), in light mode."""
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    _local_only(page)
+    page.goto(url, wait_until="load")
+    assert page.evaluate("() => document.documentElement.dataset.theme") == "light"
+    return page
+
+
+def _go_dark(page) -> None:
+    page.add_style_tag(
+        content="*, *::before, *::after { transition: none !important; animation: none !important; }"
+    )
+    page.evaluate(DARK)
+    page.wait_for_timeout(300)
+    assert page.evaluate("() => document.documentElement.dataset.theme") == "dark"
+
+
+def test_screenshots_of_the_reader_features(server, browser):
+    """Element screenshots in light (``<name>.png``) and dark (``<name>.dark.png``) mode: the claims
+    dashboard with a chapter and a status filter in use (``dashboard-filtered``), a claim card
+    (``claim-card``), a code cell folded behind its hide-input toggle (``folded-code``), a chapter's
+    summary box (``chapter-summary``) and a wide table fitted in its own scrolling box
+    (``wide-table``). Fails if the filters do not reduce the rows shown, or a feature is missing."""
+    from collections import Counter
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page = _light_page(browser, urljoin(server, "claims.html"))
+    before = page.evaluate(DASHBOARD_ROWS)
+    assert before["total"] > 1 and before["visible"] == before["total"], before["shown"]
+    chapter = Counter(r["chapter"] for r in before["rows"]).most_common(1)[0][0]
+    statuses = Counter(r["status"] for r in before["rows"] if r["chapter"] == chapter)
+    status = statuses.most_common()[-1][0]  # its rarest status: a short table to look at
+    page.select_option('.cc-dashboard select[data-filter="chapter"]', chapter)
+    page.select_option('.cc-dashboard select[data-filter="status"]', status)
+    after = page.evaluate(DASHBOARD_ROWS)
+    expected = sum(r == {"chapter": chapter, "status": status} for r in before["rows"])
+    assert 0 < after["visible"] == expected < before["total"], (chapter, status, after["shown"])
+    assert after["shown"] == f"{expected} of {before['total']} records shown"
+    dashboard = page.locator(".cc-dashboard")
+    dashboard.screenshot(path=str(SHOTS / "dashboard-filtered.png"))
+    _go_dark(page)
+    assert page.evaluate(DASHBOARD_ROWS)["visible"] == expected  # still filtered in dark mode
+    dashboard.screenshot(path=str(SHOTS / "dashboard-filtered.dark.png"))
+    page.context.close()
+
+    page = _light_page(browser, urljoin(server, FEATURES_PAGE))
+    page.evaluate(WAIT_FIGURES)
+    folded = page.evaluate(FOLDED_CELL)
+    assert folded and folded["folded"] and not folded["codeVisible"], folded
+    wide = page.evaluate(WIDEST_TABLE)
+    assert wide and wide["extra"] > 0, f"{FEATURES_PAGE} has no table wider than its box: {wide}"
+    assert wide["right"] <= wide["column"] + 1, (
+        f"the wide table is not fitted to the column: {wide}"
+    )
+    shots = {
+        "claim-card": page.locator(".cc-card").first,
+        "folded-code": page.locator(".cell.tag_hide-input").nth(folded["index"]),
+        "chapter-summary": page.locator(".cc-summary").first,
+        "wide-table": page.locator(".cc-table").nth(wide["index"]),
+    }
+    for mode in ("", ".dark"):
+        if mode:
+            _go_dark(page)
+        for name, element in shots.items():
+            assert element.count(), f"{FEATURES_PAGE}: no element for the {name} screenshot"
+            element.screenshot(path=str(SHOTS / f"{name}{mode}.png"))
+    page.context.close()

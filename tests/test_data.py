@@ -186,3 +186,33 @@ def test_every_register_has_the_one_register_schema():
         slug = res["name"].split("/", 1)[0]
         assert res["path"] == f"{slug}/register.csv"
         assert res["schema"] == register_descriptor(slug, "t", "https://x")["schema"], res["name"]
+
+
+def test_every_numeric_field_declares_its_unit():
+    """Tables show units in their headers from the fields' ``unit`` (figures.table): every number or
+    integer field states one, a real unit or a declared no-unit marker (count, dimensionless, per row),
+    and only numeric fields have one."""
+    pkg = json.loads((ROOT / "data" / "datapackage.json").read_text())
+    missing, stray = [], []
+    for res in pkg["resources"]:
+        for f in res["schema"]["fields"]:
+            where = f"{res['name']}.{f['name']}"
+            unit = f.get("unit")
+            if f["type"] in ("number", "integer"):
+                if not isinstance(unit, str) or not unit.strip():
+                    missing.append(where)
+            elif unit is not None:
+                stray.append(where)
+    assert not missing, f"numeric fields without a 'unit' (say 'dimensionless' if none): {missing}"
+    assert not stray, f"non-numeric fields with a 'unit': {stray}"
+    value = next(f for f in data.resource("hardware/gpus", pkg)["schema"]["fields"])
+    assert "unit" not in value  # the GPU key is a string
+    assert data.units("hardware/gpus", pkg)["hbm_tb_s"] == "TB/s"
+    assert data.units("coral/published", pkg)["value"] in data.NO_HEADER_UNIT
+
+
+def test_load_remembers_the_tables_a_process_read(repo, monkeypatch):
+    monkeypatch.setattr(data, "_LOADED", [])
+    data.load("demo/prices")
+    data.load("demo/prices")
+    assert data.loaded() == ("demo/prices",)

@@ -136,3 +136,56 @@ def test_table_number_format():
 def test_table_accepts_a_series_and_a_caption():
     t = figures.table(pd.Series([1.5, 2.0], name="ratio"), caption="Ratios")
     assert "<caption" in t.html() and t.plain.startswith("Ratios\n")
+
+
+def _heads(t: figures.Table) -> list[str]:
+    import re
+
+    return [h.strip() for h in re.findall(r"<th\b[^>]*>(.*?)</th>", t.html(), re.S)]
+
+
+def test_table_of_a_loaded_table_shows_its_units_unasked(monkeypatch):
+    from costcorrect import data
+
+    monkeypatch.setattr(data, "_LOADED", [])
+    gpus = data.load("hardware/gpus")
+    heads = _heads(figures.table(gpus[["gpu", "hbm_gb", "hbm_tb_s", "tdp_w", "price_date"]]))
+    assert heads == ["gpu", "hbm_gb (GB)", "hbm_tb_s (TB/s)", "tdp_w (W)", "price_date"]
+    # operations that keep attrs keep the units; the index becomes a column with its own unit
+    t = figures.table(gpus.set_index("gpu")[["hbm_tb_s"]].round(1))
+    assert _heads(t) == ["gpu", "hbm_tb_s (TB/s)"] and "hbm_tb_s (TB/s)" in t.plain
+    # explicit units win; a display name that states the unit is not given it twice
+    t = figures.table(
+        gpus[["hbm_tb_s", "hbm_gb"]],
+        units={"hbm_tb_s": "TB/s (1e12 B/s)"},
+        names={"hbm_gb": "HBM (GB)"},
+    )
+    assert _heads(t) == ["hbm_tb_s (TB/s (1e12 B/s))", "HBM (GB)"]
+    # counts and per-row units get none
+    models = data.load("hardware/models")
+    assert _heads(figures.table(models[["model", "params_b", "layers"]])) == [
+        "model",
+        "params_b (billions)",
+        "layers",
+    ]
+    published = data.load("coral/published")
+    assert _heads(figures.table(published[["value", "unit"]])) == ["value", "unit"]
+
+
+def test_derived_table_takes_units_of_the_tables_the_chapter_read(monkeypatch):
+    from costcorrect import data
+
+    derived = pd.DataFrame({"gpu": ["a"], "hbm_tb_s": [3.35], "eta": [0.7], "tdp_w": ["n/a"]})
+    monkeypatch.setattr(data, "_LOADED", [])
+    assert _heads(figures.table(derived)) == ["gpu", "hbm_tb_s", "eta", "tdp_w"]  # nothing read
+    monkeypatch.setattr(data, "_LOADED", ["hardware/gpus"])
+    # matched by name, numeric columns only (tdp_w holds text here)
+    assert _heads(figures.table(derived)) == ["gpu", "hbm_tb_s (TB/s)", "eta", "tdp_w"]
+    assert figures.known_units(derived) == {"hbm_tb_s": "TB/s"}
+    # two tables read that disagree on a column's unit: no unit
+    real = data.units
+    monkeypatch.setattr(data, "_LOADED", ["hardware/gpus", "other/table"])
+    monkeypatch.setattr(
+        data, "units", lambda n, p=None: {"hbm_tb_s": "GB/s"} if n == "other/table" else real(n, p)
+    )
+    assert _heads(figures.table(derived))[1] == "hbm_tb_s"

@@ -11,6 +11,10 @@ columns present, filled and http(s) (``rule: provenance``/``required``), a descr
 for every field, and no empty table unless the resource declares ``"x-empty": true`` — and words each
 error as file, row (and line), column, value and rule. :func:`validate_package` checks every table
 once per build, before any chapter runs.
+
+Every numeric field also states its unit in a ``unit`` property (``"USD/Mtok"``, ``"fraction"``,
+``"×"``), which tables show in their headers (see :func:`units` and ``figures.table``); the values in
+:data:`NO_HEADER_UNIT` declare a field without a unit to show.
 """
 
 from __future__ import annotations
@@ -30,6 +34,11 @@ PROVENANCE = ("source", "url", "locator")
 
 TYPES = ("string", "number", "integer", "boolean", "date", "year")
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]*/[a-z0-9][a-z0-9_-]*$")
+NO_HEADER_UNIT = ("count", "dimensionless", "per row")
+"""``unit`` values of numeric fields that have no unit to show: a count of things, a pure number (level,
+id, probability), and a value whose unit varies by row (given in the table's ``unit`` column)."""
+# the tables :func:`load` returned in this process (a chapter's kernel), in order
+_LOADED: list[str] = []
 
 
 class DataError(ValueError):
@@ -230,7 +239,21 @@ def load(name: str):
             df[f["name"]] = pd.to_datetime(df[f["name"]])
     df.attrs["resource"] = name
     df.attrs["sources"] = res["sources"]
+    if name not in _LOADED:
+        _LOADED.append(name)
     return df
+
+
+def loaded() -> tuple[str, ...]:
+    """The tables :func:`load` has returned in this process, in order (a chapter's reads)."""
+    return tuple(_LOADED)
+
+
+def units(name: str, package: dict | None = None) -> dict[str, str]:
+    """``{field: unit}`` of resource ``name``: every field with a ``unit`` property, as declared
+    (including the :data:`NO_HEADER_UNIT` markers)."""
+    fields = resource(name, package).get("schema", {}).get("fields", [])
+    return {f["name"]: str(f["unit"]) for f in fields if f.get("unit")}
 
 
 def dependencies_file(chapter: str) -> Path:

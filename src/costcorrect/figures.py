@@ -287,6 +287,53 @@ def _host(url: str) -> str:
     return host.removeprefix("www.")
 
 
+def known_units(df: Any, columns: Any = None) -> dict[str, str]:
+    """Units the data package declares for the numeric columns of ``df`` (``{column: unit}``).
+
+    A column takes the ``unit`` of the field of the same name in the table ``df`` was loaded from
+    (``df.attrs["resource"]``, set by :func:`costcorrect.data.load`); failing that (a derived table,
+    or a column the chapter added), the unit of a field of that name in the tables this process
+    loaded (:func:`costcorrect.data.loaded`), when they all agree on it. Units that are not shown
+    (counts, pure numbers, per-row units: :data:`costcorrect.data.NO_HEADER_UNIT`) are left out, and so
+    are columns that do not hold numbers. ``columns`` restricts the answer to those columns of ``df``.
+    """
+    import pandas as pd
+
+    from costcorrect import data
+
+    own_name = df.attrs.get("resource")
+    read = data.loaded()
+    if not own_name and not read:
+        return {}
+    try:
+        package = data.read_package()
+    except (OSError, data.DataError):
+        return {}
+
+    def units_of(name: str) -> dict[str, str]:
+        try:
+            return data.units(name, package)
+        except data.DataError:  # a table of another package (tests) or one renamed since
+            return {}
+
+    own = units_of(own_name) if own_name else {}
+    by_name: dict[str, set[str]] = {}
+    for name in read:
+        for col, unit in units_of(name).items():
+            by_name.setdefault(col, set()).add(unit)
+    out = {}
+    for c in df.columns if columns is None else columns:
+        if not isinstance(c, str) or c not in df.columns or list(df.columns).count(c) != 1:
+            continue
+        col = df[c]
+        if not pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
+            continue
+        unit = own.get(c) or (next(iter(by_name[c])) if len(by_name.get(c, ())) == 1 else None)
+        if unit and unit not in data.NO_HEADER_UNIT:
+            out[c] = unit
+    return out
+
+
 class Table:
     """A DataFrame formatted for the book: see :func:`table`. Displays as HTML and as plain text."""
 
@@ -328,7 +375,10 @@ def table(
     """Format ``df`` for display in a chapter and return a displayable :class:`Table`.
 
     Numbers are shown to ``digits`` significant digits (thousands separators for large values);
-    ``units`` maps a column to its unit, shown in the header (``"price (USD/Mtok)"``); columns in
+    ``units`` maps a column to its unit, shown in the header (``"price (USD/Mtok)"``); numeric columns
+    not in ``units`` get the unit the data package declares for them (see :func:`known_units`: the
+    field of the table ``df`` was loaded from, or an unambiguous field of the same name among the
+    tables the chapter loaded), so a table read with ``data.load`` shows its units unasked; columns in
     ``links`` holding URLs become short links labelled with the host; columns in ``hide`` are dropped
     from view and kept as the row's tooltip (a ``title`` on the first cell); ``names`` relabels
     columns for display (``{"hbm_tb_s": "HBM bandwidth"}`` with ``units={"hbm_tb_s": "TB/s"}``).
@@ -367,6 +417,13 @@ def table(
             view = view.rename(columns={view.columns[0]: "row"})
             df = df.rename(columns={df.columns[0]: "row"})
     names = dict(names or {})
+    view.attrs = dict(df_in.attrs)  # reset_index and drop may not carry the table's name along
+    auto = {
+        c: u
+        for c, u in known_units(view).items()
+        if c not in units and u not in names.get(c, "")  # explicit units and unit-bearing names win
+    }
+    units |= auto
     view.columns = [
         f"{names.get(c, c)} ({units[c]})"
         if c in units
