@@ -68,8 +68,17 @@ def test_landing_page_shows_live_counts():
     ledger = json.loads((BUILD / "claims.json").read_text())
     intro = (HTML / "intro.html").read_text()
     t = claims.tally(ledger)
-    assert f"<strong>{t['reproduced']} of {t['paper']} paper claims reproduced</strong>" in intro
+    assert (
+        f"<strong>{t['reproduced']} of {t['paper']} paper-claim records reproduced</strong>"
+        in intro
+    )
     assert f"({t['independent']} independently, {t['robust']} robust)" in intro
+    regs = {c: claims.register(c) for c in pipeline.toc_chapters(ROOT)}
+    r = claims.register_tally(claims.coverage(ledger, regs))
+    assert f"<strong>{r['decided']} of {r['rows']} claims decided</strong>" in intro
+    assert (
+        f"<strong>{r['reproduced']}</strong> reproduced ({r['independent']} independently" in intro
+    )
 
 
 def test_no_stderr_or_errors_in_executed_chapters():

@@ -352,9 +352,9 @@ def test_page(server, browser, page_path):
 
 FEATURES_PAGE = "notebooks/serving-frontier.html"  # claim cards, folded code, summary, wide tables
 
-DASHBOARD_ROWS = """() => {
-  const rows = Array.from(document.querySelectorAll('.cc-dashboard table.cc-claims tbody tr'));
-  const shown = document.querySelector('.cc-dashboard .cc-shown');
+DASHBOARD_ROWS = """(dash) => {
+  const rows = Array.from(document.querySelectorAll(dash + ' table.cc-claims tbody tr'));
+  const shown = document.querySelector(dash + ' .cc-shown');
   return {total: rows.length, visible: rows.filter(r => !r.hidden && r.getClientRects().length).length,
           shown: shown ? shown.textContent.trim() : '',
           rows: rows.map(r => ({chapter: r.dataset.chapter, status: r.dataset.status}))};
@@ -412,31 +412,35 @@ def _go_dark(page) -> None:
 
 def test_screenshots_of_the_reader_features(server, browser):
     """Element screenshots in light (``<name>.png``) and dark (``<name>.dark.png``) mode: the claims
-    dashboard with a chapter and a status filter in use (``dashboard-filtered``), a claim card
+    registers and the ledger's dashboard, each with a chapter and a status filter in use
+    (``register-filtered``, ``dashboard-filtered``), a claim card
     (``claim-card``), a code cell folded behind its hide-input toggle (``folded-code``), a chapter's
     summary box (``chapter-summary``) and a wide table fitted in its own scrolling box
     (``wide-table``). Fails if the filters do not reduce the rows shown, or a feature is missing."""
     from collections import Counter
 
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page = _light_page(browser, urljoin(server, "claims.html"))
-    before = page.evaluate(DASHBOARD_ROWS)
-    assert before["total"] > 1 and before["visible"] == before["total"], before["shown"]
-    chapter = Counter(r["chapter"] for r in before["rows"]).most_common(1)[0][0]
-    statuses = Counter(r["status"] for r in before["rows"] if r["chapter"] == chapter)
-    status = statuses.most_common()[-1][0]  # its rarest status: a short table to look at
-    page.select_option('.cc-dashboard select[data-filter="chapter"]', chapter)
-    page.select_option('.cc-dashboard select[data-filter="status"]', status)
-    after = page.evaluate(DASHBOARD_ROWS)
-    expected = sum(r == {"chapter": chapter, "status": status} for r in before["rows"])
-    assert 0 < after["visible"] == expected < before["total"], (chapter, status, after["shown"])
-    assert after["shown"] == f"{expected} of {before['total']} records shown"
-    dashboard = page.locator(".cc-dashboard")
-    dashboard.screenshot(path=str(SHOTS / "dashboard-filtered.png"))
-    _go_dark(page)
-    assert page.evaluate(DASHBOARD_ROWS)["visible"] == expected  # still filtered in dark mode
-    dashboard.screenshot(path=str(SHOTS / "dashboard-filtered.dark.png"))
-    page.context.close()
+    # the claims page holds two filterable tables: the papers' claims registers and the ledger
+    for noun, name in (("register rows", "register-filtered"), ("records", "dashboard-filtered")):
+        dash = f'.cc-dashboard[data-noun="{noun}"]'
+        page = _light_page(browser, urljoin(server, "claims.html"))
+        before = page.evaluate(DASHBOARD_ROWS, dash)
+        assert before["total"] > 1 and before["visible"] == before["total"], before["shown"]
+        chapter = Counter(r["chapter"] for r in before["rows"]).most_common(1)[0][0]
+        statuses = Counter(r["status"] for r in before["rows"] if r["chapter"] == chapter)
+        status = statuses.most_common()[-1][0]  # its rarest status: a short table to look at
+        page.select_option(f'{dash} select[data-filter="chapter"]', chapter)
+        page.select_option(f'{dash} select[data-filter="status"]', status)
+        after = page.evaluate(DASHBOARD_ROWS, dash)
+        expected = sum(r == {"chapter": chapter, "status": status} for r in before["rows"])
+        assert 0 < after["visible"] == expected < before["total"], (chapter, status, after["shown"])
+        assert after["shown"] == f"{expected} of {before['total']} {noun} shown"
+        dashboard = page.locator(dash)
+        dashboard.screenshot(path=str(SHOTS / f"{name}.png"))
+        _go_dark(page)
+        assert page.evaluate(DASHBOARD_ROWS, dash)["visible"] == expected  # still filtered
+        dashboard.screenshot(path=str(SHOTS / f"{name}.dark.png"))
+        page.context.close()
 
     page = _light_page(browser, urljoin(server, FEATURES_PAGE))
     page.evaluate(WAIT_FIGURES)

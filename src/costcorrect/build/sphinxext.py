@@ -201,7 +201,34 @@ def _fix_pages(app, exception) -> None:
             page.write_text(fixed, encoding="utf-8")
 
 
+def _stale_source_pages(app):
+    """Drop viewcode source pages that an incremental build would leave stale.
+
+    ``sphinx.ext.viewcode`` re-renders ``_modules/<module>.html`` only when the module's file is
+    newer than the page, so a page keeps its back-links after the module's documentation moves to
+    another page, and the page of a module no longer documented stays behind. Before viewcode
+    collects its pages, delete those whose documenting pages changed since the last build (recorded
+    in the doctree directory) and those of modules no longer documented; viewcode then writes them
+    afresh. Returns no pages of its own.
+    """
+    import json
+
+    modules = getattr(app.env, "_viewcode_modules", {}) or {}
+    now = {m: sorted(set(entry[2].values())) for m, entry in modules.items() if entry}
+    record = Path(app.doctreedir) / "costcorrect-viewcode.json"
+    before = json.loads(record.read_text(encoding="utf-8")) if record.exists() else {}
+    pages = Path(app.outdir) / "_modules"
+    for page in pages.rglob("*.html") if pages.is_dir() else []:
+        module = ".".join(page.relative_to(pages).with_suffix("").parts)
+        if module != "index" and (module not in now or before.get(module) != now[module]):
+            page.unlink()
+    record.write_text(json.dumps(now, sort_keys=True), encoding="utf-8")
+    return []
+
+
 def setup(app):
+    # before sphinx.ext.viewcode's own html-collect-pages handler (priority 500)
+    app.connect("html-collect-pages", _stale_source_pages, priority=400)
     app.connect("build-finished", _fix_pages)
     app.connect("config-inited", _config_inited)
     # after sphinx-jupyterbook-latex, which forces numfig on
