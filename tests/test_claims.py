@@ -48,6 +48,21 @@ def paper(id, published, recomputed, tolerance=0.0, **kw):
     )
 
 
+def book(id, expected, recomputed, tolerance=0.0, **kw):
+    """A book result checked against its own expectation (``claims.expect``)."""
+    kw.setdefault("robustness", EXACT)
+    return claims.check(
+        id,
+        "x",
+        "numeric",
+        expected,
+        recomputed=recomputed,
+        tolerance=tolerance,
+        origin="book",
+        **kw,
+    )
+
+
 def test_numeric_within_and_outside_tolerance(scratch_build):
     ok = paper("demo.within", pub(2.0), 2.01, 0.01)
     bad = paper("demo.outside", pub(2.0), 2.1, 0.01, note="off by 5%: the paper rounds its input")
@@ -349,16 +364,7 @@ def test_tally_counts_paper_claims_only():
     paper("demo.t1", pub(1.0), 1.0)
     paper("demo.t2", pub(1.0), 1.0, evidence="consistency")
     paper("demo.t3", pub(1.0), 3.0, note="triples: the paper's input differs")
-    claims.check(
-        "demo.t4",
-        "x",
-        "numeric",
-        claims.expect(1.0),
-        recomputed=1.0,
-        tolerance=0,
-        origin="book",
-        robustness=EXACT,
-    )
+    book("demo.t4", claims.expect(1.0), 1.0)
     t = claims.tally(c.to_json() for c in claims.chapter_claims("demo"))
     assert t == {
         "paper": 3,
@@ -404,17 +410,7 @@ def test_paper_claims_name_register_rows():
     with pytest.raises(claims.ClaimError, match=r"data/reg/register\.csv"):
         paper("reg.missing", pub(2.0), 2.0)
     with pytest.raises(claims.ClaimError, match="names none"):
-        claims.check(
-            "reg.mine",
-            "S.",
-            "numeric",
-            claims.expect(2.0),
-            recomputed=2.0,
-            tolerance=0,
-            origin="book",
-            robustness=EXACT,
-            rows="two",
-        )
+        book("reg.mine", claims.expect(2.0), 2.0, rows="two")
 
 
 def test_partial_needs_a_reason_and_does_not_decide_its_row():
