@@ -11,19 +11,16 @@ filtered claims dashboard, a claim card, folded code, a chapter summary box, a w
 
 from __future__ import annotations
 
-import functools
-import http.server
 import os
 import re
 import shutil
-import threading
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlparse
 
 import pytest
 
 from conftest import BUILD
-from costcorrect.build.pdf import WAIT_FIGURES
+from costcorrect.build.pdf import CHROMIUM_ARGS, WAIT_FIGURES, serve
 
 pytestmark = [pytest.mark.browser, pytest.mark.book]
 HTML = BUILD / "html"
@@ -47,17 +44,8 @@ def _pages() -> list[str]:
 def server():
     if not (HTML / "index.html").exists():
         pytest.fail("_build/html is missing: run `make book` first (make test does)")
-    handler = functools.partial(_QuietHandler, directory=str(HTML))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    t = threading.Thread(target=httpd.serve_forever, daemon=True)
-    t.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):  # keep pytest output clean
-        pass
+    with serve(HTML) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
@@ -74,15 +62,7 @@ def browser():
         b = p.chromium.launch(
             executable_path=CHROMIUM,
             headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-                "--disable-sync",
-                "--disable-quic",
-            ],
+            args=[*CHROMIUM_ARGS, "--disable-quic"],
         )
         yield b
         b.close()

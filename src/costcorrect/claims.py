@@ -70,6 +70,22 @@ FIELDS = (
 REGISTER_KINDS = ("number", "range", "comparison", "direction", "condition", "up-to", "statement")
 READ_IN = ("abstract", "readable", "paper")
 ROW_STATUSES = ("reproduced", "diverges", "unverifiable", "partial", "undecided")
+# the CSS class of each status's badge (book/static/costcorrect.css), for records and register rows
+BADGE = {
+    "reproduced": "cc-ok",
+    "diverges": "cc-bad",
+    "unverifiable": "cc-unk",
+    "partial": "cc-part",
+    "undecided": "cc-none",
+}
+
+
+def badge(status: str, text: str | None = None) -> str:
+    """The HTML badge of a status (a record's or a register row's), labelled ``text`` or the status."""
+    import html
+
+    return f'<span class="cc-badge {BADGE[status]}">{html.escape(status if text is None else text)}</span>'
+
 
 _ledgers: dict[str, dict[str, Claim]] = {}
 
@@ -733,7 +749,6 @@ def card_html(rec: Mapping[str, Any], dashboard: str = "../claims.html") -> str:
     import html as h
 
     e = h.escape
-    badge = {"reproduced": "cc-ok", "diverges": "cc-bad", "unverifiable": "cc-unk"}[rec["status"]]
     unit = f" {rec['unit']}" if rec.get("unit") else ""
     who = "paper claim" if rec["origin"] == "paper" else "book result"
     rob = rec["robustness"]
@@ -748,7 +763,7 @@ def card_html(rec: Mapping[str, Any], dashboard: str = "../claims.html") -> str:
     rows = [
         f'<div class="cc-card cc-card-{e(rec["status"])}" role="group" '
         f'aria-label="{e(rec["id"])}: {e(rec["status"])}">',
-        f'<div class="cc-card-head"><span class="cc-badge {badge}">{e(rec["status"])}</span> '
+        f'<div class="cc-card-head">{badge(rec["status"])} '
         f'<a class="cc-card-id" href="{dashboard}#claim-{e(rec["id"])}"><code>{e(rec["id"])}</code></a> '
         + "".join(f'<span class="cc-chip">{e(c)}</span>' for c in chips)
         + "</div>",

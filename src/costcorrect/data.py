@@ -239,8 +239,6 @@ def load(name: str):
             df[f["name"]] = pd.to_datetime(df[f["name"]])
     df.attrs["resource"] = name
     df.attrs["sources"] = res["sources"]
-    if name not in _LOADED:
-        _LOADED.append(name)
     return df
 
 
@@ -264,13 +262,16 @@ def dependencies_file(chapter: str) -> Path:
 
 
 def _record_dependency(name: str) -> None:
-    """Note that the executing chapter (``$COSTCORRECT_CHAPTER``, set by the pipeline) read table ``name``.
+    """Note that this process read table ``name`` (:func:`loaded`) and, when it executes a chapter
+    (``$COSTCORRECT_CHAPTER``, set by the pipeline), record it in :func:`dependencies_file`.
 
     The execution cache uses this to re-run a chapter when any table it read changes, including
     another chapter's table read through a shared module (e.g. the GPU table in ``hardware``).
     """
     import os
 
+    if name not in _LOADED:
+        _LOADED.append(name)
     chapter = os.environ.get("COSTCORRECT_CHAPTER")
     if not chapter:
         return

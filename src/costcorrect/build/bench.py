@@ -125,27 +125,29 @@ def _setup_venv(root: Path) -> dict:
 def _edit_rebuilds(book: list[str], root: Path, repeat: int) -> tuple[dict, dict]:
     """The no-change rebuild and the three one-file edits: ``(measurements, what was edited)``."""
     module, importer = _module_with_one_importer()
-    edits = {
+    edits = {  # measurement -> (file, edit, what the report says was edited)
         "book_one_chapter_edit": (
             root / "notebooks" / f"{EDITED_CHAPTER}.md",
             lambda t: t.rstrip("\n") + "\n\n<!-- bench edit -->\n",
+            f"notebooks/{EDITED_CHAPTER}.md",
         ),
-        "book_one_module_edit": (_module_path(root, module), lambda t: t + "\n# bench edit\n"),
+        "book_one_module_edit": (
+            _module_path(root, module),
+            lambda t: t + "\n# bench edit\n",
+            f"{module} (imported only by {importer})",
+        ),
         "book_one_table_edit": (
             root / "data" / "datapackage.json",
             lambda t: t.replace(
                 f'"name": "{EDITED_TABLE}"', f'"name": "{EDITED_TABLE}", "x-bench": 1', 1
             ),
+            f"data/datapackage.json, resource {EDITED_TABLE}",
         ),
     }
     results = {"book_nochange": _median([_timed(book, root) for _ in range(repeat)])}
-    for key, (path, edit) in edits.items():
+    for key, (path, edit, _) in edits.items():
         results[key] = _median([_edited(book, root, path, edit) for _ in range(repeat)])
-    edited = {
-        "book_one_chapter_edit": f"notebooks/{EDITED_CHAPTER}.md",
-        "book_one_module_edit": f"{module} (imported only by {importer})",
-        "book_one_table_edit": f"data/datapackage.json, resource {EDITED_TABLE}",
-    }
+    edited = {key: what for key, (_, _, what) in edits.items()}
     return results, edited
 
 

@@ -18,6 +18,7 @@ from costcorrect.claims import (
     ROBUSTNESS,
     ROW_STATUSES,
     STATUSES,
+    badge,
     coverage,
     fmt,
     register,
@@ -25,14 +26,6 @@ from costcorrect.claims import (
     tally,
 )
 from costcorrect.paths import build_dir
-
-BADGE = {
-    "reproduced": "cc-ok",
-    "diverges": "cc-bad",
-    "unverifiable": "cc-unk",
-    "partial": "cc-part",
-    "undecided": "cc-none",
-}
 
 
 def register_rows(records: list[dict], order: list[str]) -> list[dict]:
@@ -156,7 +149,7 @@ def register_html(
             f'<div class="cc-note">{e(r["locator"])}</div></td>'
             f"<td>{e(r['read_in'])}</td>"
             f"<td>{', '.join(recs) or '—'}</td>"
-            f'<td><span class="cc-badge {BADGE[r["status"]]}">{e(r["status"])}</span></td>'
+            f"<td>{badge(r['status'])}</td>"
             "</tr>"
         )
     out.append("</tbody></table></div></div>")
@@ -261,7 +254,7 @@ def dashboard_html(records: list[dict], order: list[str], titles: dict[str, str]
             f"<td>{html.escape(fmt(r['recomputed']))}</td>"
             f"<td>{html.escape(r['condition'])}</td>"
             f'<td title="{html.escape(reason)}">{rob["verdict"]}{flips}</td>'
-            f'<td><span class="cc-badge {BADGE[r["status"]]}">{r["status"]}</span></td>'
+            f"<td>{badge(r['status'])}</td>"
             "</tr>"
         )
     out.append("</tbody></table></div></div>")
@@ -482,7 +475,7 @@ def chapter_summary_html(
     parts = [
         '<aside class="cc-summary" aria-label="Chapter summary">',
         f"<p><strong>Ledger.</strong> {t['paper']} paper claims: "
-        + ", ".join(f'<span class="cc-badge {BADGE[s]}">{c.get(s, 0)} {s}</span>' for s in STATUSES)
+        + ", ".join(badge(s, f"{c.get(s, 0)} {s}") for s in STATUSES)
         + f" ({t['independent']} of the reproduced independently, {t['robust']} robust); "
         f"{t['book']} results of the book's own. "
         f'<a href="../claims.html">All records on the dashboard</a>.</p>',
@@ -492,11 +485,7 @@ def chapter_summary_html(
         parts.append(
             f"<p><strong>Register.</strong> {rt['decided']} of {rt['rows']} of the paper's claims "
             "decided: "
-            + ", ".join(
-                f'<span class="cc-badge {BADGE[s]}">{rt[s]} {s}</span>'
-                for s in ROW_STATUSES
-                if rt[s] or s != "undecided"
-            )
+            + ", ".join(badge(s, f"{rt[s]} {s}") for s in ROW_STATUSES if rt[s] or s != "undecided")
             + f'. <a href="../claims.html#row-{e(slug)}-{e(rows[0]["id"])}">The register</a>.'
         )
         for s, what in (("partial", "Only partly checked"), ("undecided", "Not decided")):

@@ -13,6 +13,7 @@ copied into ``_build/html`` so the published book links it (``costcorrect-book.p
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import json
@@ -23,6 +24,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from costcorrect.paths import build_dir, repo_root
@@ -155,6 +157,30 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+@contextlib.contextmanager
+def serve(directory: Path) -> Iterator[str]:
+    """Serve ``directory`` quietly on 127.0.0.1 at a free port; yields its base URL (``…/``).
+    The PDF printer and the browser test read the book through it."""
+    handler = functools.partial(_Quiet, directory=str(directory))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    finally:
+        httpd.shutdown()
+
+
+# headless Chromium without the network services it starts by default (the book is offline)
+CHROMIUM_ARGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+)
+
+
 def chromium_path() -> str:
     found = shutil.which("chromium") or shutil.which("chromium-browser")
     if not found:
@@ -168,57 +194,42 @@ def print_pdf(page_file: Path, dest: Path, echo=print) -> dict:
     """Open ``page_file`` from a local server in headless Chromium (network cut off) and print it."""
     from playwright.sync_api import sync_playwright
 
-    handler = functools.partial(_Quiet, directory=str(page_file.parent))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{httpd.server_address[1]}/{page_file.name}"
     errors: list[str] = []
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(
-                executable_path=chromium_path(),
-                headless=True,
-                args=[
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--disable-background-networking",
-                    "--disable-component-update",
-                    "--no-first-run",
-                    "--disable-sync",
-                ],
-            )
-            page = browser.new_page(viewport={"width": 1100, "height": 1400})
+    with serve(page_file.parent) as base, sync_playwright() as p:
+        url = base + page_file.name
+        browser = p.chromium.launch(
+            executable_path=chromium_path(), headless=True, args=list(CHROMIUM_ARGS)
+        )
+        page = browser.new_page(viewport={"width": 1100, "height": 1400})
 
-            def route(r):
-                if r.request.url.startswith(("http://127.0.0.1", "data:", "blob:", "about:")):
-                    r.continue_()
-                else:
-                    errors.append(f"request leaving 127.0.0.1 refused: {r.request.url}")
-                    r.abort()
+        def route(r):
+            if r.request.url.startswith(("http://127.0.0.1", "data:", "blob:", "about:")):
+                r.continue_()
+            else:
+                errors.append(f"request leaving 127.0.0.1 refused: {r.request.url}")
+                r.abort()
 
-            page.route("**/*", route)
-            page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
-            page.goto(url, wait_until="load")
-            state = page.evaluate(WAIT)
-            page.add_style_tag(content=PRINT_CSS)
-            page.emulate_media(media="print")
-            page.wait_for_timeout(300)
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            page.pdf(
-                path=str(dest),
-                format="A4",
-                print_background=True,
-                prefer_css_page_size=True,
-                outline=True,
-                tagged=True,  # bookmarks per heading; a tagged (accessible) PDF
-                display_header_footer=True,
-                header_template="<span></span>",
-                footer_template='<div style="font-size:8px;width:100%;text-align:center;color:#666">'
-                'Cost-correct — <span class="pageNumber"></span> / <span class="totalPages"></span></div>',
-            )
-            browser.close()
-    finally:
-        httpd.shutdown()
+        page.route("**/*", route)
+        page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
+        page.goto(url, wait_until="load")
+        state = page.evaluate(WAIT)
+        page.add_style_tag(content=PRINT_CSS)
+        page.emulate_media(media="print")
+        page.wait_for_timeout(300)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        page.pdf(
+            path=str(dest),
+            format="A4",
+            print_background=True,
+            prefer_css_page_size=True,
+            outline=True,
+            tagged=True,  # bookmarks per heading; a tagged (accessible) PDF
+            display_header_footer=True,
+            header_template="<span></span>",
+            footer_template='<div style="font-size:8px;width:100%;text-align:center;color:#666">'
+            'Cost-correct — <span class="pageNumber"></span> / <span class="totalPages"></span></div>',
+        )
+        browser.close()
     state["errors"] = errors
     return state
 
