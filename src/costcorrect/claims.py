@@ -1,30 +1,46 @@
-"""The claims ledger: one call per claim records whose claim it is, the evidence, and the verdict.
+"""The claims ledger: each paper claim is declared once, in its register, and decided in one line.
 
-A chapter calls :func:`check` once per claim. Each record says
+The **register** ``data/<slug>/register.csv`` is the paper's side. Each row is one atomic claim: its
+words, kind, the value as stated (with unit, source, URL and locator) and, when the book tests it, the
+**test** (``=``, ``range``, ``>=``, ``<=`` or ``proof``), the **threshold** the test compares with,
+the **tolerance** (``25%`` relative, ``0.05`` absolute, ``0`` exact) and the **reading**: how the book
+turns a qualitative sentence into that test, and why. A figure the paper quotes from a cited source
+has ``origin = cited``: a checked input, shown, never counted as the paper's claim.
 
-* **origin** — ``paper`` (the paper states it; the published value comes from
-  ``data/<slug>/published.csv`` through :func:`published`, never from a literal) or ``book`` (a result
-  this book derives or finds; shown, never counted as a reproduction);
-* **evidence** (paper claims) — ``independent`` (recomputed from primary data or from a model whose
-  output could have contradicted the claim), ``consistency`` (the paper's own numbers checked against
-  each other) or ``none`` (unverifiable: the inputs are not public);
-* **the number that decided it** and the **condition** it was held to (``within 5% of 15``,
-  ``in [2, 4]``, ``≥ 1``), never a bare boolean;
-* **robustness** — for numeric and simulation verdicts, the declared uncertain inputs with ranges
-  fixed before comparing (:func:`sweep`), the sampling interval (:func:`interval`) or why there is
-  none (:func:`exact`); the verdict is ``robust`` or ``fragile`` with the region where it flips;
-* **status** — ``reproduced``, ``diverges`` (a finding, explained in the note) or ``unverifiable``;
-* **rows** (paper claims) — the rows of the chapter's claims register ``data/<slug>/register.csv``
-  (the paper's claims, one atomic claim each) that the record decides, and ``partial`` — the reason,
-  when the record checks less than its row says (it then does not decide the row).
+A chapter decides a row with one call (:class:`Chapter`)::
 
-The register is the paper's side and the ledger is ours: :func:`coverage` gives every register row
-its status from the records that name it (``reproduced``, ``diverges``, ``unverifiable``,
-``partial`` when only partial records name it, ``undecided`` when none does).
+    C = claims.chapter("serving-frontier")
+    C.decide("sarathi-falcon", speedup, over=claims.sweep(f, slack=SLACKS), evidence="independent")
+    C.unverifiable("mooncake-real", why="private", note="Kimi's production trace is not public.")
+    C.result("cheapest-design", "Disaggregation is cheapest at 32k tokens.", ratio, expect=(">=", 1))
 
-Every record holds what is needed to re-decide it (:func:`redecide`). Each call prints a short,
-deterministic block (the cell is marked ``# NBVAL_CHECK_OUTPUT``) and rewrites the chapter's ledger
-``_build/claims/<slug>.json``; :func:`collect` joins them into ``_build/claims.json``.
+Each record says
+
+* **origin** — ``paper``, ``cited`` (a cited source's figure) or ``book`` (a result this book
+  derives; shown, never counted);
+* **evidence** (paper and cited records) — ``independent`` (recomputed from primary data or a model
+  that could have contradicted the claim), ``consistency`` (the paper's own numbers against each
+  other), ``none`` (unverifiable, with its reason: ``private``, ``not retrieved`` or ``not
+  empirical``), or ``vacuous`` (the falsifiability probe found that the verdict cannot change);
+* **the number that decided it** and the **condition** it was held to, never a bare boolean;
+* **robustness** — the declared uncertain inputs with ranges fixed before comparing
+  (:func:`sweep`), the sampling interval (:func:`interval`) or why there is none (:func:`exact`);
+* **status** over the whole declared range — ``reproduced`` (holds at every declared point, and for
+  an interval over all of it), ``conditional`` (holds somewhere: the region is recorded), ``diverges``
+  (holds nowhere) or ``unverifiable``;
+* **probe** — the same check re-decided against counterfactual published values (the threshold
+  halved and doubled, moved by the width of its range, or the opposite direction; see
+  :func:`counterfactuals`). A reproduction whose verdict no counterfactual changes is graded
+  ``vacuous`` and never counted.
+
+A verdict that is not a reproduction needs a note explaining the finding. Outside the committed
+book (a reader's rerun with other parameters or data), a missing note is not an error: the record
+gets an **automatic note** naming what changed against the book's committed verdict
+(``tests/__snapshots__/``), and the committed build is tested to have none.
+
+:func:`coverage` gives every register row its status from the records that name it. Every record
+holds what is needed to re-decide it (:func:`redecide`). Each call prints a short, deterministic block
+and rewrites the chapter's ledger ``_build/claims/<slug>.json``; :func:`collect` joins them.
 """
 
 from __future__ import annotations
@@ -39,14 +55,17 @@ from pathlib import Path
 from typing import Any
 
 from costcorrect.models._parallel import map_kwargs
-from costcorrect.paths import build_dir, split_id
+from costcorrect.paths import build_dir, repo_root, split_id
 
 KINDS = ("symbolic", "numeric", "simulation")
-STATUSES = ("reproduced", "diverges", "unverifiable")
-ORIGINS = ("paper", "book")
-EVIDENCE = ("independent", "consistency", "none")
-ROBUSTNESS = ("robust", "fragile", "n/a")
+STATUSES = ("reproduced", "conditional", "diverges", "unverifiable")
+ORIGINS = ("paper", "cited", "book")
+EVIDENCE = ("independent", "consistency", "vacuous", "none")
+WHY_UNVERIFIABLE = ("private", "not retrieved", "not empirical")
+ROBUSTNESS = ("robust", "n/a")
 BOUNDS = ("=", "range", ">=", "<=")
+TESTS = (*BOUNDS, "proof")
+PROBES = ("scale", "opposite")
 FIELDS = (
     "chapter",
     "id",
@@ -54,30 +73,41 @@ FIELDS = (
     "kind",
     "origin",
     "evidence",
+    "stated",
     "published",
     "unit",
     "source",
     "locator",
+    "reading",
     "recomputed",
     "condition",
     "rule",
     "robustness",
+    "probe",
     "status",
+    "why",
     "note",
+    "auto_note",
     "rows",
     "partial",
 )
 REGISTER_KINDS = ("number", "range", "comparison", "direction", "condition", "up-to", "statement")
+# register kinds whose threshold is a quantity (probed by scaling), not a direction (probed by its opposite)
+QUANTITATIVE = ("number", "range", "up-to")
+REGISTER_ORIGINS = ("paper", "cited")
 READ_IN = ("abstract", "readable", "paper")
-ROW_STATUSES = ("reproduced", "diverges", "unverifiable", "partial", "undecided")
+ROW_STATUSES = ("reproduced", "conditional", "diverges", "unverifiable", "partial", "undecided")
 # the CSS class of each status's badge (book/static/costcorrect.css), for records and register rows
 BADGE = {
     "reproduced": "cc-ok",
+    "conditional": "cc-cond",
     "diverges": "cc-bad",
     "unverifiable": "cc-unk",
     "partial": "cc-part",
     "undecided": "cc-none",
 }
+MARK = {"reproduced": "✔", "conditional": "◐", "diverges": "✘", "unverifiable": "?"}
+AUTO = "Automatic note"
 
 
 def badge(status: str, text: str | None = None) -> str:
@@ -91,159 +121,126 @@ _ledgers: dict[str, dict[str, Claim]] = {}
 
 
 class ClaimError(ValueError):
-    """A claim was recorded with inconsistent arguments."""
+    """A claim was recorded with inconsistent arguments, or a register row cannot be read."""
 
 
 # --------------------------------------------------------------------------------------------------
-# What the paper states: values read from data/<slug>/published.csv
+# The register: each paper claim declared once
 # --------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Published:
-    """A value a paper states, as read from ``data/<slug>/published.csv`` (never typed in a notebook).
-
-    ``bound`` says what the paper asserts: ``=`` (this value), ``range`` (``value`` is ``[lo, hi]``),
-    ``>=`` / ``<=`` (at least / at most ``value``). Symbolic or qualitative statements carry their
-    wording in ``value`` (a string read from the row's ``text`` column).
-    """
-
-    value: Any
-    bound: str
-    unit: str
-    url: str
-    locator: str
-    rows: tuple[str, ...]
-
-    def __float__(self) -> float:
-        return float(self.value)
-
-
-class PublishedTable:
-    """The rows of one chapter's ``published.csv``, handed out as :class:`Published` values."""
-
-    def __init__(self, slug: str, frame: Any) -> None:
-        self.slug = slug
-        self._rows = {str(r["quantity"]): r for r in frame.to_dict("records")}
-
-    def _row(self, quantity: str) -> dict:
-        if quantity not in self._rows:
-            raise ClaimError(
-                f"data/{self.slug}/published.csv has no row with quantity {quantity!r} "
-                f"(known: {', '.join(sorted(self._rows))})"
-            )
-        return self._rows[quantity]
-
-    def _number(self, quantity: str) -> float:
-        v = self._row(quantity).get("value")
-        if v is None or (isinstance(v, float) and math.isnan(v)):
-            raise ClaimError(
-                f"data/{self.slug}/published.csv, row {quantity!r}: column 'value' is empty"
-            )
-        return float(v)
-
-    def _make(self, value: Any, bound: str, *quantities: str) -> Published:
-        first = self._row(quantities[0])
-        locs = []
-        for q in quantities:
-            loc = str(self._row(q).get("locator") or "")
-            if loc not in locs:
-                locs.append(loc)
-        return Published(
-            value,
-            bound,
-            str(first.get("unit") or ""),
-            str(first.get("url") or ""),
-            "; ".join(locs),
-            tuple(quantities),
-        )
-
-    def __getitem__(self, quantity: str) -> Published:
-        """The paper states this value (compared within a tolerance)."""
-        return self._make(self._number(quantity), "=", quantity)
-
-    def value(self, quantity: str) -> float:
-        """The bare number of a row, to use as a model input (not as a claim)."""
-        return self._number(quantity)
-
-    def range(self, lo: str, hi: str) -> Published:
-        """The paper states a range ``[lo, hi]`` (two rows)."""
-        a, b = sorted((self._number(lo), self._number(hi)))
-        return self._make([a, b], "range", lo, hi)
-
-    def at_least(self, quantity: str) -> Published:
-        """The paper states "at least" (or "more than") this value."""
-        return self._make(self._number(quantity), ">=", quantity)
-
-    def at_most(self, quantity: str) -> Published:
-        """The paper states "at most" (or "less than") this value."""
-        return self._make(self._number(quantity), "<=", quantity)
-
-    def text(self, quantity: str) -> Published:
-        """The paper's statement or formula, from the row's ``text`` column (symbolic claims)."""
-        row = self._row(quantity)
-        txt = row.get("text")
-        if not isinstance(txt, str) or not txt.strip():
-            raise ClaimError(
-                f"data/{self.slug}/published.csv, row {quantity!r}: column 'text' is empty"
-            )
-        return self._make(txt.strip(), "=", quantity)
-
-    def __contains__(self, quantity: str) -> bool:
-        return quantity in self._rows
-
-    def quantities(self) -> list[str]:
-        return list(self._rows)
-
-
-def published(slug: str) -> PublishedTable:
-    """Read ``data/<slug>/published.csv`` (validated, and recorded as a dependency of the chapter)."""
-    from costcorrect import data
-
-    return PublishedTable(slug, data.load(f"{slug}/published"))
-
 
 _registers: dict[str, dict[str, dict]] = {}
 
 
 def _cell(v: Any) -> str:
     """A register cell as text ('' for an empty cell, which pandas reads as None or NaN)."""
-    return "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
+    return "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v).strip()
 
 
 def register(slug: str) -> dict[str, dict]:
-    """The chapter's claims register, ``data/<slug>/register.csv``: row id -> row.
+    """The chapter's claims register, ``data/<slug>/register.csv``: row id -> row (all text).
 
-    Each row is one atomic claim of the paper (one number, range, comparison, direction, condition,
-    "up to" figure or statement) in our words, with its published value as stated, unit, URL,
-    locator and where it was read (``abstract``, ``readable`` page or the primary ``paper``).
-    Validated, and recorded as a dependency of the chapter being executed.
+    Validated (schema and the test columns, :func:`row_test`), and recorded as a dependency of the
+    chapter being executed.
     """
     if slug not in _registers:
         from costcorrect import data
 
         frame = data.load(f"{slug}/register")
-        _registers[slug] = {
-            str(r["id"]): {k: _cell(v) for k, v in r.items()} for r in frame.to_dict("records")
-        }
+        rows = {str(r["id"]): {k: _cell(v) for k, v in r.items()} for r in frame.to_dict("records")}
+        for i, (rid, row) in enumerate(rows.items(), start=2):
+            row.setdefault("origin", "paper")
+            row_test(slug, rid, row, line=i)
+        _registers[slug] = rows
     return _registers[slug]
 
 
 @dataclass(frozen=True)
-class Expected:
-    """A book result's own expectation (a condition our derivation sets; may be a literal)."""
+class Test:
+    """The test a register row declares: bound, threshold(s), tolerance, probe and reading."""
 
-    value: Any
-    bound: str = "="
-    unit: str = ""
+    bound: str  # one of TESTS, or "" (no test declared)
+    threshold: Any  # float, [lo, hi] for a range, a list for elementwise "=", None for proof/none
+    tolerance: float
+    absolute: bool
+    probe: str  # "scale" or "opposite"
+    reading: str
 
 
-def expect(value: Any, bound: str = "=", unit: str = "") -> Expected:
-    """What a book result is expected to satisfy: ``expect(2.0)``, ``expect([1, 3], "range")``,
-    ``expect(1.0, ">=")``. Only ``origin="book"`` accepts it."""
-    if bound not in BOUNDS:
-        raise ClaimError(f"bound must be one of {BOUNDS}, not {bound!r}")
-    return Expected(value, bound, unit)
+def _number(text: str) -> float:
+    return float(text.replace("−", "-").replace(",", ""))
+
+
+def row_test(slug: str, rid: str, row: Mapping[str, str], line: int | None = None) -> Test:
+    """Parse and check a register row's test columns (``test``, ``threshold``, ``tolerance``,
+    ``probe``, ``reading``); a bad cell is an error naming the file, row and column."""
+    where = f"data/{slug}/register.csv, row {rid!r}" + (f" (line {line})" if line else "")
+    bound = row.get("test", "")
+    if bound and bound not in TESTS:
+        raise ClaimError(f"{where}, column 'test': {bound!r} is not one of {TESTS} (or empty)")
+    raw = row.get("threshold", "")
+    threshold: Any = None
+    if bound in BOUNDS:
+        if not raw:
+            raise ClaimError(f"{where}, column 'threshold': a {bound!r} test needs a threshold")
+        try:
+            parts = [_number(p) for p in raw.split(";")]
+        except ValueError:
+            raise ClaimError(
+                f"{where}, column 'threshold': {raw!r} is not a number (or numbers separated by ';')"
+            ) from None
+        if bound == "range":
+            if len(parts) != 2:
+                raise ClaimError(f"{where}, column 'threshold': a range is 'lo;hi', got {raw!r}")
+            threshold = sorted(parts)
+        elif len(parts) > 1 and bound != "=":
+            raise ClaimError(f"{where}, column 'threshold': a {bound!r} test takes one number")
+        else:
+            threshold = parts[0] if len(parts) == 1 else parts
+    elif raw:
+        raise ClaimError(
+            f"{where}, column 'threshold': set only for a numeric test (=, range, >=, <=)"
+        )
+    tol_raw = row.get("tolerance", "")
+    tolerance, absolute = 0.0, False
+    if bound in BOUNDS:
+        if not tol_raw:
+            raise ClaimError(
+                f"{where}, column 'tolerance': a numeric test needs a tolerance ('25%', '0.05' "
+                "absolute in the row's unit, or '0')"
+            )
+        try:
+            if tol_raw.endswith("%"):
+                tolerance = _number(tol_raw[:-1]) / 100
+            else:
+                tolerance, absolute = _number(tol_raw), True
+        except ValueError:
+            raise ClaimError(
+                f"{where}, column 'tolerance': {tol_raw!r} is not '25%' or a number"
+            ) from None
+        if tolerance < 0:
+            raise ClaimError(f"{where}, column 'tolerance': negative")
+        if tolerance == 0:
+            absolute = False
+    elif tol_raw:
+        raise ClaimError(f"{where}, column 'tolerance': set only for a numeric test")
+    kind = row.get("kind", "")
+    probe = row.get("probe", "") or (
+        "scale" if kind in QUANTITATIVE or bound in ("=", "range") else "opposite"
+    )
+    if probe not in PROBES:
+        raise ClaimError(f"{where}, column 'probe': {probe!r} is not one of {PROBES} (or empty)")
+    if probe == "opposite" and bound in ("=", "range"):
+        raise ClaimError(f"{where}, column 'probe': an '=' or range test is probed by 'scale'")
+    reading = row.get("reading", "")
+    if bound in BOUNDS and kind not in QUANTITATIVE and len(reading) < 20:
+        raise ClaimError(
+            f"{where}, column 'reading': a {kind!r} claim tested as {bound!r} needs the reading "
+            "(how the sentence becomes this test, and why; at least a sentence)"
+        )
+    origin = row.get("origin", "paper") or "paper"
+    if origin not in REGISTER_ORIGINS:
+        raise ClaimError(f"{where}, column 'origin': {origin!r} is not one of {REGISTER_ORIGINS}")
+    return Test(bound, threshold, tolerance, absolute, probe, reading)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -253,7 +250,7 @@ def expect(value: Any, bound: str = "=", unit: str = "") -> Expected:
 
 @dataclass(frozen=True)
 class Robustness:
-    """How a verdict was stress-tested; decided by :func:`check` against the claim's rule."""
+    """How a verdict was stress-tested; the status is decided over all of it."""
 
     method: str  # "sweep", "interval" or "exact"
     inputs: dict = field(default_factory=dict)  # name -> declared values (sweep)
@@ -278,16 +275,42 @@ def sweep(fn: Callable[..., Any], /, jobs: int = 1, **ranges: Sequence[Any]) -> 
         dict(zip(names, combo)) for combo in itertools.product(*(list(ranges[n]) for n in names))
     ]
     values = map_kwargs(fn, grid, jobs)
+    return _grid_record(names, ranges, grid, values)
+
+
+def grid(values: Any, /, **ranges: Sequence[Any]) -> Robustness:
+    """A sweep already evaluated on the grid: ``values`` has one axis per declared range, in order
+    (as a vectorised model returns it from broadcast inputs, e.g. ``np.meshgrid(..., indexing="ij")``)."""
+    import numpy as np
+
+    if not ranges:
+        raise ClaimError("grid needs at least one declared input range")
+    names = list(ranges)
+    arr = np.asarray(values)
+    shape = tuple(len(list(ranges[n])) for n in names)
+    if arr.shape[: len(shape)] != shape:
+        raise ClaimError(f"grid values have shape {arr.shape}, the declared ranges {shape}")
+    points = [
+        dict(zip(names, combo)) for combo in itertools.product(*(list(ranges[n]) for n in names))
+    ]
+    flat = [arr[idx] for idx in itertools.product(*(range(s) for s in shape))]
+    return _grid_record(names, ranges, points, flat)
+
+
+def _grid_record(
+    names: list[str], ranges: Mapping[str, Sequence[Any]], grid_: list[dict], values: list
+) -> Robustness:
     points = tuple(
         {"at": {k: _to_plain(v) for k, v in g.items()}, "recomputed": _to_plain(v)}
-        for g, v in zip(grid, values)
+        for g, v in zip(grid_, values)
     )
     return Robustness("sweep", {n: [_to_plain(v) for v in ranges[n]] for n in names}, points)
 
 
 def interval(lo: float, hi: float, *, method: str, n: int | None = None) -> Robustness:
     """A sampling interval for a simulated value (e.g. Wilson 95% over shots, or min–max / t-interval
-    over several seeds; paired where arms share draws). ``method`` says which; ``n`` the samples."""
+    over several seeds; paired where arms share draws). ``method`` says which; ``n`` the samples.
+    The verdict covers the whole interval: reproduced only when all of it meets the test."""
     if not (lo <= hi):
         raise ClaimError(f"interval needs lo <= hi, got [{lo}, {hi}]")
     reason = method + (f" (n = {n})" if n is not None else "")
@@ -324,21 +347,26 @@ class Claim:
     kind: str
     origin: str
     evidence: str | None
+    stated: str
     published: Any
     unit: str
     source: str
     locator: str
+    reading: str
     recomputed: Any
     condition: str
     rule: dict
     robustness: dict
+    probe: dict
     status: str
+    why: str = ""
     note: str = ""
+    auto_note: bool = False
     rows: list[str] = field(default_factory=list)
     partial: str = ""
 
     def _ipython_display_(self) -> None:
-        """Show nothing as a cell's last value: :func:`check` already printed the block."""
+        """Show nothing as a cell's last value: the call already printed the block."""
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -349,19 +377,23 @@ class Claim:
 
 
 def summary_line(rec: Mapping[str, Any]) -> str:
-    """The printed block of one record: verdict line, then evidence/robustness, then the note."""
-    mark = {"reproduced": "✔", "diverges": "✘", "unverifiable": "?"}[rec["status"]]
-    who = "paper claim" if rec["origin"] == "paper" else "book result"
-    s = f"{mark} {rec['status']:<12} {rec['id']} ({who})"
+    """The printed block of one record: verdict line, then evidence/robustness/probe, then the note."""
+    who = {"paper": "paper claim", "cited": "cited figure", "book": "book result"}[rec["origin"]]
+    s = f"{MARK[rec['status']]} {rec['status']:<12} {rec['id']} ({who})"
     if rec["status"] != "unverifiable":
         s += f"\n    recomputed {fmt(rec['recomputed'])}; condition: {rec['condition']}"
-    ev = f"evidence: {rec['evidence']}; " if rec["origin"] == "paper" else ""
-    rob = rec["robustness"]
-    s += f"\n    {ev}robustness: {rob['verdict']}"
-    if rob.get("flips"):
-        s += f" — {rob['flips']}"
-    elif rob.get("reason"):
-        s += f" — {rob['reason']}"
+    ev = f"evidence: {rec['evidence']}; " if rec["origin"] != "book" else ""
+    if rec["status"] == "unverifiable":
+        s += f"\n    {ev}why: {rec['why']}"
+    else:
+        rob = rec["robustness"]
+        s += f"\n    {ev}robustness: {rob['verdict']}"
+        if rob.get("region"):
+            s += f" — {rob['region']}"
+        elif rob.get("reason"):
+            s += f" — {rob['reason']}"
+        if rec["probe"].get("verdict") not in (None, "n/a"):
+            s += f"\n    probe: {rec['probe']['verdict']} — {rec['probe']['text']}"
     if rec.get("partial"):
         s += f"\n    partial: {rec['partial']}"
     if rec.get("note"):
@@ -499,57 +531,641 @@ def condition_text(rule: Mapping[str, Any], published: Any, unit: str = "") -> s
     return f"{sym} {fmt(published)}{u}" + (f" (less {t} slack)" if t else "")
 
 
-def _flips(points: list[dict], status: str) -> str:
-    """Where the verdict differs from the reported one, in words."""
-    bad = [p for p in points if p["status"] != status]
-    if not bad:
+# --------------------------------------------------------------------------------------------------
+# Deciding over the whole declared range, and the falsifiability probe
+# --------------------------------------------------------------------------------------------------
+
+
+def _slack(rule: Mapping[str, Any], ref: float) -> float:
+    tol = float(rule.get("tolerance") or 0.0)
+    return (tol if rule.get("absolute") else tol * abs(ref)) + 1e-12
+
+
+def _band(rule: Mapping[str, Any], published: Any) -> tuple[float, float] | None:
+    """The accepted interval of a scalar ``=`` or ``range`` test (None for one-sided bounds)."""
+    b = rule["bound"]
+    if b == "=" and _is_num(published):
+        p = float(published)
+        return p - _slack(rule, p), p + _slack(rule, p)
+    if b == "range":
+        lo, hi = sorted(float(v) for v in published)
+        return lo - _slack(rule, lo), hi + _slack(rule, hi)
+    return None
+
+
+def _interval_status(rule: Mapping[str, Any], published: Any, lo: Any, hi: Any) -> str:
+    """A sampled interval [lo, hi] against the test: all of it holds, part of it, or none."""
+    ok_lo, ok_hi = holds(rule, published, lo), holds(rule, published, hi)
+    if ok_lo and ok_hi:
+        return "reproduced"
+    if ok_lo or ok_hi:
+        return "conditional"
+    band = _band(rule, published)
+    if band is not None and _is_num(lo) and _is_num(hi) and lo <= band[1] and band[0] <= hi:
+        return "conditional"  # the accepted band lies inside the interval
+    return "diverges"
+
+
+def _status_over(
+    rule: Mapping[str, Any], published: Any, recomputed: Any, rob: Mapping[str, Any] | None
+) -> tuple[str, list[dict]]:
+    """The status over the whole declared range, and each declared point with its own status.
+
+    A sweep or an exact check: reproduced when the test holds at the baseline and every declared
+    point, diverges when it holds at none, else conditional. An interval: over all of the interval.
+    """
+    points = []
+    for p in (rob or {}).get("points", []):
+        st = "reproduced" if holds(rule, published, p["recomputed"]) else "diverges"
+        points.append({"at": p["at"], "recomputed": p["recomputed"], "status": st})
+    if rob and rob.get("method") == "interval":
+        return _interval_status(
+            rule, published, points[0]["recomputed"], points[1]["recomputed"]
+        ), points
+    seen = {"reproduced" if holds(rule, published, recomputed) else "diverges"}
+    seen |= {p["status"] for p in points}
+    return (seen.pop() if len(seen) == 1 else "conditional"), points
+
+
+def _region(points: list[dict], status: str, method: str | None) -> str:
+    """Where a conditional verdict holds and where it fails, in words."""
+    if status != "conditional":
         return ""
-    by_status: dict[str, list[str]] = {}
-    for p in bad:
-        at = ", ".join(f"{k}={fmt(v)}" for k, v in p["at"].items())
-        by_status.setdefault(p["status"], []).append(at)
-    parts = []
-    for st, ats in by_status.items():
-        shown = "; ".join(ats[:6]) + (f"; … ({len(ats) - 6} more)" if len(ats) > 6 else "")
-        parts.append(f"{st} at {shown}")
-    return f"{status} at {len(points) - len(bad)} of {len(points)} declared points; " + "; ".join(
-        parts
+    if method == "interval":
+        lo, hi = (p["recomputed"] for p in points)
+        return f"holds over part of the interval [{fmt(lo)}, {fmt(hi)}] only"
+
+    def at(p: dict) -> str:
+        return ", ".join(f"{k}={fmt(v)}" for k, v in p["at"].items())
+
+    good = [at(p) for p in points if p["status"] == "reproduced"]
+    bad = [at(p) for p in points if p["status"] != "reproduced"]
+
+    def show(xs: list[str]) -> str:
+        return "; ".join(xs[:6]) + (f"; … ({len(xs) - 6} more)" if len(xs) > 6 else "")
+
+    if not points:
+        return ""
+    return (
+        f"holds at {len(good)} of {len(points)} declared points"
+        + (f": {show(good)}" if good else "")
+        + (f" — fails at {show(bad)}" if bad else " — fails at the baseline")
     )
 
 
-def _robustness_record(
-    rob: Robustness | None, kind: str, status: str, rule: dict | None, published: Any
+def counterfactuals(
+    rule: Mapping[str, Any], published: Any, probe: str
+) -> list[tuple[str, dict, Any]]:
+    """The counterfactual published values a check must be able to tell apart from the real one.
+
+    ``=``: the value halved and doubled (shifted by twice the slack when it is 0); ``range``: the
+    range moved down and up by its width (halved and doubled when it has none); a one-sided bound
+    probed by ``scale``: the bound doubled towards the stricter side (``≥ v`` → ``≥ 2v``, ``≤ v`` →
+    ``≤ v/2``); probed by ``opposite``: the opposite bound with the same slack (``≥ v`` → ``≤ v``).
+    """
+    b = rule["bound"]
+
+    def scaled(f: float) -> Any:
+        if isinstance(published, (list, tuple)):
+            return [float(v) * f for v in published]
+        return float(published) * f
+
+    if b == "=":
+        vals = published if isinstance(published, (list, tuple)) else [published]
+        if all(float(v) == 0 for v in vals):
+            d = 2 * _slack(rule, 0.0) if rule.get("absolute") else 1.0
+            return [
+                (f"shifted to {fmt(-d)}", dict(rule), -d),
+                (f"shifted to {fmt(d)}", dict(rule), d),
+            ]
+        return [
+            (f"halved ({fmt(scaled(0.5))})", dict(rule), scaled(0.5)),
+            (f"doubled ({fmt(scaled(2.0))})", dict(rule), scaled(2.0)),
+        ]
+    if b == "range":
+        lo, hi = sorted(float(v) for v in published)
+        w = hi - lo
+        if w > 0:
+            return [
+                (f"moved down to {fmt([lo - w, hi - w])}", dict(rule), [lo - w, hi - w]),
+                (f"moved up to {fmt([lo + w, hi + w])}", dict(rule), [lo + w, hi + w]),
+            ]
+        return [
+            (f"halved ({fmt(scaled(0.5))})", dict(rule), scaled(0.5)),
+            (f"doubled ({fmt(scaled(2.0))})", dict(rule), scaled(2.0)),
+        ]
+    v = float(published)
+    other = "<=" if b == ">=" else ">="
+    sym = {">=": "≥", "<=": "≤"}
+    if probe == "scale" and v != 0:
+        stricter = (2 * v if v > 0 else v / 2) if b == ">=" else (v / 2 if v > 0 else 2 * v)
+        return [(f"{sym[b]} {fmt(stricter)} (the bound moved by a factor 2)", dict(rule), stricter)]
+    return [(f"the opposite, {sym[other]} {fmt(v)}", dict(rule, bound=other), v)]
+
+
+def _probe(
+    rule: Mapping[str, Any],
+    published: Any,
+    recomputed: Any,
+    rob: Mapping[str, Any] | None,
+    status: str,
+    probe: str,
 ) -> dict:
+    """Re-decide the record against each counterfactual; ``can fail`` when every one changes a
+    reproduction (for other statuses, when any changes the verdict)."""
+    cfs = []
+    for label, r, pub in counterfactuals(rule, published, probe):
+        st, _ = _status_over(r, pub, recomputed, rob)
+        cfs.append({"label": label, "rule": r, "published": _to_plain(pub), "status": st})
+    changed = [c["status"] != status for c in cfs]
+    can = all(changed) if status == "reproduced" else any(changed)
+    text = "; ".join(f"{c['label']}: {c['status']}" for c in cfs)
+    return {
+        "verdict": "can fail" if can else "cannot fail",
+        "method": probe,
+        "counterfactuals": cfs,
+        "text": text,
+    }
+
+
+NO_PROBE = {"verdict": "n/a", "method": None, "counterfactuals": [], "text": ""}
+
+
+def _robustness_record(rob: Robustness | None, points: list[dict], status: str) -> dict:
     if rob is None:
         return {
             "verdict": "n/a",
             "method": None,
             "inputs": {},
             "points": [],
-            "flips": "",
+            "region": "",
             "reason": "",
         }
-    points = []
-    for p in rob.points:
-        st = "reproduced" if holds(rule, published, p["recomputed"]) else "diverges"
-        points.append({"at": p["at"], "recomputed": p["recomputed"], "status": st})
-    flips = _flips(points, status)
-    verdict = "fragile" if flips else "robust"
     return {
-        "verdict": verdict,
+        "verdict": "robust",
         "method": rob.method,
         "inputs": rob.inputs,
         "points": points,
-        "flips": flips,
+        "region": _region(points, status, rob.method),
         "reason": rob.reason,
     }
+
+
+# --------------------------------------------------------------------------------------------------
+# Automatic notes: a verdict that changes is reported, never a crash
+# --------------------------------------------------------------------------------------------------
+
+SNAPSHOT = (
+    Path("tests")
+    / "__snapshots__"
+    / "test_ledger"
+    / "test_verdicts_match_the_committed_snapshot.json"
+)
+_committed: dict | None = None
+
+
+def committed_verdicts() -> dict:
+    """The book's committed verdicts (the snapshot ``make snapshot`` writes), or {} when absent."""
+    global _committed
+    if _committed is None:
+        path = repo_root() / SNAPSHOT
+        try:
+            _committed = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            _committed = {}
+    return _committed
+
+
+def _auto_note(rid: str, status: str, recomputed: Any, note: str) -> tuple[str, bool]:
+    """The note, with an automatic sentence when the verdict is unexplained or differs from the
+    book's committed one."""
+    old = committed_verdicts().get(rid)
+    changed = isinstance(old, dict) and old.get("status") != status
+    unexplained = status not in ("reproduced", "unverifiable") and len(note.strip()) < 20
+    if not (changed or unexplained):
+        return note.strip(), False
+    if isinstance(old, dict):
+        was = (
+            f"the book's committed verdict is {old.get('status')} (recomputed "
+            f"{old.get('recomputed')}); this run gives {status} (recomputed {fmt(recomputed)})"
+        )
+    else:
+        was = f"this record is not among the book's committed verdicts; this run gives {status}"
+    extra = f"{AUTO}: {was}" + ("; no explanation was written for it." if unexplained else ".")
+    return (note.strip() + " " + extra).strip(), True
+
+
+# --------------------------------------------------------------------------------------------------
+# Recording
+# --------------------------------------------------------------------------------------------------
+
+
+def _kind_of(kind: str | None, rob: Robustness | None, test: Test) -> str:
+    if test.bound == "proof":
+        return "symbolic"
+    if kind is not None:
+        if kind not in KINDS:
+            raise ClaimError(f"kind must be one of {KINDS}, not {kind!r}")
+        return kind
+    return "simulation" if rob is not None and rob.method == "interval" else "numeric"
+
+
+def _record(
+    *,
+    chapter: str,
+    name: str,
+    statement: str,
+    origin: str,
+    evidence: str | None,
+    stated: str,
+    test: Test,
+    unit: str,
+    source: str,
+    locator: str,
+    recomputed: Any,
+    robustness: Robustness | None,
+    kind: str | None = None,
+    note: str = "",
+    rows: Sequence[str] = (),
+    partial: str = "",
+    why: str = "",
+    quiet: bool = False,
+) -> Claim:
+    """Decide and store one record (the common path of :class:`Chapter`'s methods)."""
+    rid = f"{chapter}.{name}"
+    split_id(rid)
+    if evidence is not None and evidence not in EVIDENCE:
+        raise ClaimError(f"{rid}: evidence must be one of {EVIDENCE}, not {evidence!r}")
+    if partial and len(partial.strip()) < 20:
+        raise ClaimError(f"{rid}: partial needs a reason (a sentence on what the check leaves out)")
+    if source and not str(source).startswith(("http://", "https://")):
+        raise ClaimError(f"{rid}: source must be a URL, got {source!r}")
+    rule: dict = {"bound": test.bound, "tolerance": test.tolerance, "absolute": test.absolute}
+    k = _kind_of(kind, robustness, test)
+    probe = dict(NO_PROBE)
+    if evidence == "none":
+        if why not in WHY_UNVERIFIABLE:
+            raise ClaimError(f"{rid}: say why it is unverifiable: one of {WHY_UNVERIFIABLE}")
+        if len(note.strip()) < 20:
+            raise ClaimError(f"{rid}: an unverifiable claim needs a note saying what is missing")
+        status, rec_plain, condition = "unverifiable", None, "not checkable"
+        rule = {"bound": test.bound or "none", "tolerance": None, "absolute": False}
+        rob_rec = _robustness_record(None, [], status)
+    elif test.bound == "proof":
+        ok = _proven(recomputed)
+        status, rec_plain = ("reproduced" if ok else "diverges"), ("proven" if ok else "not proven")
+        condition = "a CAS proof of the stated identity"
+        rule = {"bound": "proof", "tolerance": None, "absolute": False}
+        rob_rec = _robustness_record(None, [], status)
+    else:
+        if test.bound not in BOUNDS:
+            raise ClaimError(
+                f"{rid}: register row declares no test; give it test/threshold/tolerance (and a "
+                "reading) in the register, or record it as unverifiable"
+            )
+        if isinstance(recomputed, bool) or type(recomputed).__name__ == "bool_":
+            raise ClaimError(f"{rid}: record the number that decided the claim, not a boolean")
+        if robustness is None:
+            raise ClaimError(
+                f"{rid}: a {k} verdict needs over=claims.sweep(...) (or grid) over its uncertain "
+                "inputs, claims.interval(...) for a sampled value, or claims.exact(reason)"
+            )
+        if k == "simulation" and robustness.method == "exact":
+            raise ClaimError(
+                f"{rid}: a simulation verdict rests on an interval or a sweep over seeds"
+            )
+        rec_plain = _to_plain(recomputed)
+        rob_plain = {"method": robustness.method, "points": list(robustness.points)}
+        status, points = _status_over(rule, test.threshold, rec_plain, rob_plain)
+        condition = condition_text(rule, test.threshold, unit)
+        rob_rec = _robustness_record(robustness, points, status)
+        if origin != "book":
+            probe = _probe(rule, test.threshold, rec_plain, rob_plain, status, test.probe)
+            if status == "reproduced" and probe["verdict"] == "cannot fail":
+                evidence = "vacuous"
+    note, auto = _auto_note(rid, status, rec_plain, note)
+    claim = Claim(
+        chapter=chapter,
+        id=rid,
+        statement=statement.strip(),
+        kind=k,
+        origin=origin,
+        evidence=evidence,
+        stated=stated,
+        published=_to_plain(test.threshold),
+        unit=unit,
+        source=str(source),
+        locator=locator,
+        reading=test.reading,
+        recomputed=rec_plain,
+        condition=condition,
+        rule=rule,
+        robustness=rob_rec,
+        probe=probe,
+        status=status,
+        why=why,
+        note=note,
+        auto_note=auto,
+        rows=list(rows),
+        partial=partial.strip(),
+    )
+    ledger = _ledgers.setdefault(chapter, {})
+    if rid in ledger:
+        raise ClaimError(f"{rid}: claim checked twice in one run (ids must be unique)")
+    ledger[rid] = claim
+    _write_chapter(chapter)
+    if not quiet:
+        _show(claim)
+    return claim
+
+
+class Chapter:
+    """A chapter's handle on its register and ledger: ``C = claims.chapter(slug)``."""
+
+    def __init__(self, slug: str) -> None:
+        self.slug = slug
+        self.rows = register(slug)
+
+    def row(self, rid: str) -> dict:
+        """A register row (all text), or an error naming the file."""
+        if rid not in self.rows:
+            raise ClaimError(
+                f"data/{self.slug}/register.csv has no row {rid!r}; declare the paper's claim there "
+                f"(known: {', '.join(sorted(self.rows))})"
+            )
+        return self.rows[rid]
+
+    def test(self, rid: str) -> Test:
+        """The test a register row declares."""
+        return row_test(self.slug, rid, self.row(rid))
+
+    def value(self, rid: str) -> Any:
+        """A row's threshold as a number (a list for a range): to use as a model input."""
+        t = self.test(rid)
+        if t.threshold is None:
+            raise ClaimError(f"data/{self.slug}/register.csv, row {rid!r}: no numeric threshold")
+        return t.threshold
+
+    def _rows(self, row: str, rows: Sequence[str] | None) -> list[str]:
+        out = [row, *[r for r in (rows or []) if r != row]]
+        for r in out:
+            self.row(r)
+        return out
+
+    def decide(
+        self,
+        row: str,
+        recomputed: Any,
+        *,
+        evidence: str,
+        over: Robustness | None = None,
+        note: str = "",
+        name: str | None = None,
+        rows: Sequence[str] | None = None,
+        partial: str = "",
+        kind: str | None = None,
+        quiet: bool = False,
+    ) -> Claim:
+        """Decide register row ``row`` with the number ``recomputed`` (the baseline) over the declared
+        range ``over``; the claim's words, value, test and reading come from the register.
+
+        ``evidence``: ``independent`` or ``consistency``. ``name``: the record's id when a row has
+        several records (default: the row id). ``rows``: further rows the same record decides.
+        ``partial``: why the record checks less than its rows say (it then does not decide them).
+        """
+        if evidence not in ("independent", "consistency"):
+            raise ClaimError(
+                f"{self.slug}.{name or row}: evidence is 'independent' or 'consistency'"
+            )
+        r = self.row(row)
+        return _record(
+            chapter=self.slug,
+            name=name or row,
+            statement=r["claim"],
+            origin=r.get("origin") or "paper",
+            evidence=evidence,
+            stated=r["value"],
+            test=self.test(row),
+            unit=r["unit"],
+            source=r["url"],
+            locator=r["locator"],
+            recomputed=recomputed,
+            robustness=over,
+            kind=kind,
+            note=note,
+            rows=self._rows(row, rows),
+            partial=partial,
+            quiet=quiet,
+        )
+
+    def unverifiable(
+        self,
+        row: str,
+        *,
+        why: str,
+        note: str,
+        name: str | None = None,
+        rows: Sequence[str] | None = None,
+        quiet: bool = False,
+    ) -> Claim:
+        """Record that row ``row`` cannot be checked here: ``why`` is ``private`` (never published),
+        ``not retrieved`` (public, but not reachable from this book's sources: the note names the
+        document and section) or ``not empirical`` (a design, framing, legal or normative statement)."""
+        r = self.row(row)
+        t = self.test(row)
+        return _record(
+            chapter=self.slug,
+            name=name or row,
+            statement=r["claim"],
+            origin=r.get("origin") or "paper",
+            evidence="none",
+            stated=r["value"],
+            test=t,
+            unit=r["unit"],
+            source=r["url"],
+            locator=r["locator"],
+            recomputed=None,
+            robustness=None,
+            kind="numeric" if t.bound != "proof" else "symbolic",
+            note=note,
+            rows=self._rows(row, rows),
+            why=why,
+            quiet=quiet,
+        )
+
+    def result(
+        self,
+        name: str,
+        statement: str,
+        recomputed: Any,
+        *,
+        expect: tuple,
+        over: Robustness | None = None,
+        note: str = "",
+        source: str = "",
+        kind: str | None = None,
+        quiet: bool = False,
+    ) -> Claim:
+        """A result of this book's own (never counted): ``expect=(">=", 1)`` or ``("=", 2.0, "5%")``
+        or ``("range", [1, 3])`` or ``("proof",)`` for a symbolic identity."""
+        bound = expect[0]
+        if bound not in TESTS:
+            raise ClaimError(f"{self.slug}.{name}: expect's bound must be one of {TESTS}")
+        if bound == "proof":
+            test = Test("proof", None, 0.0, False, "scale", "")
+        else:
+            row = {
+                "test": bound,
+                "threshold": ";".join(str(v) for v in _as_list(expect[1])),
+                "tolerance": str(expect[2]) if len(expect) > 2 else "0",
+                "kind": "number",
+            }
+            test = row_test(self.slug, name, row)
+        return _record(
+            chapter=self.slug,
+            name=name,
+            statement=statement,
+            origin="book",
+            evidence=None,
+            stated="",
+            test=test,
+            unit="",
+            source=source,
+            locator="this book",
+            recomputed=recomputed,
+            robustness=over,
+            kind=kind,
+            note=note,
+            quiet=quiet,
+        )
+
+
+def _as_list(v: Any) -> list:
+    return list(v) if isinstance(v, (list, tuple)) else [v]
+
+
+def chapter(slug: str) -> Chapter:
+    """The handle a chapter decides its claims with (reads and validates its register)."""
+    return Chapter(slug)
+
+
+# --------------------------------------------------------------------------------------------------
+# Legacy entry points (published.csv and the 16-argument check), kept only while chapters migrate
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Published:
+    """A value read from ``data/<slug>/published.csv`` (legacy; the register now holds claims)."""
+
+    value: Any
+    bound: str
+    unit: str
+    url: str
+    locator: str
+    rows: tuple[str, ...]
+
+    def __float__(self) -> float:
+        return float(self.value)
+
+
+class PublishedTable:
+    """The rows of one chapter's ``published.csv`` (legacy)."""
+
+    def __init__(self, slug: str, frame: Any) -> None:
+        self.slug = slug
+        self._rows = {str(r["quantity"]): r for r in frame.to_dict("records")}
+
+    def _row(self, quantity: str) -> dict:
+        if quantity not in self._rows:
+            raise ClaimError(
+                f"data/{self.slug}/published.csv has no row with quantity {quantity!r}"
+            )
+        return self._rows[quantity]
+
+    def _number(self, quantity: str) -> float:
+        v = self._row(quantity).get("value")
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            raise ClaimError(
+                f"data/{self.slug}/published.csv, row {quantity!r}: column 'value' is empty"
+            )
+        return float(v)
+
+    def _make(self, value: Any, bound: str, *quantities: str) -> Published:
+        first = self._row(quantities[0])
+        locs: list[str] = []
+        for q in quantities:
+            loc = str(self._row(q).get("locator") or "")
+            if loc not in locs:
+                locs.append(loc)
+        return Published(
+            value,
+            bound,
+            str(first.get("unit") or ""),
+            str(first.get("url") or ""),
+            "; ".join(locs),
+            tuple(quantities),
+        )
+
+    def __getitem__(self, quantity: str) -> Published:
+        return self._make(self._number(quantity), "=", quantity)
+
+    def value(self, quantity: str) -> float:
+        return self._number(quantity)
+
+    def range(self, lo: str, hi: str) -> Published:
+        a, b = sorted((self._number(lo), self._number(hi)))
+        return self._make([a, b], "range", lo, hi)
+
+    def at_least(self, quantity: str) -> Published:
+        return self._make(self._number(quantity), ">=", quantity)
+
+    def at_most(self, quantity: str) -> Published:
+        return self._make(self._number(quantity), "<=", quantity)
+
+    def text(self, quantity: str) -> Published:
+        txt = self._row(quantity).get("text")
+        if not isinstance(txt, str) or not txt.strip():
+            raise ClaimError(
+                f"data/{self.slug}/published.csv, row {quantity!r}: column 'text' is empty"
+            )
+        return self._make(txt.strip(), "=", quantity)
+
+    def __contains__(self, quantity: str) -> bool:
+        return quantity in self._rows
+
+    def quantities(self) -> list[str]:
+        return list(self._rows)
+
+
+def published(slug: str) -> PublishedTable:
+    """Read ``data/<slug>/published.csv`` (legacy)."""
+    from costcorrect import data
+
+    return PublishedTable(slug, data.load(f"{slug}/published"))
+
+
+@dataclass(frozen=True)
+class Expected:
+    """A book result's own expectation (legacy)."""
+
+    value: Any
+    bound: str = "="
+    unit: str = ""
+
+
+def expect(value: Any, bound: str = "=", unit: str = "") -> Expected:
+    """Legacy: what a book result is expected to satisfy."""
+    if bound not in BOUNDS:
+        raise ClaimError(f"bound must be one of {BOUNDS}, not {bound!r}")
+    return Expected(value, bound, unit)
 
 
 def check(
     id: str,
     statement: str,
     kind: str,
-    published: Published | Expected | str | None = None,
+    published: Any = None,
     recomputed: Any = None,
     tolerance: float | None = None,
     *,
@@ -564,166 +1180,67 @@ def check(
     partial: str = "",
     quiet: bool = False,
 ) -> Claim:
-    """Check one claim and record it in the chapter's ledger.
-
-    Parameters
-    ----------
-    id: ``<slug>.<name>``; the slug is the chapter.
-    statement: the claim in one sentence, in our words.
-    kind: ``symbolic`` (a CAS proof), ``numeric`` or ``simulation``.
-    published: for ``origin="paper"``, a :class:`Published` from :func:`published` (a bare literal
-        is refused); for ``origin="book"``, an :func:`expect` condition or a plain number.
-    recomputed: the number that decides the claim (a list for several values; for a range bound, a
-        single number or a ``[lo, hi]`` pair); booleans are refused for numeric and simulation
-        claims. For symbolic claims, the CAS verdict (``True``/``False``, a SymPy ``Eq``, or an
-        expression that must simplify to 0).
-    tolerance: relative (absolute when ``absolute=True``) slack on the bound; required for numeric
-        and simulation claims.
-    origin: ``paper`` or ``book``. evidence: for paper claims, one of :data:`EVIDENCE`.
-    robustness: for numeric and simulation claims, :func:`sweep`, :func:`interval` or :func:`exact`.
-    unverifiable: the paper's inputs are not public; ``note`` must say what is missing.
-    source: the URL of a book result's basis (defaults to the published row's URL for paper claims).
-    note: the caveat, finding or reason; shown for every status.
-    rows: for paper claims, the register rows (``data/<slug>/register.csv``) this record decides;
-        defaults to the id's name. partial: the reason, when the record checks less than its rows
-        say (a partial record does not decide its rows).
-    """
-    chapter, name = split_id(id)
-    if kind not in KINDS:
-        raise ClaimError(f"{id}: kind must be one of {KINDS}, not {kind!r}")
-    if origin not in ORIGINS:
-        raise ClaimError(f"{id}: origin must be one of {ORIGINS}, not {origin!r}")
-    if not statement.strip():
-        raise ClaimError(f"{id}: statement is empty")
+    """Legacy: the 16-argument check, mapped onto the new record (being replaced by
+    :meth:`Chapter.decide`, :meth:`Chapter.unverifiable` and :meth:`Chapter.result`)."""
+    chapter_, name = split_id(id)
     if origin == "paper":
         if not isinstance(published, Published):
             raise ClaimError(
-                f"{id}: a paper claim's published value must be read from data/{chapter}/published.csv "
-                f"with claims.published({chapter!r})[...]; got a literal {published!r}"
+                f"{id}: a paper claim's published value must be read from published.csv"
             )
-        if evidence not in EVIDENCE:
-            raise ClaimError(f"{id}: a paper claim needs evidence in {EVIDENCE}, got {evidence!r}")
-        if (evidence == "none") != bool(unverifiable):
-            raise ClaimError(f"{id}: evidence 'none' goes with unverifiable=True, and only with it")
-        pub_value, bound, unit = published.value, published.bound, published.unit
-        src, locator = published.url, published.locator
+        pub, bound, unit, src, loc = (
+            published.value,
+            published.bound,
+            published.unit,
+            published.url,
+            published.locator,
+        )
         row_ids = [rows] if isinstance(rows, str) else list(rows or [name])
-        known = register(chapter)
+        known = register(chapter_)
         missing = [r for r in row_ids if r not in known]
         if missing:
-            raise ClaimError(
-                f"{id}: register row(s) {missing} not in data/{chapter}/register.csv; add the "
-                "paper's claim there as a row, or name the rows this record decides with rows=[...]"
-            )
-        if partial and len(partial.strip()) < 20:
-            raise ClaimError(
-                f"{id}: partial needs a reason (a sentence on what the check leaves out)"
-            )
-        if source is not None:
-            raise ClaimError(
-                f"{id}: a paper claim's source is its published.csv row, not an argument"
-            )
+            raise ClaimError(f"{id}: register row(s) {missing} not in data/{chapter_}/register.csv")
     else:
-        if evidence is not None:
-            raise ClaimError(f"{id}: evidence grades paper claims; a book result has none")
-        if unverifiable:
-            raise ClaimError(f"{id}: only a paper claim can be unverifiable")
-        if rows is not None or partial:
-            raise ClaimError(
-                f"{id}: register rows are the paper's claims; a book result names none"
-            )
-        row_ids = []
-        if isinstance(published, Published):
-            raise ClaimError(
-                f"{id}: a book result compares with expect(...), not with a paper's value"
-            )
         exp = published if isinstance(published, Expected) else Expected(published)
-        pub_value, bound, unit = exp.value, exp.bound, exp.unit
-        src, locator = source or "", "this book"
-    if src and not str(src).startswith(("http://", "https://")):
-        raise ClaimError(f"{id}: source must be a URL, got {src!r}")
-    if bound not in BOUNDS:
-        raise ClaimError(f"{id}: bound must be one of {BOUNDS}")
-
-    rule: dict = {
-        "bound": bound,
-        "tolerance": None if tolerance is None else float(tolerance),
-        "absolute": bool(absolute),
-    }
-    rec_plain: Any
-    if unverifiable:
-        if not note.strip():
-            raise ClaimError(
-                f"{id}: an unverifiable claim needs a note saying which inputs are missing"
-            )
-        status, rec_plain, condition = "unverifiable", _to_plain(recomputed), "not checkable"
-        rob_rec = _robustness_record(None, kind, status, None, None)
-    elif kind == "symbolic":
-        ok = _proven(recomputed)
-        status = "reproduced" if ok else "diverges"
-        rec_plain, condition = (
-            ("proven" if ok else "not proven"),
-            "a CAS proof of the stated identity",
-        )
-        rule = {"bound": "proof", "tolerance": None, "absolute": False}
-        rob_rec = _robustness_record(None, kind, status, None, None)
+        pub, bound, unit, src, loc = exp.value, exp.bound, exp.unit, source or "", "this book"
+        row_ids = []
+    if kind == "symbolic":
+        test = Test("proof", None, 0.0, False, "scale", "")
+    elif unverifiable:
+        test = Test("", None, 0.0, False, "scale", "")
     else:
-        if isinstance(recomputed, bool) or type(recomputed).__name__ == "bool_":
-            raise ClaimError(
-                f"{id}: record the number that decided the claim, not a boolean "
-                "(e.g. the ratio with published=...at_least(...), or expect(1.0, '>='))"
-            )
         if tolerance is None:
             raise ClaimError(f"{id}: a {kind} claim needs a tolerance (0 for an exact bound)")
-        if robustness is None:
-            raise ClaimError(
-                f"{id}: a {kind} verdict needs a robustness record: claims.sweep(...) over its "
-                "uncertain inputs, claims.interval(...) for a sampled value, or claims.exact(reason)"
-            )
-        if kind == "simulation" and robustness.method == "exact":
-            raise ClaimError(
-                f"{id}: a simulation verdict rests on an interval or a sweep over seeds"
-            )
-        rec_plain = _to_plain(recomputed)
-        pub_plain = _to_plain(pub_value)
-        status = "reproduced" if holds(rule, pub_plain, rec_plain) else "diverges"
-        condition = condition_text(rule, pub_plain, unit)
-        rob_rec = _robustness_record(robustness, kind, status, rule, pub_plain)
-    if status == "diverges" and len(note.strip()) < 20:
-        raise ClaimError(f"{id}: diverges; the note must explain the finding (at least a sentence)")
-    if rob_rec["verdict"] == "fragile" and len(note.strip()) < 20:
-        raise ClaimError(
-            f"{id}: the verdict is fragile ({rob_rec['flips']}); the note must discuss it"
-        )
-
-    claim = Claim(
-        chapter=chapter,
-        id=id,
-        statement=statement.strip(),
-        kind=kind,
+        probe = "scale"
+        if origin == "paper":
+            rk = register(chapter_)[row_ids[0]].get("kind", "")
+            probe = "scale" if rk in QUANTITATIVE or bound in ("=", "range") else "opposite"
+        test = Test(bound, pub, float(tolerance), bool(absolute) and tolerance != 0, probe, "")
+    return _record(
+        chapter=chapter_,
+        name=name,
+        statement=statement,
         origin=origin,
         evidence=evidence,
-        published=_to_plain(pub_value),
+        stated=fmt(pub),
+        test=test,
         unit=unit,
-        source=str(src),
-        locator=locator,
-        recomputed=rec_plain,
-        condition=condition,
-        rule=rule,
-        robustness=rob_rec,
-        status=status,
-        note=note.strip(),
+        source=src,
+        locator=loc,
+        recomputed=recomputed,
+        robustness=robustness,
+        kind=kind,
+        note=note,
         rows=row_ids,
-        partial=partial.strip(),
+        partial=partial,
+        why="not retrieved" if unverifiable else "",
+        quiet=quiet,
     )
-    ledger = _ledgers.setdefault(chapter, {})
-    if id in ledger:
-        raise ClaimError(f"{id}: claim checked twice in one run (ids must be unique)")
-    ledger[id] = claim
-    _write_chapter(chapter)
-    if not quiet:
-        _show(claim)
-    return claim
+
+
+# --------------------------------------------------------------------------------------------------
+# Showing a record
+# --------------------------------------------------------------------------------------------------
 
 
 def _show(claim: Claim) -> None:
@@ -743,22 +1260,30 @@ def _show(claim: Claim) -> None:
         print(claim.line())
 
 
+WHO = {"paper": "paper claim", "cited": "cited figure (checked input)", "book": "book result"}
+
+
 def card_html(rec: Mapping[str, Any], dashboard: str = "../claims.html") -> str:
-    """A compact card for one record: status badge, published vs recomputed with unit, condition,
-    origin / evidence / robustness, the note, and links to the source and the dashboard row."""
+    """A compact card for one record: status badge, the claim, published vs recomputed with unit,
+    the condition, the reading, origin / evidence / robustness / probe, the note, and links."""
     import html as h
 
     e = h.escape
     unit = f" {rec['unit']}" if rec.get("unit") else ""
-    who = "paper claim" if rec["origin"] == "paper" else "book result"
     rob = rec["robustness"]
-    chips = [who]
-    if rec["origin"] == "paper":
+    chips = [WHO[rec["origin"]]]
+    if rec["origin"] != "book":
         chips.append(f"evidence: {rec['evidence']}")
-    chips.append(f"robustness: {rob['verdict']}")
+    if rec["status"] != "unverifiable" and rob.get("method"):
+        chips.append(f"robustness: {rob['method']}")
+    if rec["status"] == "unverifiable":
+        chips.append(f"why: {rec['why']}")
     src = rec.get("source") or ""
     where = e(rec.get("locator") or "")
-    pub = e(fmt(rec["published"])) + e(unit)
+    stated = rec.get("stated") or fmt(rec["published"])
+    pub = e(str(stated)) + (
+        e(unit) if stated and not str(stated).endswith(str(rec.get("unit"))) else ""
+    )
     pub_html = f'<a href="{e(src)}">{pub}</a>' if src else pub
     rows = [
         f'<div class="cc-card cc-card-{e(rec["status"])}" role="group" '
@@ -769,26 +1294,32 @@ def card_html(rec: Mapping[str, Any], dashboard: str = "../claims.html") -> str:
         + "</div>",
         f'<div class="cc-card-statement">{e(rec["statement"])}</div>',
         '<dl class="cc-card-values">',
-        f"<dt>published</dt><dd>{pub_html}"
-        + (f" <small>({where})</small>" if where else "")
+        f"<dt>{'published' if rec['origin'] != 'book' else 'expected'}</dt><dd>{pub_html}"
+        + (f" <small>({where})</small>" if where and rec["origin"] != "book" else "")
         + "</dd>",
     ]
+    if rec.get("reading"):
+        rows.append(f"<dt>reading</dt><dd>{e(rec['reading'])}</dd>")
     if rec["status"] != "unverifiable":
         rows.append(
             f"<dt>recomputed</dt><dd>{e(fmt(rec['recomputed']))}"
             f"{e(unit) if rec['kind'] != 'symbolic' else ''}</dd>"
         )
         rows.append(f"<dt>condition</dt><dd>{e(rec['condition'])}</dd>")
-    if rob.get("flips"):
-        rows.append(f"<dt>flips</dt><dd>{e(rob['flips'])}</dd>")
-    elif rob.get("reason"):
-        rows.append(
-            f"<dt>{'interval' if rob.get('method') == 'interval' else 'why exact'}</dt>"
-            f"<dd>{e(rob['reason'])}</dd>"
-        )
-    elif rob.get("method") == "sweep":
-        inputs = "; ".join(f"{k} ∈ {fmt(v)}" for k, v in rob["inputs"].items())
-        rows.append(f"<dt>declared inputs</dt><dd>{e(inputs)}</dd>")
+        if rob.get("region"):
+            rows.append(f"<dt>region</dt><dd>{e(rob['region'])}</dd>")
+        elif rob.get("reason"):
+            rows.append(
+                f"<dt>{'interval' if rob.get('method') == 'interval' else 'why exact'}</dt>"
+                f"<dd>{e(rob['reason'])}</dd>"
+            )
+        elif rob.get("method") == "sweep":
+            inputs = "; ".join(f"{k} ∈ {fmt(v)}" for k, v in rob["inputs"].items())
+            rows.append(f"<dt>declared inputs</dt><dd>{e(inputs)}</dd>")
+        if rec["probe"].get("verdict") not in (None, "n/a"):
+            rows.append(
+                f"<dt>falsifiability</dt><dd>{e(rec['probe']['verdict'])}: {e(rec['probe']['text'])}</dd>"
+            )
     rows.append("</dl>")
     if rec.get("rows"):
         rows.append(
@@ -817,21 +1348,24 @@ def card_html(rec: Mapping[str, Any], dashboard: str = "../claims.html") -> str:
 
 
 def redecide(rec: Mapping[str, Any]) -> tuple[str, str]:
-    """The (status, robustness verdict) a record implies from its own fields alone."""
+    """The (status, evidence) a record implies from its own fields alone."""
     if rec.get("evidence") == "none":
-        return "unverifiable", "n/a"
+        return "unverifiable", "none"
     rule = rec["rule"]
     if rule["bound"] == "proof":
-        return ("reproduced" if rec["recomputed"] == "proven" else "diverges"), "n/a"
-    status = "reproduced" if holds(rule, rec["published"], rec["recomputed"]) else "diverges"
+        return ("reproduced" if rec["recomputed"] == "proven" else "diverges"), rec["evidence"]
     rob = rec["robustness"]
-    if rob["method"] is None:
-        return status, "n/a"
-    flips = any(
-        ("reproduced" if holds(rule, rec["published"], p["recomputed"]) else "diverges") != status
-        for p in rob["points"]
-    )
-    return status, ("fragile" if flips else "robust")
+    status, _ = _status_over(rule, rec["published"], rec["recomputed"], rob)
+    evidence = rec["evidence"]
+    if rec["origin"] != "book":
+        probe = _probe(
+            rule, rec["published"], rec["recomputed"], rob, status, rec["probe"]["method"]
+        )
+        if status == "reproduced" and probe["verdict"] == "cannot fail":
+            evidence = "vacuous"
+        elif evidence == "vacuous":
+            evidence = "?"  # a stored 'vacuous' the probe does not imply
+    return status, evidence
 
 
 def chapter_claims(chapter: str) -> list[Claim]:
@@ -841,6 +1375,8 @@ def chapter_claims(chapter: str) -> list[Claim]:
 
 def reset(chapter: str | None = None) -> None:
     """Forget recorded claims (all chapters, or one) — for tests."""
+    global _committed
+    _committed = None
     if chapter is None:
         _ledgers.clear()
         _registers.clear()
@@ -874,12 +1410,14 @@ def validate_record(rec: Mapping[str, Any]) -> list[str]:
         problems.append(f"kind {rec['kind']!r} not in {KINDS}")
     if rec["origin"] not in ORIGINS:
         problems.append(f"origin {rec['origin']!r} not in {ORIGINS}")
-    if rec["origin"] == "paper" and rec["evidence"] not in EVIDENCE:
-        problems.append(f"paper claim with evidence {rec['evidence']!r} not in {EVIDENCE}")
+    if rec["origin"] != "book" and rec["evidence"] not in EVIDENCE:
+        problems.append(
+            f"{rec['origin']} record with evidence {rec['evidence']!r} not in {EVIDENCE}"
+        )
     if rec["origin"] == "book" and rec["evidence"] is not None:
         problems.append("a book result carries no evidence grade")
-    if rec["origin"] == "paper" and not str(rec["source"]).startswith(("http://", "https://")):
-        problems.append("paper claim without a source URL")
+    if rec["origin"] != "book" and not str(rec["source"]).startswith(("http://", "https://")):
+        problems.append(f"{rec['origin']} record without a source URL")
     if rec["robustness"].get("verdict") not in ROBUSTNESS:
         problems.append(f"robustness {rec['robustness'].get('verdict')!r} not in {ROBUSTNESS}")
     if (
@@ -888,18 +1426,25 @@ def validate_record(rec: Mapping[str, Any]) -> list[str]:
         and rec["robustness"].get("verdict") == "n/a"
     ):
         problems.append("numeric/simulation verdict without a robustness record")
-    if rec["origin"] == "paper" and not rec["rows"]:
-        problems.append("paper claim that names no register row")
+    if rec["status"] == "unverifiable" and rec["why"] not in WHY_UNVERIFIABLE:
+        problems.append(f"unverifiable without a reason in {WHY_UNVERIFIABLE}")
+    if rec["status"] == "conditional" and not rec["robustness"].get("region"):
+        problems.append("conditional verdict without the region where it holds")
+    if rec["origin"] != "book" and not rec["rows"]:
+        problems.append(f"{rec['origin']} record that names no register row")
     if rec["origin"] == "book" and (rec["rows"] or rec["partial"]):
         problems.append("a book result names no register row and is never partial")
-    if rec["status"] in ("diverges", "unverifiable") and not str(rec["note"]).strip():
+    if (
+        rec["status"] in ("diverges", "conditional", "unverifiable")
+        and not str(rec["note"]).strip()
+    ):
         problems.append(f"status {rec['status']} without a note")
     try:
-        chapter, _ = split_id(str(rec["id"]))
-        if chapter != rec["chapter"]:
-            problems.append(f"id prefix {chapter!r} does not match chapter {rec['chapter']!r}")
-    except ValueError as e:
-        problems.append(str(e))
+        chapter_, _ = split_id(str(rec["id"]))
+        if chapter_ != rec["chapter"]:
+            problems.append(f"id prefix {chapter_!r} does not match chapter {rec['chapter']!r}")
+    except ValueError as err:
+        problems.append(str(err))
     return problems
 
 
@@ -925,18 +1470,19 @@ def load(path: Path | None = None) -> list[dict]:
 
 
 def verdicts(records: Iterable[Mapping[str, Any]]) -> dict[str, dict]:
-    """The verdict snapshot: id -> status, origin, evidence, robustness, recomputed (4 significant
-    digits). Committed under ``tests/__snapshots__`` and compared by ``make test``."""
+    """The verdict snapshot: id -> status, origin, evidence, probe, recomputed (4 significant
+    digits), rows. Committed under ``tests/__snapshots__`` and compared by ``make test``."""
     out = {}
     for r in sorted(records, key=lambda r: r["id"]):
         out[r["id"]] = {
             "status": r["status"],
             "origin": r["origin"],
             "evidence": r["evidence"],
-            "robustness": r["robustness"]["verdict"],
+            "probe": r["probe"]["verdict"],
             "recomputed": fmt(r["recomputed"]),
             "rows": " ".join(r.get("rows") or []),
             "partial": bool(r.get("partial")),
+            "why": r.get("why") or "",
         }
     return out
 
@@ -946,67 +1492,77 @@ def register_verdicts(rows: Iterable[Mapping[str, Any]]) -> dict[str, str]:
     return {f"{r['chapter']}/{r['id']}": r["status"] for r in rows}
 
 
+def counts(record: Mapping[str, Any]) -> bool:
+    """Whether a record decides its rows: a full (not partial) record whose check could fail."""
+    return not record.get("partial") and record.get("evidence") != "vacuous"
+
+
 def coverage(
     records: Iterable[Mapping[str, Any]],
     registers: Mapping[str, Mapping[str, Mapping[str, Any]]],
 ) -> list[dict]:
-    """Every register row (chapters in the order of ``registers``) with the status the paper records
-    naming it give it: ``diverges`` if any full record diverges, else ``reproduced`` if any
-    reproduces it, else ``unverifiable``; ``partial`` when only partial records name it;
-    ``undecided`` when none does. ``records``/``partial_records`` list the deciding record ids."""
+    """Every register row with the status its deciding records give it: ``diverges`` if any
+    diverges, else ``conditional`` if any is conditional, else ``reproduced``, else
+    ``unverifiable``; ``partial`` when only partial records (or checks that cannot fail) name it;
+    ``undecided`` when none does. Rows of ``origin = cited`` are listed too (``origin`` field)."""
     named: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
     for r in records:
-        if r["origin"] == "paper":
+        if r["origin"] != "book":
             for row in r.get("rows") or []:
                 named.setdefault((r["chapter"], row), []).append(r)
     out = []
-    for chapter, reg in registers.items():
+    for chapter_, reg in registers.items():
         for rid, row in reg.items():
-            recs = sorted(named.get((chapter, rid), []), key=lambda r: r["id"])
-            full = [r for r in recs if not r.get("partial")]
+            recs = sorted(named.get((chapter_, rid), []), key=lambda r: r["id"])
+            full = [r for r in recs if counts(r)]
             seen = {r["status"] for r in full}
             status = next(
-                (s for s in ("diverges", "reproduced", "unverifiable") if s in seen),
+                (s for s in ("diverges", "conditional", "reproduced", "unverifiable") if s in seen),
                 "partial" if recs else "undecided",
             )
             ok = [r for r in full if r["status"] == "reproduced"]
+            why = sorted({r.get("why") or "" for r in full if r["status"] == "unverifiable"} - {""})
             out.append(
                 {
                     **row,
-                    "chapter": chapter,
+                    "origin": row.get("origin") or "paper",
+                    "chapter": chapter_,
                     "id": rid,
                     "status": status,
+                    "why": why[0] if status == "unverifiable" and why else "",
                     "independent": any(r["evidence"] == "independent" for r in ok),
-                    "robust": any(r["robustness"]["verdict"] in ("robust", "n/a") for r in ok),
                     "records": [r["id"] for r in full],
-                    "partial_records": [r["id"] for r in recs if r.get("partial")],
+                    "partial_records": [r["id"] for r in recs if not counts(r)],
                 }
             )
     return out
 
 
 def register_tally(rows: Iterable[Mapping[str, Any]]) -> dict[str, int]:
-    """Counts over register rows: all, decided, each row status, reproduced independently/robustly."""
+    """Counts over the papers' register rows (cited figures apart): each row status, the
+    reproduced ones decided independently, and the unverifiable ones by reason."""
     rows = list(rows)
-    out = {"rows": len(rows)}
-    out.update({s: sum(r["status"] == s for r in rows) for s in ROW_STATUSES})
+    paper = [r for r in rows if (r.get("origin") or "paper") == "paper"]
+    out = {"rows": len(paper), "cited": len(rows) - len(paper)}
+    out.update({s: sum(r["status"] == s for r in paper) for s in ROW_STATUSES})
     out["decided"] = out["rows"] - out["undecided"]
-    out["independent"] = sum(r["status"] == "reproduced" and r["independent"] for r in rows)
-    out["robust"] = sum(r["status"] == "reproduced" and r["robust"] for r in rows)
+    out["independent"] = sum(r["status"] == "reproduced" and r["independent"] for r in paper)
+    for w in WHY_UNVERIFIABLE:
+        out[w] = sum(r["status"] == "unverifiable" and r.get("why") == w for r in paper)
     return out
 
 
 def tally(records: Iterable[Mapping[str, Any]]) -> dict[str, int]:
-    """Counts for the landing page: paper claims, reproduced, of which independent and robust."""
+    """Counts of the ledger's paper records: each status, reproductions counted (could fail, full)
+    and of those independent; vacuous checks; cited figures and book results apart."""
     recs = list(records)
     paper = [r for r in recs if r["origin"] == "paper"]
-    rep = [r for r in paper if r["status"] == "reproduced"]
-    return {
-        "paper": len(paper),
-        "reproduced": len(rep),
-        "independent": sum(r["evidence"] == "independent" for r in rep),
-        "robust": sum(r["robustness"]["verdict"] in ("robust", "n/a") for r in rep),
-        "diverges": sum(r["status"] == "diverges" for r in paper),
-        "unverifiable": sum(r["status"] == "unverifiable" for r in paper),
-        "book": len(recs) - len(paper),
-    }
+    rep = [r for r in paper if r["status"] == "reproduced" and counts(r)]
+    out = {"paper": len(paper), "reproduced": len(rep)}
+    out["independent"] = sum(r["evidence"] == "independent" for r in rep)
+    out["vacuous"] = sum(r["evidence"] == "vacuous" for r in paper)
+    for s in ("conditional", "diverges", "unverifiable"):
+        out[s] = sum(r["status"] == s for r in paper)
+    out["cited"] = sum(r["origin"] == "cited" for r in recs)
+    out["book"] = sum(r["origin"] == "book" for r in recs)
+    return out

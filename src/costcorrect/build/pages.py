@@ -15,9 +15,10 @@ from pathlib import Path
 from costcorrect.claims import (
     EVIDENCE,
     READ_IN,
-    ROBUSTNESS,
     ROW_STATUSES,
     STATUSES,
+    WHO,
+    WHY_UNVERIFIABLE,
     badge,
     coverage,
     fmt,
@@ -42,9 +43,16 @@ def register_sentence(rows: list[dict], chapters: int) -> str:
     t = register_tally(rows)
     s = (
         f"**{t['decided']} of {t['rows']} claims decided** in the claims registers of {chapters} "
-        f"papers: **{t['reproduced']}** reproduced ({t['independent']} independently, "
-        f"{t['robust']} robust), **{t['diverges']}** diverge, **{t['unverifiable']}** unverifiable, "
-        f"**{t['partial']}** only partly checked"
+        f"papers: **{t['reproduced']}** reproduced over their whole declared range "
+        f"({t['independent']} independently), **{t['conditional']}** conditional (hold over part of "
+        f"it), **{t['diverges']}** diverge, **{t['unverifiable']}** unverifiable "
+        f"({t['private']} private data, {t['not retrieved']} not retrieved, {t['not empirical']} "
+        f"not empirical), **{t['partial']}** only partly checked or checked in a way that cannot fail"
+        + (
+            f" (and {t['cited']} figures quoted from cited sources, checked as inputs)"
+            if t["cited"]
+            else ""
+        )
     )
     if t["undecided"]:
         left = ", ".join(f"`{r['chapter']}/{r['id']}`" for r in rows if r["status"] == "undecided")
@@ -70,7 +78,7 @@ def _titles(root: Path) -> dict[str, str]:
 
 def counts_markdown(records: list[dict], rows: list[dict] | None = None) -> str:
     """The landing-page sentences: register coverage (the papers' claims, decided by the ledger), then
-    the ledger's paper records reproduced (independently, robustly), and the rest."""
+    the ledger's paper records reproduced (independently), and the rest."""
     t = tally(records)
     chapters = len({r["chapter"] for r in records})
     head = (
@@ -79,15 +87,17 @@ def counts_markdown(records: list[dict], rows: list[dict] | None = None) -> str:
         else ""
     )
     return head + (
-        f"**{t['reproduced']} of {t['paper']} paper-claim records reproduced** "
-        f"({t['independent']} independently, {t['robust']} robust); "
-        f"**{t['diverges']}** diverge and **{t['unverifiable']}** are unverifiable. "
+        f"**{t['reproduced']} of {t['paper']} paper-claim records reproduced** over their whole "
+        f"declared range by a check that could have failed ({t['independent']} independently); "
+        f"**{t['conditional']}** are conditional, **{t['diverges']}** diverge, "
+        f"**{t['unverifiable']}** are unverifiable, and **{t['vacuous']}** hold only by a check the "
+        "falsifiability probe shows cannot fail (not counted). "
         f"The chapters also record **{t['book']}** results of this book's own, which never count as "
         f"reproductions. ({len(records)} ledger records from {chapters} chapters.)\n"
     )
 
 
-FILTERS = ("chapter", "status", "origin", "evidence", "robustness")
+FILTERS = ("chapter", "status", "origin", "evidence", "probe")
 
 
 def _filters(label: str, opts: dict[str, list[tuple[str, str]]]) -> list[str]:
@@ -126,6 +136,8 @@ def register_html(
     opts = {
         "chapter": [(c, titles.get(c, c)) for c in chapters],
         "status": [(s, s) for s in ROW_STATUSES],
+        "why": [(w, w) for w in WHY_UNVERIFIABLE],
+        "origin": [("paper", "paper's claim"), ("cited", "cited figure")],
         "read": [(x, x) for x in READ_IN],
     }
     out = ['<div class="cc-dashboard" data-noun="register rows">']
@@ -140,7 +152,8 @@ def register_html(
         value = e(r["value"]) + (f" {e(r['unit'])}" if r["unit"] else "")
         out.append(
             f'<tr id="row-{e(r["chapter"])}-{e(r["id"])}" data-chapter="{e(r["chapter"])}" '
-            f'data-status="{e(r["status"])}" data-read="{e(r["read_in"])}">'
+            f'data-status="{e(r["status"])}" data-why="{e(r.get("why") or "")}" '
+            f'data-origin="{e(r["origin"])}" data-read="{e(r["read_in"])}">'
             f'<td><code>{e(r["id"])}</code><div class="cc-note">'
             f'<a href="notebooks/{e(r["chapter"])}.html">{e(titles.get(r["chapter"], r["chapter"]))}</a>'
             "</div></td>"
@@ -149,8 +162,10 @@ def register_html(
             f'<div class="cc-note">{e(r["locator"])}</div></td>'
             f"<td>{e(r['read_in'])}</td>"
             f"<td>{', '.join(recs) or '—'}</td>"
-            f"<td>{badge(r['status'])}</td>"
-            "</tr>"
+            f"<td>{badge(r['status'])}"
+            + (f'<div class="cc-note">{e(r["why"])}</div>' if r.get("why") else "")
+            + (f'<div class="cc-note">{WHO["cited"]}</div>' if r["origin"] == "cited" else "")
+            + "</td></tr>"
         )
     out.append("</tbody></table></div></div>")
     return "\n".join(out) + "\n"
@@ -180,8 +195,9 @@ def register_coverage_markdown(rows: list[dict], titles: dict[str, str]) -> str:
 def dashboard_html(records: list[dict], order: list[str], titles: dict[str, str]) -> str:
     """The claims dashboard: one sortable, filterable table (plain HTML + a small local script).
 
-    Filters: chapter, status, origin, evidence and robustness; each row shows the condition the
-    recomputed number was held to, where a fragile verdict flips, and the note.
+    Filters: chapter, status, origin, evidence and probe; each row shows the condition the
+    recomputed number was held to, the region where a conditional verdict holds, the falsifiability
+    probe, and the note.
     """
     chapters = [c for c in order if any(r["chapter"] == c for r in records)]
     chapters += sorted({r["chapter"] for r in records} - set(chapters))
@@ -190,9 +206,9 @@ def dashboard_html(records: list[dict], order: list[str], titles: dict[str, str]
     opts = {
         "chapter": [(c, titles.get(c, c)) for c in chapters],
         "status": [(s, s) for s in STATUSES],
-        "origin": [("paper", "paper claim"), ("book", "book result")],
+        "origin": [("paper", "paper claim"), ("cited", "cited figure"), ("book", "book result")],
         "evidence": [(e, e) for e in EVIDENCE] + [("—", "— (book result)")],
-        "robustness": [(v, v) for v in ROBUSTNESS],
+        "probe": [("can fail", "can fail"), ("cannot fail", "cannot fail"), ("n/a", "n/a")],
     }
     out = ['<div class="cc-dashboard" data-noun="records">']
     out += _filters("Filter the claims", opts)
@@ -204,19 +220,31 @@ def dashboard_html(records: list[dict], order: list[str], titles: dict[str, str]
         "published",
         "recomputed",
         "condition",
-        "robustness",
+        "robustness and probe",
         "status",
     ]
     out.append(_head(heads))
     for r in recs:
         rob = r["robustness"]
-        flips = (
-            f'<div class="cc-note">flips: {html.escape(rob["flips"])}</div>'
-            if rob.get("flips")
+        region = (
+            f'<div class="cc-note">{html.escape(rob["region"])}</div>' if rob.get("region") else ""
+        )
+        probe = (
+            f'<div class="cc-note">probe: {html.escape(r["probe"]["verdict"])} — '
+            f"{html.escape(r['probe']['text'])}</div>"
+            if r["probe"]["verdict"] != "n/a"
             else ""
         )
         reason = rob.get("reason") or ""
-        note = f'<div class="cc-note">{html.escape(r["note"])}</div>' if r.get("note") else ""
+        if r.get("reading"):
+            reading = f'<div class="cc-note">reading: {html.escape(r["reading"])}</div>'
+        else:
+            reading = ""
+        note = reading + (
+            f'<div class="cc-note">{html.escape(r["note"])}</div>' if r.get("note") else ""
+        )
+        if r["status"] == "unverifiable":
+            note += f'<div class="cc-note">why: {html.escape(r["why"])}</div>'
         if r.get("rows"):
             links = ", ".join(
                 f'<a href="#row-{html.escape(r["chapter"])}-{html.escape(x)}">{html.escape(x)}</a>'
@@ -226,11 +254,8 @@ def dashboard_html(records: list[dict], order: list[str], titles: dict[str, str]
             note += f'<div class="cc-note">register: {links}{part}</div>'
 
         ev = r["evidence"] or "—"
-        src = (
-            f'<a href="{html.escape(r["source"])}">{html.escape(fmt(r["published"]))}</a>'
-            if r.get("source")
-            else html.escape(fmt(r["published"]))
-        )
+        shown = html.escape(r.get("stated") or fmt(r["published"]))
+        src = f'<a href="{html.escape(r["source"])}">{shown}</a>' if r.get("source") else shown
         loc = f'<div class="cc-note">{html.escape(r["locator"])}</div>' if r.get("locator") else ""
         title = html.escape(titles.get(r["chapter"], r["chapter"]))
         attrs = " ".join(
@@ -240,7 +265,7 @@ def dashboard_html(records: list[dict], order: list[str], titles: dict[str, str]
                 ("status", r["status"]),
                 ("origin", r["origin"]),
                 ("evidence", ev),
-                ("robustness", rob["verdict"]),
+                ("probe", r["probe"]["verdict"]),
             )
         )
         out.append(
@@ -248,12 +273,12 @@ def dashboard_html(records: list[dict], order: list[str], titles: dict[str, str]
             f'<td><code>{html.escape(r["id"])}</code><div class="cc-note">'
             f'<a href="notebooks/{r["chapter"]}.html">{title}</a></div></td>'
             f"<td>{html.escape(r['statement'])}{note}</td>"
-            f"<td>{'paper claim' if r['origin'] == 'paper' else 'book result'}</td>"
+            f"<td>{WHO[r['origin']]}</td>"
             f"<td>{html.escape(ev)}</td>"
             f"<td>{src}{loc}</td>"
             f"<td>{html.escape(fmt(r['recomputed']))}</td>"
             f"<td>{html.escape(r['condition'])}</td>"
-            f'<td title="{html.escape(reason)}">{rob["verdict"]}{flips}</td>'
+            f'<td title="{html.escape(reason)}">{rob.get("method") or "—"}{region}{probe}</td>'
             f"<td>{badge(r['status'])}</td>"
             "</tr>"
         )
@@ -349,9 +374,10 @@ def reproducibility_markdown(
     tpath = build_dir() / "timings.json"
     timings = json.loads(tpath.read_text()) if tpath.exists() else {}
     out = [
-        "| chapter | execution time (s) | paper claims | reproduced | diverges | unverifiable "
+        "| chapter | execution time (s) | paper claims | reproduced | conditional | diverges "
+        "| unverifiable "
         "| book results |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for ch in order:
         c = Counter(r["status"] for r in records if r["chapter"] == ch and r["origin"] == "paper")
@@ -360,7 +386,8 @@ def reproducibility_markdown(
         ts = f"{t:.1f}" if isinstance(t, (int, float)) else "—"
         out.append(
             f"| {{ref}}`{titles.get(ch, ch)} <chapter-{ch}>` | {ts} | {sum(c.values())} | "
-            f"{c.get('reproduced', 0)} | {c.get('diverges', 0)} | {c.get('unverifiable', 0)} | {book} |"
+            f"{c.get('reproduced', 0)} | {c.get('conditional', 0)} | {c.get('diverges', 0)} | "
+            f"{c.get('unverifiable', 0)} | {book} |"
         )
     total = sum(v for v in timings.values() if isinstance(v, (int, float)))
     out.append("")
@@ -476,7 +503,8 @@ def chapter_summary_html(
         '<aside class="cc-summary" aria-label="Chapter summary">',
         f"<p><strong>Ledger.</strong> {t['paper']} paper claims: "
         + ", ".join(badge(s, f"{c.get(s, 0)} {s}") for s in STATUSES)
-        + f" ({t['independent']} of the reproduced independently, {t['robust']} robust); "
+        + f" ({t['independent']} of the reproduced independently; {t['vacuous']} checks that cannot "
+        "fail, not counted); "
         f"{t['book']} results of the book's own. "
         f'<a href="../claims.html">All records on the dashboard</a>.</p>',
     ]

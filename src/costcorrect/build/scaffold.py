@@ -16,7 +16,7 @@ import io
 import re
 from pathlib import Path
 
-from costcorrect.claims import READ_IN, REGISTER_KINDS
+from costcorrect.claims import PROBES, READ_IN, REGISTER_KINDS, REGISTER_ORIGINS, TESTS
 from costcorrect.paths import repo_root
 
 SLUG = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
@@ -135,7 +135,23 @@ def published_descriptor(slug: str, title: str, url: str) -> dict:
     }
 
 
-REGISTER_COLUMNS = ("id", "claim", "kind", "value", "unit", "source", "url", "locator", "read_in")
+REGISTER_COLUMNS = (
+    "id",
+    "claim",
+    "kind",
+    "origin",
+    "value",
+    "unit",
+    "source",
+    "url",
+    "locator",
+    "read_in",
+    "test",
+    "threshold",
+    "tolerance",
+    "probe",
+    "reading",
+)
 
 
 def register_descriptor(slug: str, title: str, url: str) -> dict:
@@ -153,9 +169,12 @@ def register_descriptor(slug: str, title: str, url: str) -> dict:
         "format": "csv",
         "mediatype": "text/csv",
         "title": f"Claims register: {title}",
-        "description": "The paper's claims, one atomic claim per row (a number, range, comparison, "
-        "direction, condition, 'up to' figure or statement), in this book's words, with the value as "
-        "stated and where it was read. The ledger's paper records name the rows they decide.",
+        "description": "The paper's claims, each declared once: one atomic claim per row (a number, "
+        "range, comparison, direction, condition, 'up to' figure or statement), in this book's words, "
+        "with the value as stated and where it was read, and the test the book decides it with "
+        "(bound, threshold, tolerance, falsifiability probe and, for a qualitative claim, the reading "
+        "that makes it decidable). Rows of origin 'cited' are figures the paper quotes from a cited "
+        "source: checked inputs, never counted as the paper's claims.",
         "sources": [{"title": title, "path": url}],
         "schema": {
             "fields": [
@@ -167,6 +186,11 @@ def register_descriptor(slug: str, title: str, url: str) -> dict:
                 ),
                 text("claim", "The claim in this book's words"),
                 text("kind", "Kind of atomic claim", enum=list(REGISTER_KINDS)),
+                text(
+                    "origin",
+                    "paper (the paper's own claim) or cited (a figure it quotes from a cited source)",
+                    enum=list(REGISTER_ORIGINS),
+                ),
                 text(
                     "value",
                     "The published value or expression as stated (empty for a statement without one)",
@@ -185,6 +209,39 @@ def register_descriptor(slug: str, title: str, url: str) -> dict:
                     "Where this book read it: the abstract, the readable page, or the primary paper",
                     enum=list(READ_IN),
                 ),
+                text(
+                    "test",
+                    "How the book decides the row: =, range, >=, <= (against the threshold) or proof "
+                    "(a CAS identity); empty when the row is not tested (unverifiable)",
+                    required=False,
+                    enum=list(TESTS),
+                ),
+                text(
+                    "threshold",
+                    "The number the test compares with ('lo;hi' for a range, 'a;b;…' for several "
+                    "values); for a qualitative claim the book's reading of it, never the paper's value",
+                    required=False,
+                    pattern=r"(-?[0-9.eE+-]+(;-?[0-9.eE+-]+)*)?",
+                ),
+                text(
+                    "tolerance",
+                    "Slack of a numeric test, fixed before comparing: '25%' (relative), '0.05' "
+                    "(absolute, in the row's unit) or '0'",
+                    required=False,
+                    pattern=r"([0-9.eE+-]+%?)?",
+                ),
+                text(
+                    "probe",
+                    "Counterfactual of the falsifiability probe: scale (the threshold halved/doubled) "
+                    "or opposite (the opposite bound); empty for the default by kind",
+                    required=False,
+                    enum=list(PROBES),
+                ),
+                text(
+                    "reading",
+                    "For a qualitative claim: how the book turns the sentence into the test, and why",
+                    required=False,
+                ),
             ],
             "primaryKey": ["id"],
         },
@@ -200,12 +257,18 @@ def _register_csv(title: str, url: str) -> str:
             "example-ratio",
             "Example: the headline ratio is 3 (replace with the paper's claims, one per row).",
             "number",
+            "paper",
             "3",
             "ratio",
             title,
             url,
             "replace: where the paper states it (e.g. abstract)",
             "abstract",
+            "=",
+            "3",
+            "5%",
+            "",
+            "",
         ]
     )
     return buf.getvalue()
