@@ -1142,7 +1142,7 @@ def published(slug: str) -> PublishedTable:
     """Read ``data/<slug>/published.csv`` (legacy)."""
     from costcorrect import data
 
-    return PublishedTable(slug, data.load(f"{slug}/published"))
+    return PublishedTable(slug, data.load(f"{slug}/inputs"))
 
 
 @dataclass(frozen=True)

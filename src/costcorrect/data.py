@@ -242,6 +242,31 @@ def load(name: str):
     return df
 
 
+class Inputs(dict):
+    """``quantity -> value`` of a chapter's ``inputs.csv``; a missing quantity names the file."""
+
+    slug: str = ""
+
+    def __missing__(self, quantity: str) -> float:
+        raise DataError(
+            f"data/{self.slug}/inputs.csv has no row with quantity {quantity!r} "
+            f"(known: {', '.join(sorted(self))})"
+        )
+
+
+def inputs(slug: str) -> Inputs:
+    """The numbers chapter ``slug`` takes as model inputs (``data/<slug>/inputs.csv``, validated):
+    ``quantity -> value``. Claims are not here: each is declared once in ``register.csv``."""
+    frame = load(f"{slug}/inputs")
+    out = Inputs()
+    out.slug = slug
+    for r in frame.to_dict("records"):
+        v = r.get("value")
+        if v is not None and not (isinstance(v, float) and v != v):
+            out[str(r["quantity"])] = float(v)
+    return out
+
+
 def loaded() -> tuple[str, ...]:
     """The tables :func:`load` has returned in this process, in order (a chapter's reads)."""
     return tuple(_LOADED)

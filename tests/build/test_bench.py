@@ -22,7 +22,7 @@ def repo(tmp_path, monkeypatch):
         (tmp_path / "notebooks" / f"{slug}.md").write_text(f"# {slug}\r\n")  # CRLF survives
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "datapackage.json").write_text(
-        '{"resources": [{"name": "vhg/published", "path": "vhg/published.csv"}]}\n'
+        '{"resources": [{"name": "vhg/inputs", "path": "vhg/inputs.csv"}]}\n'
     )
     models = tmp_path / "src" / "costcorrect" / "models" / "qec"
     models.mkdir(parents=True)

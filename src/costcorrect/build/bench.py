@@ -29,7 +29,7 @@ from costcorrect.build.pipeline import model_modules, notebook_slugs
 from costcorrect.paths import build_dir, repo_root
 
 EDITED_CHAPTER = "cost-correct"
-EDITED_TABLE = "vhg/published"
+EDITED_TABLE = "vhg/inputs"
 EDIT_TARGET_S = 20.0
 NOCHANGE_TARGET_S = 2.0
 
