@@ -35,7 +35,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 AZURE_COLUMNS = ("arrival_s", "input_tokens", "output_tokens")
-MOONCAKE_COLUMNS = ("arrival_s", "input_tokens", "output_tokens", "blocks", "reused_blocks", "reuse")
+MOONCAKE_COLUMNS = (
+    "arrival_s",
+    "input_tokens",
+    "output_tokens",
+    "blocks",
+    "reused_blocks",
+    "reuse",
+)
 PROVENANCE = ("source", "url", "locator")
 TICKS = 10**7  # Azure timestamps carry seven decimals: 100 ns ticks
 
