@@ -671,17 +671,20 @@ def _probe(
     status: str,
     probe: str,
 ) -> dict:
-    """Re-decide the record against each counterfactual; ``can fail`` when every one changes a
-    reproduction (for other statuses, when any changes the verdict)."""
+    """Re-decide the record against each counterfactual: a reproduction ``can fail`` when every one
+    changes it (else ``cannot fail``: graded vacuous); another verdict ``can change`` when any does."""
     cfs = []
     for label, r, pub in counterfactuals(rule, published, probe):
         st, _ = _status_over(r, pub, recomputed, rob)
         cfs.append({"label": label, "rule": r, "published": _to_plain(pub), "status": st})
     changed = [c["status"] != status for c in cfs]
-    can = all(changed) if status == "reproduced" else any(changed)
+    if status == "reproduced":
+        verdict = "can fail" if all(changed) else "cannot fail"
+    else:  # a divergence or conditional verdict: does any counterfactual change it?
+        verdict = "can change" if any(changed) else "cannot change"
     text = "; ".join(f"{c['label']}: {c['status']}" for c in cfs)
     return {
-        "verdict": "can fail" if can else "cannot fail",
+        "verdict": verdict,
         "method": probe,
         "counterfactuals": cfs,
         "text": text,

@@ -208,7 +208,9 @@ def dashboard_html(records: list[dict], order: list[str], titles: dict[str, str]
         "status": [(s, s) for s in STATUSES],
         "origin": [("paper", "paper claim"), ("cited", "cited figure"), ("book", "book result")],
         "evidence": [(e, e) for e in EVIDENCE] + [("—", "— (book result)")],
-        "probe": [("can fail", "can fail"), ("cannot fail", "cannot fail"), ("n/a", "n/a")],
+        "probe": [
+            (v, v) for v in ("can fail", "cannot fail", "can change", "cannot change", "n/a")
+        ],
     }
     out = ['<div class="cc-dashboard" data-noun="records">']
     out += _filters("Filter the claims", opts)

@@ -213,7 +213,8 @@ def cache_key(slug: str, parameters: dict | None = None, root: Path | None = Non
 
     It covers the notebook, the package modules the chapter imported in its last run, the chapter's
     data and every other table it read (both recorded during execution), the lock file, the Python
-    version and the parameters — so editing a model module re-executes only the chapters that use it.
+    version, the parameters and the chapter's entries in the committed verdict snapshot (automatic
+    notes compare with them) — so editing a model module re-executes only the chapters that use it.
     """
     root = root or repo_root()
     h = hashlib.sha256()
@@ -239,6 +240,14 @@ def cache_key(slug: str, parameters: dict | None = None, root: Path | None = Non
     lock = root / LOCK_FILE
     if lock.exists():
         _hash_files(h, root, [lock])
+    # the book's committed verdicts of this chapter (its automatic notes are written against them)
+    snap = root / ledger.SNAPSHOT
+    committed = json.loads(snap.read_text(encoding="utf-8")) if snap.is_file() else {}
+    h.update(
+        json.dumps(
+            {k: v for k, v in committed.items() if k.startswith(slug + ".")}, sort_keys=True
+        ).encode()
+    )
     h.update(sys.version.encode())
     h.update(json.dumps(parameters or {}, sort_keys=True).encode())
     return h.hexdigest()
