@@ -70,16 +70,15 @@ def test_scaffold_writes_all_pieces(mini):
     pkg = json.loads((mini / "data" / "datapackage.json").read_text())
     assert [r["name"] for r in pkg["resources"]] == [
         "alpha-asymmetry/example",
-        "alpha-asymmetry/published",
         "alpha-asymmetry/register",
         "second-paper/example",
-        "second-paper/published",
         "second-paper/register",
     ]
+    assert not (mini / "data" / "alpha-asymmetry" / "published.csv").exists()
     assert (
-        (mini / "data" / "alpha-asymmetry" / "published.csv")
+        (mini / "data" / "alpha-asymmetry" / "register.csv")
         .read_text()
-        .startswith("quantity,value,text,unit,")
+        .startswith("id,claim,kind,origin,value,")
     )
 
 

@@ -1,8 +1,8 @@
 """``make new-paper``: scaffold a chapter, its data folder, its example claim, toc and bibliography entries.
 
-The data folder holds three tables: ``example.csv`` (model inputs, extracted from the paper),
-``published.csv`` (the values the paper states, read by ``claims.published``) and ``register.csv``
-(the paper's claims register: one atomic claim per row, each decided by a ledger record).
+The data folder holds two tables: ``example.csv`` (model inputs, extracted from the paper) and
+``register.csv`` (the paper's claims register: each claim declared once, with its published value and
+the test the book decides it with; one ledger call decides each row).
 
 Everything is checked before anything is written; an existing or malformed slug, an empty title or a
 URL that is not http(s) is refused with a clear message and leaves the repository untouched. If a
@@ -78,56 +78,6 @@ def descriptor(slug: str, title: str, url: str) -> dict:
                     "name": "locator",
                     "type": "string",
                     "description": "Table, figure or page in the source",
-                },
-            ],
-            "primaryKey": ["quantity"],
-        },
-    }
-
-
-def published_descriptor(slug: str, title: str, url: str) -> dict:
-    """The data-package descriptor of the chapter's ``published.csv`` (what the paper states)."""
-    return {
-        "name": f"{slug}/published",
-        "path": f"{slug}/published.csv",
-        "format": "csv",
-        "mediatype": "text/csv",
-        "title": f"Numbers stated in '{title}'",
-        "description": "What the paper states, one row per claim: the value "
-        "(or, for a formula or wording, the text) "
-        "with the URL and the place in the paper where it is stated.",
-        "sources": [{"title": title, "path": url}],
-        "schema": {
-            "fields": [
-                {
-                    "name": "quantity",
-                    "type": "string",
-                    "description": "Name of the stated quantity",
-                    "constraints": {"required": True, "unique": True, "pattern": "[a-z0-9_]+"},
-                },
-                {
-                    "name": "value",
-                    "type": "number",
-                    "description": "The value as stated "
-                    "(empty when the row states a formula or wording in `text`)",
-                },
-                {
-                    "name": "text",
-                    "type": "string",
-                    "description": "The paper's statement or formula, for symbolic or qualitative claims",
-                },
-                {
-                    "name": "unit",
-                    "type": "string",
-                    "description": "Unit of value",
-                    "constraints": {"required": True},
-                },
-                {"name": "source", "type": "string", "description": "Citation of the source"},
-                {"name": "url", "type": "string", "description": "URL of the source"},
-                {
-                    "name": "locator",
-                    "type": "string",
-                    "description": "Where in the source the value is stated",
                 },
             ],
             "primaryKey": ["quantity"],
@@ -286,24 +236,6 @@ def _example_csv(title: str, url: str) -> str:
     return buf.getvalue()
 
 
-def _published_csv(title: str, url: str) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["quantity", "value", "text", "unit", "source", "url", "locator"])
-    w.writerow(
-        [
-            "headline_ratio",
-            3.0,
-            "",
-            "ratio",
-            title,
-            url,
-            "replace: where the paper states it (e.g. abstract)",
-        ]
-    )
-    return buf.getvalue()
-
-
 def _toc_with(toc: str, slug: str) -> str:
     entry = f"      - file: notebooks/{slug}\n"
     lines = toc.splitlines(keepends=True)
@@ -369,16 +301,13 @@ def new_paper(slug: str, title: str, url: str, root: Path | None = None) -> list
     try:
         ddir.mkdir(parents=True)
         (ddir / "example.csv").write_text(_example_csv(title.strip(), url), encoding="utf-8")
-        (ddir / "published.csv").write_text(_published_csv(title.strip(), url), encoding="utf-8")
         (ddir / "register.csv").write_text(_register_csv(title.strip(), url), encoding="utf-8")
         data.register(descriptor(slug, title.strip(), url))
-        data.register(published_descriptor(slug, title.strip(), url))
         data.register(register_descriptor(slug, title.strip(), url))
         nb.write_text(text, encoding="utf-8")
         toc_path.write_text(_toc_with(toc, slug), encoding="utf-8")
         bib_path.write_text(bib.rstrip("\n") + "\n" + entry, encoding="utf-8")
         data.validate(f"{slug}/example")
-        data.validate(f"{slug}/published")
         data.validate(f"{slug}/register")
     except BaseException:
         for p, old in backups.items():
@@ -392,7 +321,6 @@ def new_paper(slug: str, title: str, url: str, root: Path | None = None) -> list
     return [
         f"notebooks/{slug}.md",
         f"data/{slug}/example.csv",
-        f"data/{slug}/published.csv",
         f"data/{slug}/register.csv",
         "data/datapackage.json",
         "book/_toc.yml",
