@@ -95,6 +95,16 @@ def test_rate_ratio_interval_separates_different_rates_and_not_equal_ones():
     assert same["ratio"] >= 1
 
 
+def test_detectable_rate_ratio_grows_with_noise_and_is_one_without_it():
+    assert prices.detectable_rate_ratio(0.0, 30) == pytest.approx(1.0)
+    quiet = prices.rate_ratio_interval(_frame({"a": 3.0, "b": 3.0}, noise=0.05, seed=1))
+    noisy = prices.rate_ratio_interval(_frame({"a": 3.0, "b": 3.0}, noise=0.5, seed=1))
+    d_quiet = prices.detectable_rate_ratio(quiet["se"], quiet["df"])
+    assert 1 < d_quiet < prices.detectable_rate_ratio(noisy["se"], noisy["df"])
+    # 80% power lies beyond the interval's half-width: exp((t_975 + t_80) se) > high / ratio
+    assert d_quiet > quiet["high"] / quiet["ratio"]
+
+
 def test_rate_ratio_interval_with_provider_controls_matches_f_test_dof():
     df = _frame({"a": 3.0, "b": 3.0}, noise=0.05, seed=3)
     df["provider"] = np.where(np.arange(len(df)) % 2 == 0, "p", "q")

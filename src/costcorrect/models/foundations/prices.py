@@ -211,8 +211,20 @@ def rate_ratio_interval(
         "ratio": float(np.exp(diff)),
         "low": float(np.exp(diff - q * se)),
         "high": float(np.exp(diff + q * se)),
+        "se": se,
         "df": dof,
     }
+
+
+def detectable_rate_ratio(se: float, df: int, level: float = 0.95, power: float = 0.8) -> float:
+    """The smallest true rate ratio a two-sided ``level`` test of "equal rates" detects with
+    probability ``power``, given the standard error ``se`` of the difference of the two ln decline
+    rates (as :func:`rate_ratio_interval` returns it): ``exp((t_(1-a/2) + t_power) * se)``.
+
+    A ratio below it can go unseen: a non-significant test says nothing about such a ratio.
+    """
+    q = float(stats.t.ppf(0.5 + level / 2, df)) + float(stats.t.ppf(power, df))
+    return float(np.exp(q * se))
 
 
 def common_decline(
