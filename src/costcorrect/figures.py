@@ -19,7 +19,12 @@ import altair as alt
 from costcorrect.paths import build_dir, split_id
 
 PALETTE = ["#1b6ca8", "#d1495b", "#edae49", "#00798c", "#66a182", "#8d5a97", "#30343f", "#e07a5f"]
-STATUS_COLORS = {"reproduced": "#2e7d32", "diverges": "#c62828", "unverifiable": "#6d6d6d"}
+STATUS_COLORS = {
+    "reproduced": "#2e7d32",
+    "conditional": "#00606e",
+    "diverges": "#c62828",
+    "unverifiable": "#6d6d6d",
+}
 VEGA_BUNDLE = "vega/vega-bundle.js"
 """Path of the Vega bundle under the book's static folder (written by :func:`vega_bundle`)."""
 

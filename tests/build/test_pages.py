@@ -3,7 +3,7 @@ from costcorrect.build import pages
 
 
 def _rec(
-    id, status, origin="paper", evidence="independent", verdict="robust", note="", kind="numeric"
+    id, status, origin="paper", evidence="independent", region="", note="", kind="numeric", why=""
 ):
     return {
         "chapter": id.split(".")[0],
@@ -11,30 +11,37 @@ def _rec(
         "statement": "s <b>",
         "kind": kind,
         "origin": origin,
-        "evidence": evidence if origin == "paper" else None,
+        "evidence": evidence if origin != "book" else None,
+        "stated": "about 3",
         "published": 3.0,
         "unit": "x",
         "source": "https://e.org",
         "locator": "abstract",
+        "reading": "",
         "recomputed": 2.0,
         "condition": "within 10% of 3",
         "rule": {"bound": "=", "tolerance": 0.1, "absolute": False},
         "robustness": {
-            "verdict": verdict,
-            "method": "exact",
-            "inputs": {},
+            "verdict": "robust",
+            "method": "sweep",
+            "inputs": {"slack": [1, 2]},
             "points": [],
-            "flips": "diverges at slack=1" if verdict == "fragile" else "",
+            "region": region,
             "reason": "",
         },
+        "probe": {"verdict": "can fail", "method": "scale", "counterfactuals": [], "text": "x"},
         "status": status,
+        "why": why,
         "note": note,
+        "auto_note": False,
     }
 
 
 RECS = [
     _rec("a.x", "diverges", note="off"),
-    _rec("a.y", "reproduced", evidence="consistency", verdict="fragile"),
+    _rec("a.c", "conditional", region="holds at 1 of 2 declared points: slack=2", note="mid"),
+    _rec("a.y", "reproduced", evidence="consistency"),
+    _rec("a.v", "reproduced", evidence="vacuous"),
     _rec("a.z", "reproduced"),
     _rec("a.w", "reproduced", origin="book"),
 ]
@@ -42,18 +49,21 @@ RECS = [
 
 def test_counts_separate_paper_claims_from_book_results():
     text = pages.counts_markdown(RECS)
-    assert "**2 of 3 paper-claim records reproduced** (1 independently, 1 robust)" in text
+    assert "**2 of 5 paper-claim records reproduced** over their whole declared range" in text
+    assert "(1 independently)" in text and "**1** are conditional" in text
     assert "**1** diverge" in text and "**1** results of this book" in text
+    assert "**1** hold only by a check the falsifiability probe shows cannot fail" in text
 
 
 def test_dashboard_escapes_filters_and_links():
     html = pages.dashboard_html(RECS, ["a"], {"a": "Chapter A"})
     assert 'href="notebooks/a.html"' in html and "s &lt;b&gt;" in html
     assert 'cc-bad">diverges' in html and 'cc-ok">reproduced' in html and "off" in html
+    assert 'cc-cond">conditional' in html and "holds at 1 of 2 declared points" in html
     for f in pages.FILTERS:
         assert f'data-filter="{f}"' in html
-    assert 'data-origin="book"' in html and "flips: diverges at slack=1" in html
-    assert 'id="claim-a.x"' in html
+    assert 'data-origin="book"' in html and 'data-probe="can fail"' in html
+    assert 'id="claim-a.x"' in html and ">about 3<" in html
 
 
 def test_lock_versions_reads_pins():
@@ -70,6 +80,7 @@ def test_status_chart_is_a_local_vega_figure():
 ROW = {
     "claim": "c <i>",
     "kind": "number",
+    "origin": "paper",
     "value": "3",
     "unit": "x",
     "source": "S",
@@ -77,15 +88,26 @@ ROW = {
     "locator": "abstract",
     "read_in": "abstract",
 }
-REGISTER = {"a": {"x": ROW, "y": ROW, "p": ROW, "none": ROW}}
+REGISTER = {
+    "a": {"x": ROW, "y": ROW, "p": ROW, "u": ROW, "none": ROW, "k": dict(ROW, origin="cited")}
+}
 
 
 def _with_rows():
     recs = [
         dict(r, rows=[r["id"].split(".")[1]] if r["origin"] == "paper" else [], partial="")
         for r in RECS
+        if r["id"] in ("a.x", "a.y", "a.w")
     ]
     recs.append(dict(_rec("a.q", "reproduced"), rows=["p"], partial="checks a weaker statement"))
+    recs.append(
+        dict(
+            _rec("a.u", "unverifiable", evidence="none", why="not retrieved", note="Table 3"),
+            rows=["u"],
+            partial="",
+        )
+    )
+    recs.append(dict(_rec("a.k", "reproduced", origin="cited"), rows=["k"], partial=""))
     return recs
 
 
@@ -94,13 +116,22 @@ def test_register_coverage_counts_and_names_undecided_rows():
 
     rows = claims.coverage(_with_rows(), REGISTER)
     text = pages.counts_markdown(_with_rows(), rows)
-    assert text.startswith("**3 of 4 claims decided** in the claims registers of 1 papers")
+    assert text.startswith("**4 of 5 claims decided** in the claims registers of 1 papers")
+    assert "**1** unverifiable (0 private data, 1 not retrieved, 0 not empirical)" in text
+    assert "(and 1 figures quoted from cited sources, checked as inputs)" in text
     assert "**1** only partly checked" in text and "`a/none`" in text
     table = pages.register_coverage_markdown(rows, {"a": "Chapter A"})
-    assert "| [Chapter A](notebooks/a) | 4 | 3 | 1 | 1 | 0 | 1 | 1 |" in table
+    assert "| [Chapter A](notebooks/a) | 5 | 4 | 1 | 0 | 1 | 1 | 1 | 1 |" in table
     html = pages.register_html(rows, {"a": "Chapter A"}, _with_rows())
     assert 'id="row-a-p"' in html and "(reproduced, partial)" in html and "c &lt;i&gt;" in html
-    assert "(diverges)" in html
+    assert (
+        "(diverges)" in html
+        and 'data-why="not retrieved"' in html
+        and 'data-origin="cited"' in html
+    )
     assert 'cc-part">partial' in html and 'cc-none">undecided' in html
     box = pages.chapter_summary_html("a", _with_rows(), None, [], [], [], rows)
-    assert "3 of 4 of the paper" in box and "Not decided" in box and "row-a-none" in box
+    assert "4 of 5 of the paper" in box and "Not decided" in box and "row-a-none" in box
+    assert "(unverifiable: 1 not retrieved)" in box
+    wanted = pages.help_wanted_markdown(rows, {"a": "Chapter A"}, _with_rows())
+    assert "`u`: c <i> | Table 3 |" in wanted and "**1 claims**" in wanted

@@ -466,6 +466,31 @@ def models_pages(root: Path) -> dict[str, str]:
     return out
 
 
+def help_wanted_markdown(rows: list[dict], titles: dict[str, str], records: list[dict]) -> str:
+    """The register rows left unverifiable because a public document is not reachable here, with
+    the document and section a contributor needs (from each deciding record's note), by chapter."""
+    want = [r for r in rows if r["status"] == "unverifiable" and r.get("why") == "not retrieved"]
+    if not want:
+        return "No claim is waiting for a document: every unverifiable claim is private or not empirical.\n"
+    notes = {x["id"]: x.get("note", "") for x in records}
+    out = [
+        f"**{len(want)} claims** are public in principle but undecided here, because the document or "
+        "table that decides them is not reachable from this book's sources. Each row names what is "
+        "needed; CONTRIBUTING.md (*Deciding a not-retrieved claim*) says how to add it.",
+        "",
+        "| chapter | claim | what would decide it |",
+        "|---|---|---|",
+    ]
+    for r in want:
+        need = " ".join(notes.get(x, "") for x in r["records"]).replace("|", "\\|")
+        claim = r["claim"].replace("|", "\\|")
+        out.append(
+            f"| [{titles.get(r['chapter'], r['chapter'])}](notebooks/{r['chapter']}) | "
+            f"`{r['id']}`: {claim} | {need} |"
+        )
+    return "\n".join(out) + "\n"
+
+
 def generated(root: Path) -> dict[str, str]:
     """Every generated page or fragment, by its path in the staged source tree (``_build/src``)."""
     from costcorrect.build.pipeline import toc_chapters
@@ -482,6 +507,7 @@ def generated(root: Path) -> dict[str, str]:
         "_generated/claims-dashboard.html": dashboard_html(records, order, titles),
         "_generated/claim-status-chart.html": status_chart_html(records, order, titles),
         "_generated/reproducibility.md": reproducibility_markdown(root, records, order, titles),
+        "_generated/help-wanted.md": help_wanted_markdown(rows, titles, records),
         **models_pages(root),
     }
 
@@ -516,6 +542,13 @@ def chapter_summary_html(
             f"<p><strong>Register.</strong> {rt['decided']} of {rt['rows']} of the paper's claims "
             "decided: "
             + ", ".join(badge(s, f"{rt[s]} {s}") for s in ROW_STATUSES if rt[s] or s != "undecided")
+            + (
+                " (unverifiable: "
+                + ", ".join(f"{rt[w]} {w}" for w in WHY_UNVERIFIABLE if rt[w])
+                + ")"
+                if rt["unverifiable"]
+                else ""
+            )
             + f'. <a href="../claims.html#row-{e(slug)}-{e(rows[0]["id"])}">The register</a>.'
         )
         for s, what in (("partial", "Only partly checked"), ("undecided", "Not decided")):
