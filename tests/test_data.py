@@ -208,7 +208,7 @@ def test_every_numeric_field_declares_its_unit():
     value = next(f for f in data.resource("hardware/gpus", pkg)["schema"]["fields"])
     assert "unit" not in value  # the GPU key is a string
     assert data.units("hardware/gpus", pkg)["hbm_tb_s"] == "TB/s"
-    assert data.units("coral/inputs", pkg)["value"] in data.NO_HEADER_UNIT
+    assert data.units("cost-correct/inputs", pkg)["value"] in data.NO_HEADER_UNIT
 
 
 def test_load_remembers_the_tables_a_process_read(repo, monkeypatch):

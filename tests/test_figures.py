@@ -168,7 +168,7 @@ def test_table_of_a_loaded_table_shows_its_units_unasked(monkeypatch):
         "params_b (billions)",
         "layers",
     ]
-    published = data.load("coral/inputs")
+    published = data.load("cost-correct/inputs")
     assert _heads(figures.table(published[["value", "unit"]])) == ["value", "unit"]
 
 

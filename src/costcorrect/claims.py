@@ -887,7 +887,11 @@ class Chapter:
 
     def __init__(self, slug: str) -> None:
         self.slug = slug
-        self.rows = register(slug)
+
+    @property
+    def rows(self) -> dict[str, dict]:
+        """The chapter's register rows (read and validated on first use)."""
+        return register(self.slug)
 
     def row(self, rid: str) -> dict:
         """A register row (all text), or an error naming the file."""

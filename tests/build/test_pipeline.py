@@ -31,9 +31,9 @@ x = 1
 GOOD_CELL = """
 ```{code-cell} ipython3
 from costcorrect import claims
-claims.check("%s.one", "x is one", "numeric", claims.expect(1.0), recomputed=float(x), tolerance=0,
-             origin="book", robustness=claims.exact("x is the chapter's only input"),
-             note="a demonstration: x = 1 unless a parameter changes it")
+claims.chapter("%s").result("one", "x is one", float(x), expect=("=", 1.0),
+                            over=claims.exact("x is the chapter's only input"),
+                            note="a demonstration: x = 1 unless a parameter changes it")
 ```
 """
 BAD_CELL = """
