@@ -179,3 +179,22 @@ def test_sign_agreement_counts_are_consistent():
     a = r.sign_agreement(1, 200, 0.001, 0.05)
     assert a["k_outside"] <= a["n_outside"] <= 200
     assert a["outside"] == pytest.approx(a["k_outside"] / a["n_outside"])
+
+
+def test_spec_break_even_identities():
+    out = r.spec_break_even()
+    assert out["verified"] and out["n1"] and out["every_n"]
+    a, c = sp.symbols("a c", positive=True)
+    assert sp.simplify(out["gap_n1"] - (a - c) / (1 + c)) == 0
+
+
+@given(
+    st.floats(0.01, 0.99),
+    st.floats(0.001, 0.99),
+)
+def test_spec_improvement_exists_iff_acceptance_exceeds_cost(a, c):
+    best = max(float(r.spec_improvement(a, n, c)) for n in range(1, 65))
+    if a > c + 1e-9:
+        assert best > 1
+    elif a < c - 1e-9:
+        assert best <= 1 + 1e-12

@@ -270,6 +270,36 @@ def spec_improvement(a, n_draft, c):
     return spec_expected_tokens(a, n_draft) / (n_draft * c + 1)
 
 
+def spec_break_even() -> dict[str, object]:
+    """The break-even of speculative decoding implied by Leviathan et al.'s Theorem 3.8.
+
+    With acceptance rate ``a`` in (0, 1), cost coefficient ``c`` > 0 and draft length ``n`` >= 1, the
+    improvement factor is ``(1 - a**(n+1)) / ((1 - a)(n c + 1))``. SymPy checks that
+
+    * at ``n = 1`` the factor minus 1 is ``(a - c)/(1 + c)`` (so ``a > c`` gives an improvement), and
+    * for every ``n`` the factor's numerator minus denominator is ``sum_{i=1..n} (a**i - c)``, each term
+      at most ``a - c`` because ``a**i <= a`` (so ``a <= c`` gives none at any draft length).
+
+    Together: an improvement exists for some draft length iff ``a > c``. Returns the two identities
+    (``verified`` True when both hold) and the n = 1 gap.
+    """
+    a, c = sp.symbols("a c", positive=True)
+    n, i = sp.symbols("n i", integer=True, positive=True)
+    gap_1 = sp.simplify((1 - a**2) / ((1 - a) * (c + 1)) - 1)  # Theorem 3.8 at n = 1
+    first = sp.simplify(gap_1 - (a - c) / (1 + c)) == 0
+    geometric = sp.summation(a**i, (i, 1, n))  # Piecewise: n at a = 1, else (a - a**(n+1))/(1 - a)
+    branch = next(expr for expr, cond in geometric.args if cond is sp.true)  # the a != 1 branch
+    tokens = (1 - a ** (n + 1)) / (1 - a)  # Theorem 3.8's expected tokens per iteration, a != 1
+    closed = sp.simplify(1 + branch - tokens) == 0
+    every_n = sp.simplify(tokens - (n * c + 1) - (branch - n * c)) == 0
+    return {
+        "gap_n1": gap_1,
+        "n1": bool(first),
+        "every_n": bool(closed and every_n),
+        "verified": bool(first and closed and every_n),
+    }
+
+
 def spec_kappa_delta(a, n_draft):
     """κΔ of speculative decoding: the share of serial target calls avoided, 1 − 1/E."""
     return 1 - 1 / spec_expected_tokens(a, n_draft)
