@@ -144,21 +144,38 @@ def test_cap_above_draw_is_inert_and_below_draw_lowers_clock():
     assert power.capped_clock_ratio(100.0, 250.0, 0.5, 0.6)[0] < 0.01
 
 
-def test_cap_is_a_lock_at_the_throttled_clock():
-    """Moved from the chapter's ledger (power-cap.lock-dominates-cap): in the idealised governor every
-    capped outcome is the outcome of a lock at the clock the cap settles at, and caps at or above the
-    draw are inert — true by construction of the governor model."""
+def test_cap_lands_on_known_clocks_and_energies():
+    """An idealised cap below the draw settles where the clock-dependent power meets it. Known values
+    (φ = 0.5, floor 0.6, 300 W draw): a 250 W cap needs f·V² ≤ 2/3, i.e. f = (2/3)^(1/3) above the
+    floor; a 200 W cap needs f³ ≤ 1/3. Decode at batch 64 and a 4k context is memory-bound at those
+    clocks, so throughput is unchanged and energy per token falls to cap / draw."""
     from costcorrect.models.serving import hardware
 
     m, g = hardware.model("Mistral-7B"), hardware.gpu("H200")
     caps = np.array([700.0, 300.0, 250.0, 200.0])
     f = power.capped_clock_ratio(caps, 300.0, 0.5, 0.6)
-    assert f[0] == 1.0 and f[1] == 1.0 and f[2] < 1.0 and f[3] < f[2]
+    assert f[0] == 1.0 and f[1] == 1.0
+    step = 1.0 / 2001
+    assert f[2] == pytest.approx((2 / 3) ** (1 / 3), abs=step)
+    assert f[3] == pytest.approx((1 / 3) ** (1 / 3), abs=step)
     for fc, cap in zip(f[2:], caps[2:]):
-        assert power.locked_power(300.0, 0.5, fc, 0.6) <= cap + 1e-9
-        e_cap = power.lock_energy_ratio(m, g, 64, 4096, fc, 0.5, 0.6)
-        e_lock = power.lock_energy_ratio(m, g, 64, 4096, float(fc), 0.5, 0.6)
-        assert np.allclose(e_cap, e_lock)
+        e, t = power.lock_energy_ratio(m, g, 64, 4096, fc, 0.5, 0.6)
+        assert t == pytest.approx(1.0)
+        assert e == pytest.approx(cap / 300.0, abs=0.005)
+
+
+def test_hbm_power_and_the_clock_share_bound():
+    # 1 TB/s at 4 pJ/bit = 8e12 bit/s x 4e-12 J = 32 W
+    assert power.hbm_power_w(1e12, 4.0) == pytest.approx(32.0)
+    assert power.max_clock_share(300.0, 74.0, 82.0) == pytest.approx(1 - 156 / 300)
+    assert power.max_clock_share(137.0, 74.0, 82.0) == 0.0  # idle + HBM exceed the draw
+    from costcorrect.models.serving import hardware
+
+    m, g = hardware.model("Mistral-7B"), hardware.gpu("H200")
+    traffic = power.decode_hbm_traffic(m, g, 64, 4096)
+    bytes_per_step = m.weight_bytes + 64 * 4096 * m.kv_bytes
+    assert traffic * hardware.step_time(m, g, 64, 64 * 4096) == pytest.approx(bytes_per_step)
+    assert traffic < g.hbm_bw * hardware.EFFICIENCY.mbu  # the fixed overhead leaves HBM idle
 
 
 def test_clock_slows_only_the_compute_term_and_saving_bounded_by_share():
@@ -190,3 +207,21 @@ def test_decode_energy_ratio_falls_with_batch():
     assert power.decode_energy_ratio(m, g, 64, 4096, state, 2.0) == pytest.approx(
         2 * power.decode_energy_ratio(m, g, 64, 4096, state)
     )
+
+
+def test_decode_time_share_by_hand():
+    from costcorrect.models.serving import hardware
+
+    m, g = hardware.model("Mistral-7B"), hardware.gpu("H200")
+    eff = hardware.EFFICIENCY
+    # one request, 1000 prompt tokens and 100 output tokens, decoded at batch 8
+    dec = 100 * hardware.step_time(m, g, 8, 8 * 1050) / 8
+    flops = m.flops_per_token * 1000 + 4.0 * m.layers * m.heads * m.head_dim * 1000 * 500
+    pre = flops / (g.flops * eff.mfu)
+    share = power.decode_time_share(m, g, [1000], [100], 8)
+    assert share == pytest.approx(dec / (dec + pre))
+    # a fully cached prompt leaves only decode; a longer output raises the share
+    assert power.decode_time_share(m, g, [1024], [100], 8, reused_tokens=[1024]) == pytest.approx(
+        1.0
+    )
+    assert power.decode_time_share(m, g, [1000], [400], 8) > share

@@ -7,7 +7,8 @@ Wellein 2026, arXiv:2605.11999).
   :func:`decode_batch_threshold` (GPU constants and the one step-time model, with the SM clock in its
   compute term, are in :mod:`costcorrect.models.serving.hardware`).
 * DVFS: :func:`dvfs_scale` (the ``f·V(f)²`` factor of dynamic power), :func:`locked_power`,
-  :func:`clock_lock_saving`, :func:`saving_expr`, :func:`min_clock_share`.
+  :func:`clock_lock_saving`, :func:`saving_expr`, :func:`min_clock_share`, and the bound on the
+  clock-dependent share, :func:`max_clock_share` (idle floor and :func:`hbm_power_w` excluded).
 * Crossover: :func:`request_energy_exprs`, :func:`crossover_tokens_expr`, :func:`halving_tokens_expr`.
 * Cost-correct: :func:`energy_cost_per_mtok`, :func:`cpm_change_from_energy_saving`.
 * Measurement on a real GPU: :func:`nvml_status`, :func:`measure_decode_power` (``pynvml`` imported
@@ -138,6 +139,40 @@ def capped_clock_ratio(
     return f[np.clip(idx, 0, grid - 1)]
 
 
+def hbm_power_w(traffic_bytes_per_s, pj_per_bit):
+    """Dynamic HBM access power, W: ``traffic · 8 bits · energy per bit``.
+
+    It is paid on HBM's own clock and interface, so it does not scale with the SM clock: a clock
+    lock cannot save it (the idle draw, measured with no traffic, does not contain it either).
+    """
+    return (
+        np.asarray(traffic_bytes_per_s, dtype=float)
+        * 8.0
+        * np.asarray(pj_per_bit, dtype=float)
+        * 1e-12
+    )
+
+
+def decode_hbm_traffic(model, gpu, batch, context, eff=None, state_bytes: float | None = None):
+    """Mean HBM traffic of decode at ``batch`` sequences of ``context`` tokens, bytes/s: the bytes one
+    step of the book's step model reads (weights plus KV cache or state) over the step's duration."""
+    from costcorrect.models.serving import hardware
+
+    eff = eff or hardware.EFFICIENCY
+    b = np.asarray(batch, dtype=float)
+    ctx = b * np.asarray(context, dtype=float) if state_bytes is None else 0.0
+    t_mem, _ = hardware.step_terms(model, gpu, b, ctx, eff=eff, state_bytes=state_bytes)
+    bytes_per_step = t_mem * gpu.hbm_bw * eff.mbu
+    return bytes_per_step / hardware.step_time(model, gpu, b, ctx, eff=eff, state_bytes=state_bytes)
+
+
+def max_clock_share(p_decode_w, idle_w: float, hbm_w=0.0):
+    """Largest share φ of decode power that can sit in the SM clock domain: what is left after the
+    idle floor and the HBM access power, neither of which scales with the SM clock (0 if none is)."""
+    p = np.asarray(p_decode_w, dtype=float)
+    return np.clip(1.0 - (idle_w + np.asarray(hbm_w, dtype=float)) / p, 0.0, 1.0)
+
+
 def saving_expr() -> sp.Expr:
     """Symbolic saving at unchanged throughput: φ·(1 − g), with ``g`` the f·V² factor (symbol ``g``)."""
     g = sp.Symbol("g", positive=True)
@@ -195,6 +230,32 @@ def decode_energy_ratio(
     t_gqa = hardware.step_time(model, gpu, batch, batch * context, eff=eff)
     t_lin = hardware.step_time(model, gpu, batch, 0.0, eff=eff, state_bytes=state_bytes)
     return float(power_ratio * t_lin / t_gqa)
+
+
+def decode_time_share(
+    model, gpu, input_tokens, output_tokens, batch: float, reused_tokens=0.0, eff=None
+) -> float:
+    """Share of the GPU time of serving a list of requests that is spent in decode.
+
+    Decode: each output token costs its share ``step_time / B`` of a decode step at batch ``B`` (capped
+    at the batch whose KV cache fits at the requests' mean decode context), with the request's own
+    context ``I + O/2``. Prefill: the compute time of the prompt tokens not served from a prefix cache
+    (``reused_tokens``), attending to the cached prefix plus half the new tokens, as when prompts are
+    batched into compute-bound iterations (no per-prompt weight read or overhead).
+    """
+    from costcorrect.models.serving import hardware
+
+    eff = eff or hardware.EFFICIENCY
+    i = np.asarray(input_tokens, dtype=float)
+    o = np.asarray(output_tokens, dtype=float)
+    reused = np.minimum(np.broadcast_to(np.asarray(reused_tokens, dtype=float), i.shape), i)
+    ctx = i + o / 2
+    b = float(min(batch, max(hardware.max_batch(model, gpu, float(ctx.mean())), 1)))
+    t_dec = o * hardware.step_time(model, gpu, b, b * ctx, eff=eff) / b
+    new = i - reused
+    _, t_pre = hardware.step_terms(model, gpu, 0.0, 0.0, new, reused + new / 2, eff=eff)
+    t_pre = np.where(new > 0, t_pre, 0.0)
+    return float(t_dec.sum() / (t_dec.sum() + t_pre.sum()))
 
 
 # ------------------------------------------------------------------ prefill–decode crossover
