@@ -113,6 +113,17 @@ def test_posted_price_equilibrium_buys_worst():
     assert np.allclose(g, pr.cost_gap(th, 0.3)[0])
 
 
+def test_posted_price_gap_does_not_depend_on_n():
+    """Flat pay: the posted-price purchase is the same draw whatever the number of probes, so its
+    share of the gap closed cannot move with N (why the chapter cannot test the '< 30% at every N' claim)."""
+    th = pr.candidate_family(0.3, 0.6, 6)
+    g = pr.simulate_posted_price(np.random.default_rng(2), th, 0.3, 3, [32, 256, 4096], 20000)
+    assert set(np.unique(g)) <= set(pr.cost_gap(th, 0.3)[:4])
+    means = g.mean(axis=1)
+    se = g.std(axis=1, ddof=1).max() / np.sqrt(g.shape[1])
+    assert np.ptp(means) < 6 * se
+
+
 def test_first_crossing():
     N = [32, 64, 128]
     assert pr.first_crossing(N, np.array([0.2, 0.1, 0.01]), 0.05) == pytest.approx(
