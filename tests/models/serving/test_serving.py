@@ -223,3 +223,24 @@ def test_winner_varies_counts_lines_along_an_axis():
     assert serving.winner_varies(maps, "r", gpu="H100-SXM") == 1  # only the rate-1 line changes
     assert serving.winner_varies(maps, "rate", gpu="H100-SXM") == 1  # only the r = 1 line changes
     assert serving.winner_varies(maps[maps["rate"] == 2.0], "r") == 0
+
+
+def test_iso_cost_power_matches_the_cost_ratio_and_prices_watts_at_tdp():
+    from costcorrect.models.serving import hardware
+
+    per_dollar, per_watt = serving.iso_cost_power(4.0, 0.75, 0.55)
+    assert per_dollar == pytest.approx(serving.rederive(4.0, 0.75, 0.55)["splitwise"])
+    # by hand: the same pools, GPU-seconds priced at TDP instead of the hourly price
+    b = serving.at_slack(
+        "LLaMA-2-70B", "H100-SXM", 1500, 250, 4.0, mfu=0.55, mbu=0.75, eta=0.5, link_gb_s=200.0
+    )
+    s = serving.replace(b, decode_gpu="A100-80GB-SXM")
+    tb = serving.evaluate(b, archs=("colocated",), integer_pools=False).iloc[0]
+    ts = serving.evaluate(s, archs=("disaggregated",), integer_pools=False).iloc[0]
+    h, a = hardware.gpu("H100-SXM"), hardware.gpu("A100-80GB-SXM")
+    gpu_s_base = tb["usd_per_mtok"] / h.price_per_second
+    joules_sys = (ts["prefill"] + ts["kv_tax"]) / h.price_per_second * 700.0 + ts[
+        "decode"
+    ] / a.price_per_second * 400.0
+    assert (h.tdp_w, a.tdp_w) == (700.0, 400.0)
+    assert per_watt == pytest.approx(gpu_s_base * 700.0 / joules_sys)

@@ -840,6 +840,32 @@ def rederive(
     return out
 
 
+def iso_cost_power(
+    slack: float, mbu: float, mfu: float, eta: float = 0.5, tpot_metric: str = "tbt"
+) -> tuple[float, float]:
+    """Splitwise's setting (:data:`CALIBRATION_SETTINGS`): the throughput-per-dollar and the
+    throughput-per-watt ratio of H100 prompt + A100 token pools over an all-H100 colocated cluster.
+
+    Continuous pool sizes; a GPU's power is its TDP (the provisioned power a cluster is sized by), so
+    the watts of each cost term are its GPU-seconds times the TDP of the GPU that pays it. At equal
+    cost *and* equal power the cluster is limited by the tighter budget, so its throughput ratio is
+    the smaller of the two.
+    """
+    model, gpu, I, O, kw = CALIBRATION_SETTINGS["splitwise"]
+    b = at_slack(model, gpu, I, O, slack, mfu=mfu, mbu=mbu, tpot_metric=tpot_metric, eta=eta, **kw)
+    s = replace(b, decode_gpu=A100)
+    tb = evaluate(b, archs=("colocated",), integer_pools=False).iloc[0]
+    ts = evaluate(s, archs=("disaggregated",), integer_pools=False).iloc[0]
+    gp, gd = hardware.gpu(gpu), hardware.gpu(A100)
+
+    def watts(usd: float, g: hardware.GPU) -> float:
+        return usd / g.price_per_second * g.tdp_w
+
+    w_base = watts(tb["usd_per_mtok"], gp)
+    w_sys = watts(ts["prefill"] + ts["kv_tax"], gp) + watts(ts["decode"], gd)
+    return float(tb["usd_per_mtok"] / ts["usd_per_mtok"]), float(w_base / w_sys)
+
+
 def slo_tightening(
     slack: float,
     mbu: float,
