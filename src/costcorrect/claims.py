@@ -1104,7 +1104,7 @@ def card_html(rec: Mapping[str, Any], dashboard: str = "../claims.html") -> str:
     )
     pub_html = f'<a href="{e(src)}">{pub}</a>' if src else pub
     rows = [
-        f'<div class="cc-card cc-card-{e(rec["status"])}" role="group" '
+        f'<div class="cc-card cc-card-{e(rec["status"])}" id="card-{e(rec["id"])}" role="group" '
         f'aria-label="{e(rec["id"])}: {e(rec["status"])}">',
         f'<div class="cc-card-head">{badge(rec["status"])} '
         f'<a class="cc-card-id" href="{dashboard}#claim-{e(rec["id"])}"><code>{e(rec["id"])}</code></a> '

@@ -512,6 +512,56 @@ def generated(root: Path) -> dict[str, str]:
     }
 
 
+def _first_sentence(text: str, limit: int = 160) -> str:
+    """The first sentence of a note (cut at ``limit`` characters), for one-line reasons."""
+    import re
+
+    m = re.match(r"(.+?[.;])(\s|$)", text.strip())
+    out = (m.group(1) if m else text.strip()).rstrip(";")
+    return out if len(out) <= limit else out[: limit - 1].rstrip() + "…"
+
+
+def verdict_table_html(records: list[dict]) -> str:
+    """The chapter's verdicts at a glance: each paper claim (and cited figure) in a row — the claim,
+    the value as published, the book's number, the status and a one-line reason — linked to its
+    claim card further down the page. Book results are left to the text."""
+    e = html.escape
+    recs = [r for r in records if r["origin"] != "book"]
+    if not recs:
+        return ""
+    out = [
+        '<div class="cc-scroll"><table class="cc-claims cc-verdicts">',
+        "<caption>What the paper claims and what this chapter finds</caption>",
+        '<thead><tr><th scope="col">claim</th><th scope="col">published</th>'
+        '<th scope="col">this book</th><th scope="col">status</th>'
+        '<th scope="col">why</th></tr></thead><tbody>',
+    ]
+    for r in recs:
+        unit = f" {r['unit']}" if r.get("unit") and r["kind"] != "symbolic" else ""
+        ours = "—" if r["status"] == "unverifiable" else fmt(r["recomputed"]) + unit
+        if r["status"] == "unverifiable":
+            why = f"{r['why']}: {_first_sentence(r['note'])}"
+        elif r["robustness"].get("region"):
+            why = r["robustness"]["region"].split(" — ")[0]
+        elif r.get("evidence") == "vacuous":
+            why = "the check cannot fail (falsifiability probe)"
+        else:
+            why = _first_sentence(r.get("note") or r["condition"])
+        tags = []
+        if r["origin"] == "cited":
+            tags.append("cited figure")
+        if r.get("partial"):
+            tags.append("partial")
+        tag = f" <small>({', '.join(tags)})</small>" if tags else ""
+        out.append(
+            f'<tr><td><a href="#card-{e(r["id"])}">{e(r["statement"])}</a>{tag}</td>'
+            f"<td>{e(str(r.get('stated') or fmt(r['published'])))}</td><td>{e(ours)}</td>"
+            f"<td>{badge(r['status'])}</td><td>{e(why)}</td></tr>"
+        )
+    out.append("</tbody></table></div>")
+    return "".join(out)
+
+
 def chapter_summary_html(
     slug: str,
     records: list[dict],
@@ -590,4 +640,4 @@ def chapter_summary_html(
         f"writes <code>_build/runs/{e(slug)}-&lt;hash&gt;/</code> and leaves the book unchanged.{names}</p>"
     )
     parts.append("</aside>")
-    return "".join(parts)
+    return "".join(parts) + verdict_table_html(records)
