@@ -15,7 +15,8 @@ import pytest
 from conftest import BUILD
 from costcorrect.build import pdf
 
-pytestmark = [pytest.mark.browser, pytest.mark.book]
+# one worker reads the PDF once for all of these tests (make test distributes with --dist loadgroup)
+pytestmark = [pytest.mark.browser, pytest.mark.book, pytest.mark.xdist_group("pdf")]
 PDF = BUILD / "pdf" / pdf.PDF_NAME
 MANIFEST = BUILD / "pdf" / "manifest.json"
 
@@ -94,3 +95,10 @@ def test_every_chapter_has_a_bookmark(text):
     walk(PdfReader(str(PDF)).outline)
     missing = [t for t in pdf.chapter_titles(BUILD / "html").values() if _norm(t) not in marks]
     assert not missing, f"chapters without a bookmark in the PDF: {missing}"
+
+
+def test_the_pdf_reuses_the_html_build(text):
+    """`make pdf` assembles its single page from the HTML build's environment (_build/.doctrees),
+    not from a second full Sphinx build of every chapter."""
+    manifest = json.loads(MANIFEST.read_text(encoding="utf-8"))
+    assert manifest["reused_html_doctrees"] is True, manifest
