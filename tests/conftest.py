@@ -34,8 +34,38 @@ os.environ["COSTCORRECT_ROOT"] = str(ROOT)
 os.environ["COSTCORRECT_BUILD"] = str(BUILD / "nbval")
 
 
-# tryfirst: the marks must be in place before pytest-xdist's own hook reads the xdist_group marks
-@pytest.hookimpl(tryfirst=True)
+# Tests that must share one worker, by file: a notebook's nbval cells share one kernel and run in
+# order; the PDF checks read the PDF once (a module fixture).
+GROUPED_FILES = ("tests/build/test_pdf.py",)
+
+
+def scope_of(nodeid: str) -> str:
+    """The unit of work `make test` hands to one worker: a notebook's cells (nbval) or a grouped file
+    together, every other test alone (so the browser test's pages spread over both cores)."""
+    path = nodeid.split("::", 1)[0]
+    if ".ipynb" in nodeid:
+        return nodeid.rsplit("::", 1)[0]
+    if path in GROUPED_FILES:
+        return path
+    return nodeid
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """`make test` runs ``-n 2 --dist loadscope`` with this book's scopes (:func:`scope_of`):
+    pytest-xdist's scheduler hands out whole scopes, largest first, to whichever worker is free.
+    (``--dist loadgroup`` would do this from xdist_group marks, but pytest-xdist 3.8 cannot rename
+    the tests of a group under pytest 9, so its groups are silently ignored.)"""
+    if config.getoption("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class BookScopes(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return scope_of(nodeid)
+
+    return BookScopes(config, log)
+
+
 def pytest_collection_modifyitems(config, items):
     # nbval compares rich outputs unless told otherwise; only the claim cells' text matters.
     extra = ("text/html", "image/svg+xml", "application/javascript", "text/latex")
@@ -44,9 +74,6 @@ def pytest_collection_modifyitems(config, items):
             parent = item.parent
             if not set(extra) <= set(parent.skip_compare):
                 parent.skip_compare = tuple(parent.skip_compare) + extra
-            # a notebook's cells share one kernel and run in order: `make test` distributes tests
-            # one by one (--dist loadgroup) but keeps each notebook's cells together on one worker
-            item.add_marker(pytest.mark.xdist_group(f"nbval-{item.path.stem}"))
 
 
 def require_build(path: Path = BUILD / "claims.json"):

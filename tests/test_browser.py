@@ -9,7 +9,8 @@ pass over each page it saves a full-page screenshot under ``_build/screenshots/`
 second pass — and element screenshots of the reader's features (the filtered claims dashboard, a
 claim card, folded code, a chapter summary box, a wide table).
 
-One test per page (``test_page[<page>]``): `make test` runs pytest-xdist with ``--dist loadgroup``,
+One test per page (``test_page[<page>]``): `make test` runs pytest-xdist with ``--dist loadscope``
+and the scopes of ``conftest.scope_of``,
 which hands the pages out one by one to whichever worker is free, so both cores share them. The
 local server and the browser are session fixtures: one of each per worker, started once.
 """
