@@ -12,6 +12,7 @@ JOBS   ?=
 CHAPTERS ?=
 ONLY   ?=
 REPEAT ?=
+PYTEST_ARGS ?=
 
 .PHONY: help setup book pdf execute html test test-fast snapshot new-paper bench lock clean distclean
 
@@ -38,9 +39,15 @@ execute: setup ## execute chapters only (CHAPTERS="slug ..." to choose; FORCE=1 
 html: setup ## build _build/html from the executed chapters (no execution)
 	$(VPY) -m costcorrect build
 
+# pytest on both cores: --dist loadscope with the book's scopes (tests/conftest.py) hands tests out one
+# by one to the free worker (the browser test is one test per page) and keeps each notebook's nbval
+# cells together;
+# per-test timeout from pyproject.toml (pytest-timeout); the 15 slowest tests are listed at the end.
+# Property tests run the `ci` Hypothesis profile; HYPOTHESIS_PROFILE=thorough make test runs more.
 test: book ## the whole test suite: unit, data, notebooks (nbval), ledger, citation, book, browser, PDF
-	$(VPY) -m costcorrect pdf --skip-without-chromium
-	$(VPY) -m pytest -n 2 --dist loadfile tests _build/executed --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg
+	TIMEFORMAT='make test: PDF edition took %0Rs'; time $(VPY) -m costcorrect pdf --skip-without-chromium
+	TIMEFORMAT='make test: pytest took %0Rs'; time $(VPY) -m pytest -n 2 --dist loadscope --durations=15 \
+	  tests _build/executed --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg $(PYTEST_ARGS)
 
 test-fast: setup ## unit and data tests only (no notebooks, no book)
 	$(VPY) -m pytest -n 2 tests -m "not book and not browser and not slow"

@@ -14,14 +14,56 @@ import pytest
 from hypothesis import settings
 
 # Property tests: no per-example deadline (2 busy cores make timings noisy) and a fixed seed per test,
-# so a re-run explores the same examples (deterministic CI, like every other random draw here).
-settings.register_profile("book", deadline=None, derandomize=True)
-settings.load_profile("book")
+# so a re-run explores the same examples (deterministic CI, like every other random draw here). How
+# many examples each property test tries is the profile's to decide, never the test's: `ci` (the
+# default, what `make test` and CI run) tries a modest number; `thorough` (HYPOTHESIS_PROFILE=thorough
+# make test) ten times as many, for a search before a release or after a change to a model.
+PROFILES = {"ci": 100, "thorough": 1000}
+for _name, _examples in PROFILES.items():
+    settings.register_profile(_name, max_examples=_examples, deadline=None, derandomize=True)
+_profile = os.environ.get("HYPOTHESIS_PROFILE", "ci")
+if _profile not in PROFILES:
+    raise pytest.UsageError(
+        f"HYPOTHESIS_PROFILE={_profile!r} is not a profile; choose one of {sorted(PROFILES)}"
+    )
+settings.load_profile(_profile)
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "_build"
 os.environ["COSTCORRECT_ROOT"] = str(ROOT)
 os.environ["COSTCORRECT_BUILD"] = str(BUILD / "nbval")
+
+
+# Tests that must share one worker, by file: a notebook's nbval cells share one kernel and run in
+# order; the PDF checks read the PDF once (a module fixture).
+GROUPED_FILES = ("tests/build/test_pdf.py",)
+
+
+def scope_of(nodeid: str) -> str:
+    """The unit of work `make test` hands to one worker: a notebook's cells (nbval) or a grouped file
+    together, every other test alone (so the browser test's pages spread over both cores)."""
+    path = nodeid.split("::", 1)[0]
+    if ".ipynb" in nodeid:
+        return nodeid.rsplit("::", 1)[0]
+    if path in GROUPED_FILES:
+        return path
+    return nodeid
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """`make test` runs ``-n 2 --dist loadscope`` with this book's scopes (:func:`scope_of`):
+    pytest-xdist's scheduler hands out whole scopes, largest first, to whichever worker is free.
+    (``--dist loadgroup`` would do this from xdist_group marks, but pytest-xdist 3.8 cannot rename
+    the tests of a group under pytest 9, so its groups are silently ignored.)"""
+    if config.getoption("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class BookScopes(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return scope_of(nodeid)
+
+    return BookScopes(config, log)
 
 
 def pytest_collection_modifyitems(config, items):

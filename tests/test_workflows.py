@@ -1,7 +1,12 @@
-"""GitHub Actions workflows parse and call make targets that exist."""
+"""GitHub Actions workflows parse, pass the zizmor linter, and call make targets that exist; the
+drift workflow runs the README's commands."""
 
 import re
+import subprocess
+import sys
+from pathlib import Path
 
+import pytest
 import yaml
 
 from conftest import ROOT
@@ -76,3 +81,55 @@ def test_pages_workflow_publishes_the_pdf_beside_the_html():
     assert "pdf:" in (ROOT / "Makefile").read_text()
     for page in ("intro.md", "cite.md"):
         assert 'href="costcorrect-book.pdf"' in (ROOT / "book" / page).read_text(), page
+
+
+def _zizmor(*files: Path) -> subprocess.CompletedProcess:
+    exe = Path(sys.executable).with_name("zizmor")
+    if not exe.exists():
+        pytest.fail("zizmor is not installed: run `make setup` (it is pinned in requirements.lock)")
+    # --offline: only the audits that need no GitHub API (syntax, permissions, template injection,
+    # credential persistence, unpinned actions per .github/zizmor.yml, ...); nothing is fetched
+    return subprocess.run(
+        [
+            str(exe),
+            "--offline",
+            "--no-progress",
+            "--config",
+            str(ROOT / ".github" / "zizmor.yml"),
+            *map(str, files),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_zizmor_finds_nothing_in_the_workflows():
+    proc = _zizmor(*WORKFLOWS)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_zizmor_reports_a_broken_workflow(tmp_path):
+    bad = tmp_path / "bad.yml"
+    bad.write_text(
+        "on: issues\npermissions: {}\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n"
+        '      - run: echo "${{ github.event.issue.title }}"\n'
+        "      - uses: someone/action@v1\n"
+    )
+    proc = _zizmor(bad)
+    assert proc.returncode != 0, proc.stdout + proc.stderr
+    assert "template-injection" in proc.stdout and "unpinned-uses" in proc.stdout, proc.stdout
+
+
+def test_drift_runs_the_readme_commands():
+    """The weekly drift build re-pins to the newest releases with `make lock`, then runs `make book`
+    and `make test` (which create .venv from the lock themselves), never a hand-made environment."""
+    drift = yaml.safe_load((ROOT / ".github" / "workflows" / "drift.yml").read_text())
+    runs = [s["run"] for job in drift["jobs"].values() for s in job.get("steps", []) if "run" in s]
+    script = "\n".join(runs)
+    assert "pip install" not in script and ".venv" not in script, script
+    made = re.findall(r"\bmake ([a-z][\w-]*)", script)
+    assert [t for t in made if t in ("lock", "book", "test")] == ["lock", "book", "test"], made
+    assert "chromium" in script  # make test runs the browser test and prints the PDF
+    for path, name in re.findall(r"--deselect (tests/[\w/]+\.py)::(\w+)", script):
+        assert f"def {name}(" in (ROOT / path).read_text(), f"drift deselects a missing test {name}"

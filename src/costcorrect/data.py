@@ -95,6 +95,9 @@ def _describe_problems(res: dict) -> list[str]:
 def _frictionless_descriptor(res: dict) -> dict:
     """The resource as frictionless checks it: our provenance rules added as constraints."""
     desc = json.loads(json.dumps(res))
+    # columns are matched to the schema's fields by name, not by position (Table Schema's
+    # fieldsMatch "equal": the described columns, in any order; _header_problems names any other)
+    desc["schema"]["fieldsMatch"] = "equal"
     for f in desc["schema"]["fields"]:
         if f["name"] in PROVENANCE:
             c = f.setdefault("constraints", {})
@@ -123,24 +126,9 @@ def _message(where: str, err: Any, res: dict) -> str:
         return (
             f'{where}: the table has no rows (rule: non-empty; declare "x-empty": true to allow it)'
         )
-    if err.type in (
-        "extra-label",
-        "missing-label",
-        "incorrect-label",
-        "blank-label",
-        "duplicate-label",
-    ):
-        label = getattr(err, "label", col)
-        if err.type == "extra-label":
-            return (
-                f"{where}, header: unknown column {label!r} "
-                "(rule: every column must be described in the schema)"
-            )
-        if err.type == "missing-label":
-            return (
-                f"{where}, header: column {col!r} described in the schema is missing (rule: schema)"
-            )
-        return f"{where}, header: column {label!r}: {err.note} (rule: {err.type})"
+    if err.type.endswith("-label"):  # headers are checked by name first (_header_problems)
+        label = getattr(err, "label", None) or col
+        return f"{where}, header (line 1), column {label!r}: {err.note} (rule: {err.type})"
     loc = f"{where}, row {row - 1} (line {row})" if row else where
     if col:
         loc += f", column {col!r}"
@@ -159,6 +147,51 @@ def _message(where: str, err: Any, res: dict) -> str:
     return f"{loc}: {err.note or err.message} (rule: {err.type})"
 
 
+def _labels(res: dict) -> list[str]:
+    """The header row of the resource's CSV as frictionless reads it (its dialect and encoding)."""
+    from frictionless import Resource
+
+    desc = {k: v for k, v in res.items() if k not in ("schema",) and not k.startswith("x-")}
+    with Resource(desc, basepath=str(data_dir())) as fr:
+        return list(fr.labels or [])
+
+
+def _header_problems(where: str, name: str, res: dict) -> list[str]:
+    """The header compared with the schema by column name: every unknown, unnamed, repeated or missing
+    column, named with its position (``column 7``) and the resource whose schema describes it."""
+    labels = _labels(res)
+    if not labels:  # no header at all: frictionless reports the empty table
+        return []
+    fields = [f.get("name") for f in res.get("schema", {}).get("fields", [])]
+    schema = f"the schema of {name!r} in data/datapackage.json"
+    out = []
+    seen: set[str] = set()
+    for i, label in enumerate(labels, start=1):
+        if not str(label).strip():
+            out.append(
+                f"{where}, header (line 1), column {i}: the column has no name "
+                f"(rule: every column is named and described in {schema})"
+            )
+        elif label in seen:
+            out.append(
+                f"{where}, header (line 1), column {i}: column {label!r} appears twice "
+                "(rule: unique column names)"
+            )
+        elif label not in fields:
+            out.append(
+                f"{where}, header (line 1), column {i}: unknown column {label!r} "
+                f"(rule: every column must be described in {schema})"
+            )
+        seen.add(str(label))
+    for field in fields:
+        if field not in seen:
+            out.append(
+                f"{where}, header (line 1): column {field!r} described in {schema} is missing "
+                "(rule: schema)"
+            )
+    return out
+
+
 def _check(name: str, res: dict) -> Any:
     """Validate one table with frictionless; raise :class:`DataError` on the first problems found."""
     from frictionless import Resource
@@ -170,6 +203,9 @@ def _check(name: str, res: dict) -> Any:
     path = data_dir() / res["path"]
     if not path.exists():
         raise DataError(f"{where}: file missing (described in data/datapackage.json)")
+    header = _header_problems(where, name, res)
+    if header:
+        raise DataError("; ".join(header))
     fr = Resource(_frictionless_descriptor(res), basepath=str(data_dir()))
     report = fr.validate()
     errors = [e for task in report.tasks for e in task.errors] + list(report.errors)
@@ -205,14 +241,33 @@ def validate(name: str, package: dict | None = None) -> list[dict]:
     return rows
 
 
+def unlisted(package: dict | None = None) -> list[str]:
+    """CSV tables under ``data/`` that no resource of the package describes (paths relative to
+    ``data/``, sorted)."""
+    package = package or read_package()
+    listed = {str(r.get("path", "")) for r in package.get("resources", [])}
+    root = data_dir()
+    return sorted(
+        rel
+        for rel in (p.relative_to(root).as_posix() for p in root.rglob("*.csv") if p.is_file())
+        if rel not in listed
+    )
+
+
 def validate_package(package: dict | None = None) -> int:
-    """Validate every table of ``data/datapackage.json`` (once per build, before any chapter runs).
+    """Validate every table of ``data/datapackage.json`` (once per build, before any chapter runs),
+    and refuse a CSV under ``data/`` that the package does not list.
 
     Returns the number of tables; raises :class:`DataError` naming every failing table's file, row,
-    column and rule.
+    column and rule, and every unlisted table's file.
     """
     package = package or read_package()
-    problems = []
+    problems = [
+        f"data/{path}: this table is not listed in data/datapackage.json (rule: every table under "
+        "data/ is registered; describe it as a resource in data/datapackage.json, for instance with "
+        "`python -m costcorrect.data register <descriptor.json>`, or move it out of data/)"
+        for path in unlisted(package)
+    ]
     names_ = [r.get("name", "?") for r in package.get("resources", [])]
     for n in names_:
         try:
@@ -369,6 +424,8 @@ def main(argv: list[str] | None = None) -> int:
             print("registered", ", ".join(register_file(Path(f))))
         return 0
     try:
+        if not args[1:]:  # the whole package, as `make book` checks it (unlisted tables too)
+            validate_package()
         for n in args[1:] or names():
             rows = validate(n)
             print(f"ok {n} ({len(rows)} rows)")

@@ -1,7 +1,10 @@
 """The PDF edition: the whole book in one file, ``_build/pdf/costcorrect-book.pdf``.
 
 Jupyter Book builds the staged sources (``_build/src``, see :func:`costcorrect.build.pipeline.stage`) as
-one single HTML page (Sphinx's ``singlehtml`` builder, into ``_build/pdf/work``); the same headless
+one single HTML page (Sphinx's ``singlehtml`` builder, into ``_build/pdf/work``), starting from a copy
+of the HTML build's environment (``_build/.doctrees``): Sphinx reads no source again and only
+assembles the page from the doctrees `make book` already wrote (seconds, not a second full build;
+a source changed since is re-read as usual); the same headless
 Chromium the browser test uses opens it from a local server (no network), waits until every Vega
 figure is drawn and MathJax has typeset the math, and prints it (``page.pdf``). The PDF is then
 copied into ``_build/html`` so the published book links it (``costcorrect-book.pdf``).
@@ -124,9 +127,18 @@ def figures_in_html(html_dir: Path | None = None) -> int:
     return sum(p.read_text(encoding="utf-8").count('class="cc-figure"') for p in pages)
 
 
-def _singlehtml(src: Path, echo=print) -> Path:
-    """Build the staged sources as one HTML page under ``_build/pdf/work``; returns the page."""
+def _singlehtml(src: Path, echo=print) -> tuple[Path, bool]:
+    """Build the staged sources as one HTML page under ``_build/pdf/work``; returns the page and
+    whether the HTML build's environment was reused."""
     work = build_dir() / "pdf" / "work"
+    # the HTML build (jupyter-book --path-output <root>) keeps its environment in _build/.doctrees;
+    # a copy of it lets Sphinx skip reading: same sources, same configuration, nothing outdated
+    html_doctrees = build_dir() / ".doctrees"
+    doctrees = work / "_build" / ".doctrees"
+    reused = (html_doctrees / "environment.pickle").is_file()
+    shutil.rmtree(doctrees, ignore_errors=True)
+    if reused:
+        shutil.copytree(html_doctrees, doctrees)
     cmd = [
         str(Path(sys.executable).with_name("jupyter-book")),
         "build",
@@ -141,7 +153,10 @@ def _singlehtml(src: Path, echo=print) -> Path:
     # no -W: the HTML build (`make book`) already holds these sources to zero warnings; the PDF is
     # checked for what it must contain (tests/test_pdf.py), not failed on a singlehtml-only warning
     env = dict(os.environ, COSTCORRECT_ROOT=str(repo_root()), COSTCORRECT_BUILD=str(build_dir()))
-    echo("building the single-page HTML (jupyter-book build --builder singlehtml)")
+    echo(
+        "building the single-page HTML (jupyter-book build --builder singlehtml"
+        + (", from the HTML build's doctrees)" if reused else ", cold: no HTML build to reuse)")
+    )
     proc = subprocess.run(cmd, env=env, cwd=repo_root())
     if proc.returncode != 0:
         raise SystemExit("error: the single-page HTML build failed (see the warnings above)")
@@ -149,7 +164,7 @@ def _singlehtml(src: Path, echo=print) -> Path:
     page = max(
         (p for p in out.glob("*.html")), key=lambda p: p.stat().st_size
     )  # index.html only redirects
-    return page
+    return page, reused
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -274,7 +289,8 @@ def build_pdf(echo=print) -> int:
         _publish(dest)
         echo(f"the PDF edition is up to date ({dest.relative_to(build_dir().parent)})")
         return 0
-    page = _singlehtml(src, echo)
+    page, reused = _singlehtml(src, echo)
+    single_seconds = round(time.perf_counter() - start, 1)
     echo(f"printing {page.relative_to(build_dir())} with headless Chromium")
     tmp = dest.with_suffix(".partial.pdf")
     state = print_pdf(page, tmp, echo)
@@ -309,6 +325,8 @@ def build_pdf(echo=print) -> int:
         "raw_math": state["raw_math"],
         "chapters": chapter_titles(),
         "seconds": round(time.perf_counter() - start, 1),
+        "singlehtml_seconds": single_seconds,
+        "reused_html_doctrees": reused,
     }
     manifest["source_key"] = key
     manifest_file.write_text(

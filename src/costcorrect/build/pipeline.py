@@ -413,8 +413,9 @@ def execute(
             results.append(Result(s, True, 0.0, cached=True))
         else:
             todo.append(s)
-    if todo:  # the data package is validated once, before any chapter runs (frictionless)
-        _validate_data(root)
+    # the data package is validated once, before any chapter runs (frictionless), also when every
+    # chapter is cached: a bad or unlisted table stops `make book` (skipped while data/ is unchanged)
+    _validate_data(root)
     timings = _timings()
     todo.sort(key=lambda s: -timings.get(s, 60.0))  # longest first balances the workers
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))

@@ -20,7 +20,7 @@ def test_passk_proof():
     assert all(sc.passk_below_one_proof().values())
 
 
-@settings(max_examples=300, deadline=None)
+@settings(deadline=None)
 @given(rho=st.floats(1e-3, 1e4), p=st.floats(1e-6, 0.999))
 def test_passk_eta_below_one(rho, p):
     e = sc.eta_passk(rho, p)
@@ -35,7 +35,7 @@ def test_passk_eta_below_one(rho, p):
     assert num == pytest.approx(e, rel=1e-3, abs=1e-6)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(deadline=None)
 @given(rho=st.floats(1, 1e4), a=st.floats(-5, 5), b=st.floats(0.05, 5))
 def test_logistic_eta_matches_numeric(rho, a, b):
     h = 1e-5
@@ -50,7 +50,7 @@ def test_logistic_eta_matches_numeric(rho, a, b):
         assert (sc.eta_logistic(rho, a, b) > 1) == (b > sc.logistic_slope_needed(al))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(deadline=None)
 @given(rho=st.floats(1, 1e4), a=st.floats(0.01, 20), b=st.floats(0.01, 2))
 def test_exppower_eta(rho, a, b):
     al = sc.alpha_exppower(rho, a, b)
@@ -76,7 +76,7 @@ def test_mixture_bound_proof():
     assert all(sc.mixture_bound_proof().values())
 
 
-@settings(max_examples=400, deadline=None)
+@settings(deadline=None)
 @given(k=st.integers(1, 30), seed=st.integers(0, 2**31 - 1), log_rho=st.floats(-2, 5))
 def test_mixture_of_passk_has_elasticity_below_one(k, seed, log_rho):
     """Hypothesis: any mixture of pass@k curves (random weights and per-problem success rates spanning

@@ -12,14 +12,14 @@ def test_flat_load():
     assert slack.idle_gpu_hours(10, 0.9, 0.0, 0.2) == pytest.approx(0.0)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(deadline=None)
 @given(mean=st.floats(0.2, 0.6), amp=st.floats(0.0, 0.2), reserve=st.floats(0.0, 0.6))
 def test_closed_form_matches_numeric(mean, amp, reserve):
     num = slack.idle_gpu_hours(1, mean, amp, reserve, steps_per_hour=240) / 24
     assert num == pytest.approx(slack.idle_fraction_closed_form(mean, amp, reserve), abs=2e-4)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(deadline=None)
 @given(
     mean=st.floats(0.1, 0.8), amp=st.floats(0.0, 0.3), r1=st.floats(0, 0.5), r2=st.floats(0, 0.5)
 )

@@ -119,7 +119,7 @@ def test_rescue_differs_between_readings():
     )  # rescued: (1+κΔ)η > 1+γ
 
 
-@settings(max_examples=300, deadline=None)
+@settings(deadline=None)
 @given(eta_r=pos, eta_t=pos, ratio=pos, kd=st.floats(0, 0.9), g=st.floats(0, 0.5))
 def test_numeric_readings_match_product_forms(eta_r, eta_t, ratio, kd, g):
     for reading in th.READINGS:
@@ -130,19 +130,19 @@ def test_numeric_readings_match_product_forms(eta_r, eta_t, ratio, kd, g):
             assert (m > 0) == (prod > 1) == (ratio < crit)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(deadline=None)
 @given(eta_r=st.floats(0, 1.0), eta_t=pos, ratio=pos, kd=st.floats(0, 0.9), g=st.floats(0, 0.5))
 def test_level_reading_never_rescues_unit_elasticity(eta_r, eta_t, ratio, kd, g):
     assert th.routed_margin(eta_r, eta_t, ratio, kd, g, reading="level") <= 1e-12
 
 
-@settings(max_examples=300, deadline=None)
+@settings(deadline=None)
 @given(eta_r=st.floats(0, 1.0), eta_t=pos, ratio=pos)
 def test_no_crossing_when_eta_rho_at_most_one(eta_r, eta_t, ratio):
     assert not th.inference_wins(eta_r, eta_t, ratio)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(deadline=None)
 @given(eta_r=pos, eta_t=pos, ratio=pos)
 def test_sign_equivalences(eta_r, eta_t, ratio):
     m = th.channel_margin(eta_r, eta_t, ratio)
@@ -152,7 +152,7 @@ def test_sign_equivalences(eta_r, eta_t, ratio):
         assert (m > 0) == (ratio < th.critical_dollar_ratio(eta_r, eta_t))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(deadline=None)
 @given(eta_r=pos, eta_t=pos, ratio=pos, rho=pos, lam=frac)
 def test_cheaper_rollouts_never_hurt(eta_r, eta_t, ratio, rho, lam):
     # lowering λ can only move the verdict towards inference
@@ -160,7 +160,7 @@ def test_cheaper_rollouts_never_hurt(eta_r, eta_t, ratio, rho, lam):
         assert th.inference_wins(eta_r, eta_t, ratio, rho, lam)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(deadline=None)
 @given(kd=st.floats(0, 0.95), g=st.floats(0, 0.5))
 def test_routing_factor_sign(kd, g):
     if abs(kd - g) > 1e-9:

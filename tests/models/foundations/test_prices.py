@@ -43,7 +43,7 @@ def test_blended_is_mean_of_input_and_output():
     assert df["years"].iloc[0] == pytest.approx(72 / 365.25)
 
 
-@settings(max_examples=12, deadline=None)
+@settings(deadline=None)
 @given(st.floats(min_value=1.05, max_value=50.0))
 def test_noise_free_fit_recovers_the_annual_decline(rate):
     fit = prices.class_trends(_frame({"x": rate}))["x"]

@@ -208,7 +208,7 @@ def test_local_predecode_needs_rng_for_random() -> None:
         qec.local_predecode(np.ones((1, 2), bool), g, "other")
 
 
-@settings(max_examples=40, deadline=None)
+@settings(deadline=None)
 @given(st.lists(st.booleans(), min_size=12, max_size=12), st.sampled_from(["canonical", "random"]))
 def test_local_predecode_removes_pairs_only(bits: list[bool], rule: str) -> None:
     g = _line_graph(12, EDGES, FLIPS)

@@ -142,7 +142,7 @@ def test_fleet_factor_is_a_fifth_multiplicative_lever():
     assert sp.simplify(levers.log_additivity(with_fleet=True)) == 0
 
 
-@settings(max_examples=20, deadline=None)
+@settings(deadline=None)
 @given(
     st.lists(st.floats(min_value=0.5, max_value=4.0), min_size=4, max_size=4),
     st.integers(min_value=0, max_value=12),

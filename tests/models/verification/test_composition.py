@@ -81,7 +81,7 @@ def joint_laws(draw):
     return a, b, rho
 
 
-@settings(max_examples=200, deadline=None)
+@settings(deadline=None)
 @given(joint_laws())
 def test_identity_on_random_joint_laws(law):
     a, b, rho = law
@@ -101,7 +101,7 @@ def test_identity_on_random_joint_laws(law):
             assert np.isclose(err, 0.0, atol=1e-12)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(deadline=None)
 @given(st.lists(st.floats(0.01, 1.0), min_size=8, max_size=8))
 def test_three_verifier_formula_on_random_laws(w):
     """Numeric AND3 error equals p3 c12 + p2 c13 + p1 c23 + kappa on an arbitrary 8-point law."""
@@ -117,7 +117,7 @@ def test_three_verifier_formula_on_random_laws(w):
     )
 
 
-@settings(max_examples=100, deadline=None)
+@settings(deadline=None)
 @given(st.integers(2, 4), st.lists(st.floats(0.01, 1.0), min_size=16, max_size=16))
 def test_total_covariance_split_numeric(m, raw):
     """Mixture of m instance types with random joint laws: Cov = E[c(x)] + Cov(p1(x), p2(x))."""
@@ -192,7 +192,7 @@ def test_matched_marginals_and_audit():
     assert audit["joint ledger P11 (pipeline accept)"] > 0.8
 
 
-@settings(max_examples=100, deadline=None)
+@settings(deadline=None)
 @given(joint_laws())
 def test_joint_brier_gap_on_random_laws(law):
     """Numeric check with costcorrect.models.verification.scoring: E_P[S(P)] - E_P[S(product)] =

@@ -13,7 +13,7 @@ from costcorrect.models.verification import procurement as pr
 from costcorrect.models.verification import scoring as sc
 
 
-@settings(max_examples=50, deadline=None)
+@settings(deadline=None)
 @given(pi=st.floats(0.05, 0.95), alpha=st.floats(0.05, 0.99))
 def test_precision_inverse(pi, alpha):
     if alpha <= pi:  # a verifier can only raise the accuracy of accepted answers
@@ -27,7 +27,7 @@ def test_uninformative_verifier_gives_pass1():
     assert pr.precision(0.5, 0.3) == pytest.approx(0.3)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(deadline=None)
 @given(q=st.floats(0.1, 0.9), rule=st.sampled_from(sc.RULES))
 def test_calibration_monotone(q, rule):
     th = np.linspace(0.5, 0.95, 20)

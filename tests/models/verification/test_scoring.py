@@ -53,7 +53,7 @@ def test_improper_rule_fails_the_certificate_logic():
     assert d < 0  # reporting 1 beats truth: the property tests below would catch such a rule
 
 
-@settings(max_examples=60, deadline=None)
+@settings(deadline=None)
 @given(p=_simplex(4), q=_simplex(4), rule=st.sampled_from(sc.RULES))
 def test_truth_beats_any_other_report(p, q, rule):
     eps = 1e-3
@@ -71,7 +71,7 @@ _UNIT = st.one_of(
 )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(deadline=None)
 @given(p=_UNIT, r=_UNIT, rule=st.sampled_from(sc.RULES))
 def test_paid_binary_rule_is_proper_on_the_whole_report_space(p, r, rule):
     """The rule as paid (log: report projected onto [eps, 1 - eps]) is proper for every belief and report,
@@ -89,7 +89,7 @@ def _simplex_with_zeros(k: int):
     return w.filter(lambda xs: sum(xs) > 1e-6).map(lambda xs: np.asarray(xs) / np.sum(xs))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(deadline=None)
 @given(p=_simplex_with_zeros(4), q=_simplex_with_zeros(4), rule=st.sampled_from(sc.RULES))
 def test_paid_joint_rule_is_proper_with_zeros(p, q, rule):
     truth = sc.expected_score(rule, p, p)
@@ -110,7 +110,7 @@ def test_bare_floor_was_not_proper_and_projection_is():
     )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(deadline=None)
 @given(q=_simplex_with_zeros(4), eps=st.sampled_from([1e-3, 0.01, 0.2]))
 def test_projection_is_log_optimal_and_feasible(q, eps):
     qp = sc.project_report(q, eps)
@@ -164,7 +164,7 @@ def test_score_range_certificate(rule, k):
     assert float(cert.hi.subs(eps, sc.DEFAULT_EPS)) == pytest.approx(hi)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(deadline=None)
 @given(
     q=_simplex_with_zeros(4),
     y=st.integers(0, 3),

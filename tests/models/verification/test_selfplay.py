@@ -53,7 +53,7 @@ def test_simulation_is_seeded_and_verifier_blocks_invalid_training():
     assert (naive["accepted_invalid_share"] > 0).all()
 
 
-@settings(max_examples=5, deadline=None)
+@settings(deadline=None)
 @given(st.integers(0, 10_000))
 def test_verifier_arm_beats_naive_arm(seed):
     base = replace(sp_.SelfPlayConfig(), iterations=40, invalid_harm=0.02)
