@@ -149,7 +149,9 @@ def test_every_paper_record_names_existing_register_rows(ledger, registers):
         if r["origin"] == "book":
             assert not r["rows"] and not r["partial"], f"{r['id']}: a book result names no row"
             continue
-        assert r["rows"], f"{r['id']}: a {r['origin']} record must name the register row(s) it decides"
+        assert r["rows"], (
+            f"{r['id']}: a {r['origin']} record must name the register row(s) it decides"
+        )
         missing = [x for x in r["rows"] if x not in registers[r["chapter"]]]
         assert not missing, f"{r['id']}: rows {missing} not in data/{r['chapter']}/register.csv"
         if r["partial"]:
