@@ -530,7 +530,7 @@ def verdict_table_html(records: list[dict]) -> str:
     if not recs:
         return ""
     out = [
-        '<div class="cc-scroll"><table class="cc-claims cc-verdicts">',
+        '<div class="cc-scroll"><table class="cc-verdicts">',
         "<caption>What the paper claims and what this chapter finds</caption>",
         '<thead><tr><th scope="col">claim</th><th scope="col">published</th>'
         '<th scope="col">this book</th><th scope="col">status</th>'
@@ -542,7 +542,7 @@ def verdict_table_html(records: list[dict]) -> str:
         if r["status"] == "unverifiable":
             why = f"{r['why']}: {_first_sentence(r['note'])}"
         elif r["robustness"].get("region"):
-            why = r["robustness"]["region"].split(" — ")[0]
+            why = r["robustness"]["region"].split(" — ")[0].split(":")[0]  # "holds at 15 of 45 …"
         elif r.get("evidence") == "vacuous":
             why = "the check cannot fail (falsifiability probe)"
         else:
