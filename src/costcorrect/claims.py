@@ -495,11 +495,9 @@ def holds(rule: Mapping[str, Any], published: Any, recomputed: Any) -> bool:
         raise ClaimError(f"cannot compare published {published!r} with recomputed {recomputed!r}")
     if not _is_num(recomputed) or (isinstance(recomputed, float) and math.isnan(recomputed)):
         return False
-    tol = float(rule.get("tolerance") or 0.0)
-    absolute = bool(rule.get("absolute"))
 
     def slack(ref: float) -> float:
-        return (tol if absolute else tol * abs(ref)) + 1e-12
+        return _slack(rule, ref)
 
     b = rule["bound"]
     if b == "=":
@@ -537,6 +535,7 @@ def condition_text(rule: Mapping[str, Any], published: Any, unit: str = "") -> s
 
 
 def _slack(rule: Mapping[str, Any], ref: float) -> float:
+    """The slack a rule allows around ``ref``: its tolerance, absolute or relative to ``ref``."""
     tol = float(rule.get("tolerance") or 0.0)
     return (tol if rule.get("absolute") else tol * abs(ref)) + 1e-12
 
@@ -913,6 +912,22 @@ class Chapter:
             raise ClaimError(f"data/{self.slug}/register.csv, row {rid!r}: no numeric threshold")
         return t.threshold
 
+    def _declared(self, row: str, name: str | None, rows: Sequence[str] | None) -> dict:
+        """The record fields a register row declares (words, value, test, source), for ``_record``."""
+        r = self.row(row)
+        return dict(
+            chapter=self.slug,
+            name=name or row,
+            statement=r["claim"],
+            origin=r.get("origin") or "paper",
+            stated=r["value"],
+            test=self.test(row),
+            unit=r["unit"],
+            source=r["url"],
+            locator=r["locator"],
+            rows=self._rows(row, rows),
+        )
+
     def _rows(self, row: str, rows: Sequence[str] | None) -> list[str]:
         out = [row, *[r for r in (rows or []) if r != row]]
         for r in out:
@@ -944,23 +959,13 @@ class Chapter:
             raise ClaimError(
                 f"{self.slug}.{name or row}: evidence is 'independent' or 'consistency'"
             )
-        r = self.row(row)
         return _record(
-            chapter=self.slug,
-            name=name or row,
-            statement=r["claim"],
-            origin=r.get("origin") or "paper",
+            **self._declared(row, name, rows),
             evidence=evidence,
-            stated=r["value"],
-            test=self.test(row),
-            unit=r["unit"],
-            source=r["url"],
-            locator=r["locator"],
             recomputed=recomputed,
             robustness=over,
             kind=kind,
             note=note,
-            rows=self._rows(row, rows),
             partial=partial,
             quiet=quiet,
         )
@@ -978,24 +983,14 @@ class Chapter:
         """Record that row ``row`` cannot be checked here: ``why`` is ``private`` (never published),
         ``not retrieved`` (public, but not reachable from this book's sources: the note names the
         document and section) or ``not empirical`` (a design, framing, legal or normative statement)."""
-        r = self.row(row)
-        t = self.test(row)
+        declared = self._declared(row, name, rows)
         return _record(
-            chapter=self.slug,
-            name=name or row,
-            statement=r["claim"],
-            origin=r.get("origin") or "paper",
+            **declared,
             evidence="none",
-            stated=r["value"],
-            test=t,
-            unit=r["unit"],
-            source=r["url"],
-            locator=r["locator"],
             recomputed=None,
             robustness=None,
-            kind="numeric" if t.bound != "proof" else "symbolic",
+            kind="symbolic" if declared["test"].bound == "proof" else "numeric",
             note=note,
-            rows=self._rows(row, rows),
             why=why,
             quiet=quiet,
         )
