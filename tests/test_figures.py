@@ -124,12 +124,12 @@ def test_table_index_headers_are_never_empty():
 
 def test_table_number_format():
     f = figures._fmt_number
-    assert f(0.000012345, 3) == "1.23e-05"
+    assert f(0.000012345, 3) == "1.23 × 10⁻⁵"
     assert f(0.123456, 3) == "0.123"
     assert f(3.0, 3) == "3"
     assert f(2500000.0, 3) == "2,500,000"
     assert f(float("nan"), 3) == ""
-    assert f(True, 3) == "True"
+    assert f(True, 3) == "true"
     assert f(float("inf"), 3) == "∞" and f(float("-inf"), 3) == "−∞"
 
 

@@ -54,6 +54,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from costcorrect import numbers
 from costcorrect.models._parallel import map_kwargs
 from costcorrect.paths import build_dir, repo_root, split_id
 
@@ -402,20 +403,19 @@ def summary_line(rec: Mapping[str, Any]) -> str:
 
 
 def fmt(value: Any) -> str:
-    """Format a published/recomputed value compactly and deterministically."""
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if math.isnan(value) or math.isinf(value):
-            return str(value)
+    """A published/recomputed value as a card shows it (:func:`costcorrect.numbers.fmt`, 4 digits)."""
+    return numbers.fmt(value, digits=4)
+
+
+def _snapshot_text(value: Any) -> str:
+    """A recomputed value as the committed verdict snapshot records it (``%.4g``; stable on purpose)."""
+    if isinstance(value, float) and math.isfinite(value):
         return f"{value:.4g}"
     if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(fmt(v) for v in value) + "]"
-    return str(value)
+        return "[" + ", ".join(_snapshot_text(v) for v in value) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "—" if value is None else str(value)
 
 
 def _to_plain(value: Any) -> Any:
@@ -1292,7 +1292,7 @@ def verdicts(records: Iterable[Mapping[str, Any]]) -> dict[str, dict]:
             "origin": r["origin"],
             "evidence": r["evidence"],
             "probe": r["probe"]["verdict"],
-            "recomputed": fmt(r["recomputed"]),
+            "recomputed": _snapshot_text(r["recomputed"]),
             "rows": " ".join(r.get("rows") or []),
             "partial": bool(r.get("partial")),
             "why": r.get("why") or "",

@@ -264,25 +264,14 @@ def slider(
 
 
 def _fmt_number(x: Any, digits: int) -> str:
-    """``x`` to ``digits`` significant digits; integers and large values with thousands separators."""
+    """A table cell: :func:`costcorrect.numbers.number` to ``digits`` digits; empty for a missing value."""
     import math
+
+    from costcorrect.numbers import number
 
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return ""
-    if isinstance(x, bool):
-        return str(x)
-    if isinstance(x, float) and math.isinf(x):
-        return "∞" if x > 0 else "−∞"
-    if isinstance(x, int) or (isinstance(x, float) and x.is_integer() and abs(x) >= 10**digits):
-        return f"{int(x):,}"
-    x = float(x)
-    if x == 0:
-        return "0"
-    if abs(x) >= 10**digits:
-        return f"{round(x):,}"
-    if abs(x) < 1e-4:
-        return f"{x:.{max(digits - 1, 0)}e}"
-    return f"{x:,.{digits}g}" if abs(x) >= 1 else f"{float(f'{x:.{digits}g}')}"
+    return number(x, digits)
 
 
 def _host(url: str) -> str:
