@@ -50,7 +50,9 @@ def test_fix_formats_cells_and_keeps_prose(tmp_path):
     root = _chapter(tmp_path, NB)
     assert lint.fix("demo", root)
     text = (root / "notebooks" / "demo.md").read_text()
-    assert "x = [1, 2, 3]\n" in text and "Some prose with `code` and a fence-free paragraph." in text
+    assert (
+        "x = [1, 2, 3]\n" in text and "Some prose with `code` and a fence-free paragraph." in text
+    )
     assert ":tags: [parameters]" in text
     assert not any("not ruff-formatted" in p for p in lint.problems("demo", root))
 
@@ -58,7 +60,9 @@ def test_fix_formats_cells_and_keeps_prose(tmp_path):
 def test_a_long_cell_is_refused(tmp_path):
     body = "".join(f"a{i} = {i}\n" for i in range(lint.MAX_CELL_LINES + 1))
     root = _chapter(tmp_path, NB.replace("seed = 1\n", body))
-    assert any(f"{lint.MAX_CELL_LINES + 1} non-blank lines" in p for p in lint.problems("demo", root))
+    assert any(
+        f"{lint.MAX_CELL_LINES + 1} non-blank lines" in p for p in lint.problems("demo", root)
+    )
 
 
 @pytest.mark.parametrize("slug", sorted(p.stem for p in (repo_root() / "notebooks").glob("*.md")))

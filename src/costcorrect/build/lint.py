@@ -81,9 +81,13 @@ def problems(slug: str, root: Path | None = None) -> list[str]:
     for c in found:
         formatted = _ruff(["format"], c.body, slug)
         if formatted.returncode != 0:
-            out.append(f"{path.name}: cell {c.number}: ruff format failed: {formatted.stderr.strip()}")
+            out.append(
+                f"{path.name}: cell {c.number}: ruff format failed: {formatted.stderr.strip()}"
+            )
         elif formatted.stdout != c.body:
-            out.append(f"{path.name}: cell {c.number} (file line {c.first_line}): not ruff-formatted")
+            out.append(
+                f"{path.name}: cell {c.number} (file line {c.first_line}): not ruff-formatted"
+            )
         n = sum(1 for line in c.body.splitlines() if line.strip())
         if n > MAX_CELL_LINES:
             out.append(
