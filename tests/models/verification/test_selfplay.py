@@ -106,3 +106,24 @@ def test_paired_difference_and_t_interval():
     m, lo, hi = sp_.t_interval(np.array([1.0, 2.0, 3.0]))
     assert m == 2.0 and lo < 2.0 < hi
     assert np.isclose(hi - m, 4.302652729911275 * 1.0 / np.sqrt(3))
+
+
+def test_safe_solver_accuracy_solves_the_threshold():
+    ah = sp_.safe_solver_accuracy(0.95, 0.2, 0.1)
+    thr = sp_.false_accept_threshold().subs({sp_.t_a: 0.95, sp_.a_h: ah, sp_.a_inv: 0.1})
+    assert abs(float(thr) - 0.2) < 1e-12
+
+
+def test_smallest_cost_cut_and_summaries():
+    before, after = np.array([0.5, 0.4]), np.array([0.6, 0.8])
+    assert abs(sp_.smallest_cost_cut(before, after) - (1 - 0.5 / 0.6)) < 1e-12
+    assert sp_.smallest_cost_cut(before, after, 1.3) < 0
+    cfg = replace(sp_.SelfPlayConfig(), iterations=3)
+    arms = sp_.default_arms(cfg)
+    sim = sp_.simulate_arms(arms, [1, 2])
+    summary = sp_.arm_summary(sim)
+    assert list(summary.index) == list(arms)
+    bands = sp_.trajectory_bands(sim)
+    assert (bands["min"] <= bands["mean"]).all() and (bands["mean"] <= bands["max"]).all()
+    sweep = sp_.leakage_sweep(cfg, [1], [0.0, 0.5])
+    assert list(sweep.index) == [0.0, 0.5]

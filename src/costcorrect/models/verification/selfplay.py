@@ -236,3 +236,57 @@ def t_interval(x: np.ndarray, level: float = 0.95) -> tuple[float, float, float]
         return m, m, m
     h = float(stats.t.ppf(0.5 + level / 2, x.size - 1) * x.std(ddof=1) / np.sqrt(x.size))
     return m, m - h, m + h
+
+
+def arm_summary(sim: pd.DataFrame) -> pd.DataFrame:
+    """Per arm: benchmark accuracy at the start and, averaged over seeds, the final metrics."""
+    last = sim[sim.iteration == sim.iteration.max()]
+    cols = ["benchmark_accuracy", "invalid_share", "trained_invalid_share", "mean_target"]
+    out = last.groupby("arm", sort=False)[cols].mean()
+    start = sim[sim.iteration == 0].groupby("arm", sort=False)["benchmark_accuracy"].mean()
+    out.insert(0, "benchmark_accuracy_start", start)
+    return out
+
+
+def leakage_sweep(
+    base: SelfPlayConfig, seeds, false_accepts, true_accept: float = 0.95
+) -> pd.DataFrame:
+    """Final metrics (mean over seeds) of a Soft-verifier arm at each false-accept rate."""
+    arms = {
+        f"{fa:.3f}": replace(base, verifier=True, true_accept=true_accept, false_accept=fa)
+        for fa in false_accepts
+    }
+    sim = simulate_arms(arms, seeds)
+    last = sim[sim.iteration == base.iterations].assign(
+        false_accept=lambda d: d["arm"].astype(float)
+    )
+    cols = ["mean_target", "invalid_share", "accepted_invalid_share", "benchmark_accuracy"]
+    out = last.groupby("false_accept")[cols].mean()
+    out.insert(2, "invalid_share_start", float(sim[sim.iteration == 0]["invalid_share"].mean()))
+    return out
+
+
+def trajectory_bands(sim: pd.DataFrame) -> pd.DataFrame:
+    """Mean, min and max over seeds of benchmark accuracy and invalid share, per arm and iteration."""
+    names = {
+        "benchmark_accuracy": "solver accuracy on valid benchmark",
+        "invalid_share": "share of generated problems invalid",
+    }
+    long = sim.melt(id_vars=["arm", "seed", "iteration"], value_vars=list(names), var_name="metric")
+    agg = long.groupby(["arm", "iteration", "metric"], sort=False)["value"].agg(
+        ["mean", "min", "max"]
+    )
+    agg = agg.reset_index()
+    agg["metric"] = agg["metric"].map(names)
+    return agg
+
+
+def safe_solver_accuracy(true_accept: float, false_accept: float, a_invalid: float = 0.0) -> float:
+    """The solver accuracy ``a_h`` below which honest problems out-earn hacking (solves f_a = f_a*)."""
+    return float(1 - false_accept * (1 - a_invalid) / true_accept)
+
+
+def smallest_cost_cut(before, after, r_change: float = 1.0) -> float:
+    """Smallest cut in cost per correct answer over benchmarks when the answer length R scales by
+    ``r_change`` and α moves from ``before`` to ``after`` (CPM and ρ̄ fixed)."""
+    return float((1 - r_change * cost_per_correct_factor(before, after)).min())
