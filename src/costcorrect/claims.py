@@ -49,6 +49,7 @@ import itertools
 import json
 import math
 import os
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -1076,83 +1077,120 @@ def _show(claim: Claim) -> None:
 WHO = {"paper": "paper claim", "cited": "cited figure (checked input)", "book": "book result"}
 
 
+_PLAIN_NUMBER = re.compile(r"-?[0-9][0-9,]*(\.[0-9]+)?([eE][+-]?[0-9]+)?")
+
+
+def _with_unit(text: str, unit: str) -> str:
+    """``text`` and its ``unit``, placed as :func:`costcorrect.numbers.fmt` places it (not twice)."""
+    if not unit or text.endswith(unit) or text == "—":
+        return text
+    return text + (unit if unit.startswith(("%", "x", "×", "°")) else f" {unit}")
+
+
+def published_text(rec: Mapping[str, Any]) -> str:
+    """The value as published, for people: the paper's own words (``"3–8"``, ``"up to 7.4x"``), a
+    stated number re-written by :func:`costcorrect.numbers.fmt` (``"524,288"``, never ``5.243e+05``),
+    or the published number itself, each with its unit."""
+    stated = str(rec.get("stated") or "").strip()
+    unit = str(rec.get("unit") or "")
+    if stated:
+        # a bare machine number (exponent, or 10000 and up without separators) is re-written;
+        # anything else ("3–8", "+16.6", a year) stays as the paper wrote it
+        if _PLAIN_NUMBER.fullmatch(stated) and (
+            "e" in stated.lower() or abs(float(stated.replace(",", ""))) >= 1e4
+        ):
+            stated = numbers.fmt(float(stated.replace(",", "")), digits=4)
+        # words ("all six positive") take no unit; a number or a short range does ("3–8 ratio")
+        numeric = len(stated) <= 24 and any(ch.isdigit() for ch in stated)
+        return _with_unit(stated, unit) if numeric else stated
+    return _with_unit(fmt(rec.get("published")), unit)
+
+
+def recomputed_text(rec: Mapping[str, Any]) -> str:
+    """The book's number, for people (:func:`costcorrect.numbers.fmt`, with its unit); ``—`` for an
+    unverifiable record; a symbolic record's result (``proven``) without a unit."""
+    if rec["status"] == "unverifiable":
+        return "—"
+    unit = "" if rec.get("kind") == "symbolic" else str(rec.get("unit") or "")
+    return _with_unit(fmt(rec["recomputed"]), unit)
+
+
 def card_html(rec: Mapping[str, Any], dashboard: str = "../claims.html") -> str:
-    """A compact card for one record: status badge, the claim, published vs recomputed with unit,
-    the condition, the reading, origin / evidence / robustness / probe, the note, and links."""
+    """A compact card for one record: its status badge, the claim and published vs recomputed (with
+    units) on view; the reading, condition, region, probe, origin and evidence, source and locator,
+    register rows and note folded in a ``<details>`` a click (or Enter) opens — open in print."""
     import html as h
 
     e = h.escape
-    unit = f" {rec['unit']}" if rec.get("unit") else ""
     rob = rec["robustness"]
-    chips = [WHO[rec["origin"]]]
-    if rec["origin"] != "book":
-        chips.append(f"evidence: {rec['evidence']}")
-    if rec["status"] != "unverifiable" and rob.get("method"):
-        chips.append(f"robustness: {rob['method']}")
+    book = rec["origin"] == "book"
+    ours = recomputed_text(rec)
+    published = published_text(rec)
+    if len(published) > 60:  # a sentence: the claim above says it, the details quote it
+        published = "in words (quoted in the details)"
     if rec["status"] == "unverifiable":
-        chips.append(f"why: {rec['why']}")
+        ours = f"— ({rec['why']})"
     src = rec.get("source") or ""
-    where = e(rec.get("locator") or "")
-    stated = rec.get("stated") or fmt(rec["published"])
-    pub = e(str(stated)) + (
-        e(unit) if stated and not str(stated).endswith(str(rec.get("unit"))) else ""
-    )
-    pub_html = f'<a href="{e(src)}">{pub}</a>' if src else pub
-    rows = [
+    head = [
         f'<div class="cc-card cc-card-{e(rec["status"])}" id="card-{e(rec["id"])}" role="group" '
         f'aria-label="{e(rec["id"])}: {e(rec["status"])}">',
-        f'<div class="cc-card-head">{badge(rec["status"])} '
-        f'<a class="cc-card-id" href="{dashboard}#claim-{e(rec["id"])}"><code>{e(rec["id"])}</code></a> '
-        + "".join(f'<span class="cc-chip">{e(c)}</span>' for c in chips)
-        + "</div>",
-        f'<div class="cc-card-statement">{e(rec["statement"])}</div>',
-        '<dl class="cc-card-values">',
-        f"<dt>{'published' if rec['origin'] != 'book' else 'expected'}</dt><dd>{pub_html}"
-        + (f" <small>({where})</small>" if where and rec["origin"] != "book" else "")
-        + "</dd>",
+        f'<p class="cc-card-head">{badge(rec["status"])} '
+        f'<span class="cc-card-statement">{e(rec["statement"])}</span></p>',
+        '<p class="cc-card-values">'
+        f"<span>{'expected' if book else 'published'}</span> <strong>{e(published)}</strong>"
+        f" · <span>this book</span> <strong>{e(ours)}</strong></p>",
     ]
-    if rec.get("reading"):
-        rows.append(f"<dt>reading</dt><dd>{e(rec['reading'])}</dd>")
-    if rec["status"] != "unverifiable":
-        rows.append(
-            f"<dt>recomputed</dt><dd>{e(fmt(rec['recomputed']))}"
-            f"{e(unit) if rec['kind'] != 'symbolic' else ''}</dd>"
+    more = [
+        f'<dt>record</dt><dd><a href="{dashboard}#claim-{e(rec["id"])}"><code>{e(rec["id"])}</code>'
+        f"</a> ({WHO[rec['origin']]}"
+        + ("" if book else f"; evidence: {e(str(rec['evidence']))}")
+        + ")</dd>"
+    ]
+    if not book and (src or rec.get("locator")):
+        where = e(rec.get("locator") or "source")
+        more.append(
+            "<dt>source</dt><dd>"
+            + (f'<a href="{e(src)}">{where}</a>' if src else where)
+            + (f" (stated as “{e(str(rec['stated']))}”)" if rec.get("stated") else "")
+            + "</dd>"
         )
-        rows.append(f"<dt>condition</dt><dd>{e(rec['condition'])}</dd>")
+    if rec.get("reading"):
+        more.append(f"<dt>reading</dt><dd>{e(rec['reading'])}</dd>")
+    if rec["status"] == "unverifiable":
+        more.append(f"<dt>why</dt><dd>{e(rec['why'])}</dd>")
+    else:
+        more.append(f"<dt>condition</dt><dd>{e(rec['condition'])}</dd>")
         if rob.get("region"):
-            rows.append(f"<dt>region</dt><dd>{e(rob['region'])}</dd>")
+            more.append(f"<dt>region</dt><dd>{e(rob['region'])}</dd>")
         elif rob.get("reason"):
-            rows.append(
-                f"<dt>{'interval' if rob.get('method') == 'interval' else 'why exact'}</dt>"
-                f"<dd>{e(rob['reason'])}</dd>"
-            )
+            label = "interval" if rob.get("method") == "interval" else "why exact"
+            more.append(f"<dt>{label}</dt><dd>{e(rob['reason'])}</dd>")
         elif rob.get("method") == "sweep":
             inputs = "; ".join(f"{k} ∈ {fmt(v)}" for k, v in rob["inputs"].items())
-            rows.append(f"<dt>declared inputs</dt><dd>{e(inputs)}</dd>")
+            more.append(f"<dt>declared inputs</dt><dd>{e(inputs)}</dd>")
         if rec["probe"].get("verdict") not in (None, "n/a"):
-            rows.append(
-                f"<dt>falsifiability</dt><dd>{e(rec['probe']['verdict'])}: {e(rec['probe']['text'])}</dd>"
+            more.append(
+                f"<dt>falsifiability</dt><dd>{e(rec['probe']['verdict'])}: "
+                f"{e(rec['probe']['text'])}</dd>"
             )
-    rows.append("</dl>")
     if rec.get("rows"):
-        rows.append(
-            '<div class="cc-card-rows">'
-            + ("checks part of register row" if rec.get("partial") else "decides register row")
-            + ("s " if len(rec["rows"]) > 1 else " ")
-            + ", ".join(
-                f'<a href="{dashboard}#row-{e(rec["chapter"])}-{e(x)}"><code>{e(x)}</code></a>'
-                for x in rec["rows"]
-            )
-            + "</div>"
+        label = "checks part of" if rec.get("partial") else "decides"
+        links = ", ".join(
+            f'<a href="{dashboard}#row-{e(rec["chapter"])}-{e(x)}"><code>{e(x)}</code></a>'
+            for x in rec["rows"]
         )
+        more.append(f"<dt>register</dt><dd>{label} {links}</dd>")
     if rec.get("partial"):
-        rows.append(
-            f'<div class="cc-card-note"><strong>Partial:</strong> {e(rec["partial"])}</div>'
-        )
+        more.append(f"<dt>partial</dt><dd>{e(rec['partial'])}</dd>")
     if rec.get("note"):
-        rows.append(f'<div class="cc-card-note">{e(rec["note"])}</div>')
-    rows.append("</div>")
-    return "".join(rows)
+        more.append(f"<dt>note</dt><dd>{e(rec['note'])}</dd>")
+    return (
+        "".join(head)
+        + '<details class="cc-card-more"><summary>Reading, evidence, probe and source</summary>'
+        + '<dl class="cc-card-details">'
+        + "".join(more)
+        + "</dl></details></div>"
+    )
 
 
 # --------------------------------------------------------------------------------------------------

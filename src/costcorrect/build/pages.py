@@ -22,6 +22,8 @@ from costcorrect.claims import (
     badge,
     coverage,
     fmt,
+    published_text,
+    recomputed_text,
     register,
     register_tally,
     tally,
@@ -537,8 +539,7 @@ def verdict_table_html(records: list[dict]) -> str:
         '<th scope="col">why</th></tr></thead><tbody>',
     ]
     for r in recs:
-        unit = f" {r['unit']}" if r.get("unit") and r["kind"] != "symbolic" else ""
-        ours = "—" if r["status"] == "unverifiable" else fmt(r["recomputed"]) + unit
+        ours = recomputed_text(r)
         if r["status"] == "unverifiable":
             why = f"{r['why']}: {_first_sentence(r['note'])}"
         elif r["robustness"].get("region"):
@@ -555,7 +556,7 @@ def verdict_table_html(records: list[dict]) -> str:
         tag = f" <small>({', '.join(tags)})</small>" if tags else ""
         out.append(
             f'<tr><td><a href="#card-{e(r["id"])}">{e(r["statement"])}</a>{tag}</td>'
-            f"<td>{e(str(r.get('stated') or fmt(r['published'])))}</td><td>{e(ours)}</td>"
+            f"<td>{e(published_text(r))}</td><td>{e(ours)}</td>"
             f"<td>{badge(r['status'])}</td><td>{e(why)}</td></tr>"
         )
     out.append("</tbody></table></div>")
