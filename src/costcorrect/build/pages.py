@@ -540,6 +540,9 @@ def verdict_table_html(records: list[dict]) -> str:
     ]
     for r in recs:
         ours = recomputed_text(r)
+        published = published_text(r)
+        if len(published) > 60:  # a sentence: the claim says it, the card quotes it
+            published = "in words (see the card)"
         if r["status"] == "unverifiable":
             why = f"{r['why']}: {_first_sentence(r['note'])}"
         elif r["robustness"].get("region"):
@@ -556,7 +559,7 @@ def verdict_table_html(records: list[dict]) -> str:
         tag = f" <small>({', '.join(tags)})</small>" if tags else ""
         out.append(
             f'<tr><td><a href="#card-{e(r["id"])}">{e(r["statement"])}</a>{tag}</td>'
-            f"<td>{e(published_text(r))}</td><td>{e(ours)}</td>"
+            f"<td>{e(published)}</td><td>{e(ours)}</td>"
             f"<td>{badge(r['status'])}</td><td>{e(why)}</td></tr>"
         )
     out.append("</tbody></table></div>")

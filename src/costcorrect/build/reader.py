@@ -1,9 +1,9 @@
 """What a reader of the HTML book sees around the chapters' text (a Sphinx extension).
 
-* **Claim cards from the ledger.** Each card a chapter's cell displayed is drawn again from
-  ``_build/claims.json`` with :func:`costcorrect.claims.card_html`, so the cards follow the ledger and
-  the card layout of this checkout without re-executing the chapter (the executed notebook, offered
-  for download, keeps the card its run displayed).
+* **Claim cards from the ledger.** Each card a chapter's cell displayed is drawn again from the
+  chapter's ledger (``_build/claims/<slug>.json``) with :func:`costcorrect.claims.card_html`, so
+  the cards follow the card layout of this checkout without re-executing the chapter (the executed
+  notebook, offered for download, keeps the card its run displayed).
 * **Launch buttons where the book is published.** When ``$COSTCORRECT_REPOSITORY_URL`` is set (the
   Pages workflow sets it from ``github.server_url``/``github.repository``), the header gets the
   repository, issues and Binder buttons (Binder builds ``environment.yml`` and opens the chapter's
@@ -56,10 +56,18 @@ def _config_inited(app: Any, config: Any) -> None:
     config.html_theme_options = opts
 
 
-def _ledger() -> dict[str, dict]:
-    path = build_dir() / "claims.json"
-    records = json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
-    return {r["id"]: r for r in records}
+def _ledger(slug: str) -> dict[str, dict]:
+    """The chapter's ledger records by id: its own ledger file (written by the run that wrote the
+    executed notebook), else its records in the joined ``_build/claims.json``."""
+    from costcorrect.claims import chapter_file
+
+    path = chapter_file(slug)
+    if path.exists():
+        records = json.loads(path.read_text(encoding="utf-8"))
+    else:
+        joined = build_dir() / "claims.json"
+        records = json.loads(joined.read_text(encoding="utf-8")) if joined.exists() else []
+    return {r["id"]: r for r in records if r.get("chapter") == slug}
 
 
 def redraw_card(html_text: str, records: dict[str, dict]) -> str:
@@ -77,7 +85,7 @@ def _redraw_cards(app: Any, doctree: Any) -> None:
 
     if not app.env.docname.startswith("notebooks/"):
         return
-    records = _ledger()
+    records = _ledger(app.env.docname.split("/", 1)[1])
     for node in list(doctree.findall(nodes.raw)):
         if node.get("format") == "html" and 'class="cc-card ' in node.astext():
             text = redraw_card(node.astext(), records)
