@@ -150,3 +150,47 @@ def test_common_decline_recovers_a_shared_rate_and_includes_one_without_a_fall()
     assert 1 < falling["low"] <= falling["factor"] <= falling["high"]
     flat = prices.common_decline(_frame({"a": 1.0, "b": 1.0}, noise=0.1, seed=5))
     assert flat["low"] < 1 < flat["high"]
+
+
+def test_max_ratio_within_band_picks_the_widest_near_pair():
+    acc = [0.50, 0.51, 0.70, 0.71]
+    cost = [1.0, 30.0, 2.0, 4.0]
+    ratio, i, j = prices.max_ratio_within_band(acc, cost, band=0.02)
+    assert (ratio, i, j) == (30.0, 1, 0)
+    # a pair farther apart than the band never counts
+    ratio, _, _ = prices.max_ratio_within_band(acc, cost, band=0.005)
+    assert ratio == 1.0
+    ratio, i, j = prices.max_ratio_within_band(acc, cost, band=0.02, mask=[False, True, True, True])
+    assert (ratio, i, j) == (2.0, 3, 2)
+
+
+def test_cost_spread_top_and_upper_half():
+    score = np.array([0.85, 0.84, 0.60, 0.59, 0.20])
+    cost = np.array([2.0, 20.0, 1.0, 50.0, 500.0])
+    top, i, j = prices.cost_spread(score, cost, band=0.05, frontier="top")
+    assert top == pytest.approx(1.0) and (i, j) == (1, 0)
+    half, i, j = prices.cost_spread(score, cost, band=0.05, frontier="upper half")
+    assert half == pytest.approx(np.log10(50)) and (i, j) == (3, 2)  # 0.20 is below half the best
+    with pytest.raises(ValueError):
+        prices.cost_spread(score, cost, band=0.05, frontier="all")
+
+
+@given(
+    st.lists(st.floats(0, 1), min_size=2, max_size=12),
+    st.floats(0, 0.3),
+)
+def test_max_ratio_is_at_least_one_and_grows_with_the_band(acc, band):
+    cost = np.linspace(1, 10, len(acc))
+    narrow, _, _ = prices.max_ratio_within_band(acc, cost, band)
+    wide, _, _ = prices.max_ratio_within_band(acc, cost, band + 0.1)
+    assert 1.0 <= narrow <= wide
+
+
+def test_widest_pair_returns_the_rows():
+    frame = pd.DataFrame({"name": list("abcd"), "acc": [0.5, 0.51, 0.7, 0.71], "cost": [1, 30, 2, 4]})
+    w = prices.widest_pair(frame, "acc", "cost", 0.02)
+    assert w["ratio"] == pytest.approx(30) and w["orders"] == pytest.approx(np.log10(30))
+    assert (w["dear"]["name"], w["cheap"]["name"]) == ("b", "a")
+    top = prices.widest_pair(frame, "acc", "cost", 0.02, frontier="top")
+    assert (top["dear"]["name"], top["cheap"]["name"]) == ("d", "c")
+    assert top["ratio"] == pytest.approx(2)

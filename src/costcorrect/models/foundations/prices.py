@@ -294,3 +294,77 @@ def largest_earlier_rise(
     if window.empty:
         raise ValueError("no successor launch in the window")
     return float(window["ratio"].max())
+
+
+# --------------------------------------------------------------------------------------------------
+# Spread of cost (or tokens) among configurations of near-equal accuracy
+# --------------------------------------------------------------------------------------------------
+
+FRONTIERS = ("top", "upper half")
+
+
+def max_ratio_within_band(x, y, band: float, mask=None) -> tuple[float, int, int]:
+    """The largest ``y[i] / y[j]`` over pairs whose ``x`` differ by at most ``band``.
+
+    ``x`` is an accuracy (score), ``y`` a positive cost or token count; ``mask`` keeps only some
+    rows (both members of a pair must be kept). Returns ``(ratio, i, j)`` with ``i`` the dearer
+    and ``j`` the cheaper row (positions in the arrays); ``(1.0, k, k)`` for a single row.
+    """
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    keep = np.ones(x.shape, dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
+    if not keep.any():
+        raise ValueError("no row is kept")
+    if np.any(y[keep] <= 0):
+        raise ValueError("y must be positive")
+    near = np.abs(x[:, None] - x[None, :]) <= band + 1e-12
+    ok = near & keep[:, None] & keep[None, :]
+    ratio = np.where(ok, y[:, None] / np.where(y > 0, y, 1.0)[None, :], -np.inf)
+    i, j = np.unravel_index(int(np.argmax(ratio)), ratio.shape)
+    return float(ratio[i, j]), int(i), int(j)
+
+
+def cost_spread(score, cost, band: float, frontier: str = "top") -> tuple[float, int, int]:
+    """Orders of magnitude (log10) between the dearest and the cheapest of near-equal accuracy.
+
+    ``frontier = "top"``: the configurations scoring within ``band`` of the best score, all of
+    which count as near-equal; ``"upper half"``: any two configurations whose scores differ by at
+    most ``band``, among those scoring at least half the best. Returns ``(log10 ratio, i, j)``.
+    """
+    score = np.asarray(score, dtype=float)
+    best = float(score.max())
+    if frontier == "top":
+        mask = score >= best - band - 1e-12
+    elif frontier == "upper half":
+        mask = score >= best / 2
+    else:
+        raise ValueError(f"frontier must be one of {FRONTIERS}")
+    ratio, i, j = max_ratio_within_band(score, cost, band, mask)
+    return float(np.log10(ratio)), i, j
+
+
+def widest_pair(
+    frame: pd.DataFrame,
+    x: str,
+    y: str,
+    band: float,
+    frontier: str | None = None,
+    mask=None,
+) -> dict:
+    """The widest near-equal pair of a table: columns ``x`` (accuracy) and ``y`` (cost or tokens).
+
+    With ``frontier`` the pair is :func:`cost_spread`'s, otherwise :func:`max_ratio_within_band`'s
+    (with ``mask``). Returns ``{"ratio", "orders", "dear", "cheap"}``, the last two the table's rows.
+    """
+    xs, ys = frame[x].to_numpy(float), frame[y].to_numpy(float)
+    if frontier is None:
+        ratio, i, j = max_ratio_within_band(xs, ys, band, mask)
+    else:
+        orders, i, j = cost_spread(xs, ys, band, frontier)
+        ratio = float(10**orders)
+    return {
+        "ratio": float(ratio),
+        "orders": float(np.log10(ratio)),
+        "dear": frame.iloc[i],
+        "cheap": frame.iloc[j],
+    }
