@@ -120,3 +120,12 @@ def test_launch_buttons_only_for_a_published_book():
     assert published["repository_url"] == "https://github.com/someone/costcorrect-book"
     assert published["use_repository_button"] and published["use_issues_button"]
     assert published["launch_buttons"]["binderhub_url"] == "https://mybinder.org"
+
+
+def test_summary_box_shows_the_verdict_counts_and_folds_the_bookkeeping():
+    box = pages.chapter_summary_html("a", [_rec()], 1.5, ["a/t"], [], ["p"])
+    shown, _, folded = box.partition('<details class="cc-summary-more">')
+    assert "<strong>Ledger.</strong>" in shown and 'cc-ok">1 reproduced' in shown
+    for part in ("Execution.", "Tables.", "Rerun.", "<code>data/a/t.csv</code>"):
+        assert part not in shown and part in folded.split("</details>")[0], part
+    assert folded.index("</aside>") < folded.index("cc-verdicts")

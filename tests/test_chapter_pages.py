@@ -9,9 +9,10 @@ On each chapter page of the built book (``_build/html/notebooks/<slug>.html``):
 
 A failure names the chapter and the cell (``notebooks/<slug>.md: code cell N``, counted as the
 chapter linter and the pipeline count them). In the browser (light and dark mode) one verdict table
-and one compact claim card are checked with axe-core, opened from the keyboard, shown open in print,
-and saved as element screenshots under ``_build/screenshots/`` (``verdict-table[.dark].png``,
-``claim-card-compact[.dark].png``, ``claim-card-open.png``), an artefact to look at.
+and one compact claim card are checked with axe-core, opened from the keyboard and shown open in
+print (as is the summary box's folded bookkeeping), and saved as element screenshots under
+``_build/screenshots/`` (``verdict-table[.dark].png``, ``claim-card-compact[.dark].png``,
+``claim-card-open.dark.png``), an artefact to look at.
 """
 
 from __future__ import annotations
@@ -213,6 +214,9 @@ def test_verdict_table_and_compact_card_in_light_and_dark_mode(server, browser):
     _shot(page, card, "claim-card-open.dark.png")
     page.keyboard.press("Enter")
     assert not details.evaluate(SHOWN)
+    bookkeeping = page.locator(".cc-summary details.cc-summary-more > p").first
+    assert not bookkeeping.evaluate(SHOWN), f"{slug}: the summary's bookkeeping is not folded"
     page.emulate_media(media="print")
     assert details.evaluate(SHOWN), f"{slug}: a card's details do not print"
+    assert bookkeeping.evaluate(SHOWN), f"{slug}: the summary's bookkeeping does not print"
     page.context.close()
