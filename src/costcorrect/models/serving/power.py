@@ -10,7 +10,11 @@ Wellein 2026, arXiv:2605.11999).
   :func:`clock_lock_saving`, :func:`saving_expr`, :func:`min_clock_share`, and the bound on the
   clock-dependent share, :func:`max_clock_share` (idle floor and :func:`hbm_power_w` excluded).
 * Crossover: :func:`request_energy_exprs`, :func:`crossover_tokens_expr`, :func:`halving_tokens_expr`.
-* Cost-correct: :func:`energy_cost_per_mtok`, :func:`cpm_change_from_energy_saving`.
+* Sweeps of the chapter, vectorised where the step model allows: :func:`compute_over_memory`,
+  :func:`lock_feasible_saving`, :func:`lock_throughput_loss`, :func:`cap_headroom_w`,
+  :func:`energy_ratio_at_batch` (measured serving runs).
+* Cost-correct: :func:`energy_cost_per_mtok`, :func:`cpm_change_from_energy_saving`,
+  :func:`decode_cpm_parts`, :func:`decode_cpm_change`.
 * Measurement on a real GPU: :func:`nvml_status`, :func:`measure_decode_power` (``pynvml`` imported
   lazily; without a GPU it raises :class:`NoGPUError` with the reason).
 
@@ -256,6 +260,130 @@ def decode_time_share(
     _, t_pre = hardware.step_terms(model, gpu, 0.0, 0.0, new, reused + new / 2, eff=eff)
     t_pre = np.where(new > 0, t_pre, 0.0)
     return float(t_dec.sum() / (t_dec.sum() + t_pre.sum()))
+
+
+def compute_over_memory(
+    model, gpus, context: float, mbu: float, mfu: float, max_batch: int, state_bytes=None
+) -> float:
+    """Largest compute-time / memory-time ratio of a decode step of one design over ``gpus`` and
+    every batch from 1 to ``max_batch`` whose KV cache fits at ``context`` tokens (above 1: the step
+    is compute-bound). ``state_bytes`` None is the GQA KV cache, a byte count a constant state."""
+    from costcorrect.models.serving import hardware
+
+    eff = hardware.Efficiency(mbu=mbu, mfu=mfu)
+    worst = 0.0
+    for g in gpus:
+        b = np.arange(1, min(max_batch, hardware.max_batch(model, g, context)) + 1)
+        t_mem, t_cmp = hardware.step_terms(
+            model, g, b, b * context, eff=eff, state_bytes=state_bytes
+        )
+        worst = max(worst, float(np.max(t_cmp / t_mem)))
+    return worst
+
+
+def lock_feasible_saving(
+    model,
+    gpu,
+    batch: float,
+    context: float,
+    lock_ratio: float,
+    v_floor_ratio: float,
+    draws_w,
+    idle_w: float,
+    hbm_pj: float,
+) -> float:
+    """Largest decode-energy saving a lock at ``lock_ratio`` allows over the decode draws ``draws_w``:
+    the clock-dependent share is what :func:`max_clock_share` leaves after the idle draw and the HBM
+    access power of the step model's traffic at ``hbm_pj`` pJ/bit (:func:`hbm_power_w`)."""
+    hbm = hbm_power_w(decode_hbm_traffic(model, gpu, batch, context), hbm_pj)
+    shares = max_clock_share(np.asarray(draws_w, dtype=float), idle_w, float(hbm))
+    energy, _ = lock_energy_ratio(model, gpu, batch, context, lock_ratio, shares, v_floor_ratio)
+    return float(np.max(1 - np.asarray(energy)))
+
+
+def lock_throughput_loss(
+    model, gpu, batch: float, context: float, lock_ratio: float, v_floor_ratio: float, eff=None
+) -> float:
+    """Relative decode-throughput loss of an SM-clock lock in the step model (0: none)."""
+    _, tput = lock_energy_ratio(model, gpu, batch, context, lock_ratio, 0.0, v_floor_ratio, eff=eff)
+    return 1 - float(tput)
+
+
+def decode_cpm_parts(model, gpu, batch: float, context: float, watts, usd_per_kwh: float, pue=1.0):
+    """(tokens/s, rental USD per Mtok, energy USD per Mtok) of decode on a rented ``gpu``: the rent is
+    its hourly price over the step model's throughput, the energy :func:`energy_cost_per_mtok`."""
+    from costcorrect.models.serving import hardware
+
+    tps = float(hardware.decode_tokens_per_s(model, gpu, batch, context))
+    rent = gpu.price_per_second / tps * 1e6
+    return tps, rent, energy_cost_per_mtok(watts, tps, usd_per_kwh, pue)
+
+
+def decode_cpm_change(
+    model, gpu, batch: float, context: float, saving: float, watts, usd_per_kwh: float, pue=1.0
+):
+    """Relative change of the decode CPM of a renter when decode energy falls by ``saving`` at
+    unchanged throughput (:func:`cpm_change_from_energy_saving` on the energy share)."""
+    _, rent, energy = decode_cpm_parts(model, gpu, batch, context, watts, usd_per_kwh, pue)
+    return cpm_change_from_energy_saving(saving, energy / (rent + energy))
+
+
+def cap_headroom_w(cap_w, draw_w):
+    """Power a cap leaves above a draw, W: ``cap − draw`` (negative: the cap binds and throttles)."""
+    return np.asarray(cap_w, dtype=float) - np.asarray(draw_w, dtype=float)
+
+
+def energy_ratio_at_batch(runs, model_id: str, baseline_id: str, task: str, batch: int) -> float:
+    """Energy per output token of ``model_id`` over ``baseline_id`` on one task at the same maximum
+    batch, from a table of measured serving runs (columns ``model_id``, ``task``, ``max_num_seqs``,
+    ``energy_per_token_joules``, as in the ML.ENERGY extract)."""
+
+    def one(mid: str) -> float:
+        sel = runs[
+            (runs["model_id"] == mid) & (runs["task"] == task) & (runs["max_num_seqs"] == batch)
+        ]
+        if len(sel) != 1:
+            raise ValueError(f"{len(sel)} runs of {mid} on {task} at batch {batch}, expected one")
+        return float(sel["energy_per_token_joules"].iloc[0])
+
+    return one(model_id) / one(baseline_id)
+
+
+def trace_halves(trace, column: str = "arrival_s") -> dict:
+    """A request trace whole and split at half its last arrival time: ``{"whole", "first half",
+    "second half"}`` (the windows over which a trace-driven verdict is swept)."""
+    half = trace[column].max() / 2
+    return {
+        "whole": trace,
+        "first half": trace[trace[column] < half],
+        "second half": trace[trace[column] >= half],
+    }
+
+
+def roofline_points(model, gpu, batches, context: float, prompt_tokens: float, state_bytes: float):
+    """Decode steps (GQA at ``context``; a constant state of ``state_bytes``) at ``batches`` and one
+    prefill of ``prompt_tokens``, placed on ``gpu``'s datasheet roofline: a frame of workload, batch,
+    intensity (FLOP/byte) and attainable TFLOP/s."""
+    import pandas as pd
+
+    n, kv, b = model.params_b * 1e9, model.kv_bytes, np.asarray(batches)
+    frame = pd.DataFrame(
+        {
+            "workload": ["decode, GQA"] * len(b)
+            + ["decode, constant state"] * len(b)
+            + ["prefill"],
+            "batch": np.concatenate([b, b, [1]]),
+            "intensity": np.concatenate(
+                [
+                    decode_intensity(n, b, context, kv),
+                    decode_intensity(n, b, 0, kv, state_bytes=state_bytes),
+                    [prefill_intensity(n, prompt_tokens, kv)],
+                ]
+            ),
+        }
+    )
+    frame["tflops"] = np.minimum(gpu.bf16_dense_tflops, frame["intensity"] * gpu.hbm_tb_s)
+    return frame
 
 
 # ------------------------------------------------------------------ prefill–decode crossover
