@@ -198,3 +198,64 @@ def test_spec_improvement_exists_iff_acceptance_exceeds_cost(a, c):
         assert best > 1
     elif a < c - 1e-9:
         assert best <= 1 + 1e-12
+
+
+def _table4():
+    import pandas as pd
+
+    return pd.DataFrame(
+        {
+            "task": ["EnDe", "EnDe"],
+            "draft_model": ["T5-small", "T5-base"],
+            "temperature": [0, 1],
+            "acceptance_rate": [0.75, 0.6],
+            "draft_length": [7, 3],
+            "cost_coefficient": [0.02, 0.05],
+            "improvement_expected": [3.4, 2.0],
+            "improvement_empirical": [3.4, 1.9],
+        }
+    )
+
+
+def test_leviathan_table_maps_table4_and_flop_basis_is_negative():
+    lev = r.leviathan_table(_table4())
+    assert np.allclose(lev.S, lev.kappa_delta / lev.gamma)
+    assert np.allclose(lev.kappa_delta, 1 - 1 / lev.E_tokens)
+    assert (lev.premium_flop < 0).all()
+    assert r.flop_premium(lev, 0.1) < r.flop_premium(lev, 0.0) < 0
+
+
+def test_calibrate_systems_puts_reported_gains_above_their_floor():
+    import pandas as pd
+
+    lev = r.leviathan_table(_table4())
+    systems = pd.DataFrame(
+        {
+            "pattern": ["speculative decoding", "cascade routing"],
+            "substitute": [False, True],
+            "factor_point": [3.4, 2.0],
+            "factor_low": [1.4, float("nan")],
+            "factor_high": [3.4, 4.0],
+        },
+        index=pd.Index(["leviathan", "cascade"], name="system"),
+    )
+    over = pd.DataFrame(
+        {"gamma_low": [0.0, 0.01], "gamma_high": [0.0, 0.9], "basis": ["walltime", "assumed"]},
+        index=systems.index,
+    )
+    cal = r.calibrate_systems(systems, over, lev, 0.1)
+    row = cal.loc["cascade"]
+    assert row.g_hi == pytest.approx(0.5)  # capped at 1/F_low
+    assert row.S_low >= row.S_floor - 1e-12 and row.S_floor == 2.0
+    assert not cal.flips_at_modest_error.any()
+
+
+def test_arc_elasticity_and_patterns():
+    import pandas as pd
+
+    curves = pd.DataFrame({"model": ["m"] * 2, "samples": [4, 16], "accuracy": [0.5, 0.6]})
+    arc = r.arc_elasticities(curves)
+    eta = np.log(0.6 / 0.5) / np.log(4)
+    assert arc.iloc[0, 0] == pytest.approx(eta)
+    assert arc.iloc[0, 2] == pytest.approx(1 / eta - 1)
+    assert len(r.PATTERNS) == 5

@@ -178,3 +178,41 @@ def test_verdict_lipschitz_bounds_gaps():
     g = pr.cost_gap(th, 0.33)
     assert np.all(g <= L * (th.max() - th) + 1e-12)
     assert np.isclose(np.max(g[:-1] / (th[-1] - th[:-1])), L)
+
+
+def test_verdict_selection_draws_binomial_counts_whatever_q():
+    th = np.array([0.6, 0.7, 0.8])
+    a = pr.simulate_mechanism(np.random.default_rng(3), "brier", th, 0.3, 0.5, [64], 400)
+    b = pr.simulate_mechanism(np.random.default_rng(3), "brier", th, 0.3, 0.1, [64], 400)
+    assert np.array_equal(a, b)  # the label share does not enter selection on verdicts
+
+
+def test_chapter_tables_are_consistent():
+    import pandas as pd
+
+    bench = pd.DataFrame(
+        {"pass1": [0.3, 0.5], "verified_accuracy": [0.5, 0.7]},
+        index=pd.Index(["A", "B"], name="benchmark"),
+    )
+    pi, th = pr.family(bench, "A", 4)
+    m = pr.calibrated_market(pi, th, 0.6)
+    assert m.single_crossing() and m.efficient() == 3
+    tab = pr.market_table(m)
+    assert list(tab["price c is an equilibrium"]) == [
+        j in pr.posted_price_equilibria(m) for j in range(4)
+    ]
+    assert pr.calibration_table(bench, 4).shape == (2, 6)
+    ex = pr.two_type_example()
+    assert (
+        ex["mu* in the example"] == sp.Rational(1, 4) and ex["high type trades at a posted price"]
+    )
+    rng = np.random.default_rng(1)
+    mechs = {"v": ("brier", "maximin", "verdicts")}
+    gaps, sim = pr.simulate_grid(rng, bench, [2, 4], mechs, [32, 64], 50, 0.6)
+    assert set(sim.mechanism) == {"v", *pr.POSTED} and len(sim) == 2 * 2 * 3 * 2
+    nk = pr.first_n_by_k(gaps, bench, [2, 4], "v", [32, 64], 0.05)
+    assert nk.shape == (2, 2)
+    reruns = pr.ThresholdReruns("brier", bench, [32, 64], 50, 0.05, 1e-3)
+    assert reruns("A", 2, "first-best", 7) == reruns("A", 2, "first-best", 7)
+    bounds = pr.bounds_table(bench, [2], [32, 64])
+    assert (bounds.upper > 0).all() and len(pr.gap_curves(sim, bounds)) > 0

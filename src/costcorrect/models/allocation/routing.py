@@ -25,8 +25,10 @@ from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
+import pandas as pd
 import sympy as sp
 
+from costcorrect.models.allocation import thresholds as _thr
 from costcorrect.models.allocation.thresholds import (
     Delta,
     S,
@@ -453,3 +455,204 @@ def wilson_interval(k: int, n: int, z: float = 1.959963984540054) -> tuple[float
     centre = (ph + z * z / (2 * n)) / den
     half = z * np.sqrt(ph * (1 - ph) / n + z * z / (4 * n * n)) / den
     return float(max(0.0, centre - half)), float(min(1.0, centre + half))
+
+
+# --------------------------------------------------------------------------------------------
+# the chapter's calibration tables
+# --------------------------------------------------------------------------------------------
+
+PATTERNS = pd.DataFrame(
+    [
+        (
+            "speculative decoding",
+            "token",
+            "draft model's token (or Medusa head)",
+            "target verifies the draft in parallel; first rejection resamples",
+            "draft compute per emitted token",
+        ),
+        (
+            "early exit",
+            "token × layers",
+            "exit at an intermediate layer",
+            "confidence below threshold: continue to deeper layers",
+            "confidence measure, state propagation",
+        ),
+        (
+            "cascade routing",
+            "query",
+            "cheapest LLM's answer",
+            "scorer rejects: escalate to the next LLM",
+            "scoring model per query",
+        ),
+        (
+            "adaptive self-consistency",
+            "sample",
+            "stop sampling early",
+            "votes not yet concentrated: draw more samples",
+            "stopping test",
+        ),
+        (
+            "complexity-aware exploration",
+            "query",
+            "small search budget",
+            "estimated hard: wide search / more rollouts",
+            "difficulty estimate",
+        ),
+    ],
+    columns=["pattern", "unit routed", "cheap path", "verifier fallback", "overhead γ"],
+)
+"""The five patterns as slots of the one cheap-path-with-fallback rule (:func:`allocation_rule`)."""
+
+
+def leviathan_table(lev: pd.DataFrame) -> pd.DataFrame:
+    """Leviathan et al.'s Table 4 with Theorem 3.8 recomputed, the mapping to κΔ and γ (walltime
+    basis), the safety ratio, the premium of the measured improvement, and the premium per
+    arithmetic operation with free drafts (every drafted position also runs through the target)."""
+    a, n, c = lev["acceptance_rate"], lev["draft_length"], lev["cost_coefficient"]
+    out = lev.copy()
+    out["E_tokens"] = spec_expected_tokens(a, n)
+    out["exp_recomputed"] = spec_improvement(a, n, c)
+    out["kappa_delta"] = spec_kappa_delta(a, n)
+    out["gamma"] = spec_overhead(a, n, c)
+    out["S"] = out["kappa_delta"] / out["gamma"]
+    out["premium_measured"] = premium_from_speedup(lev["improvement_empirical"])
+    out["gamma_flop"] = spec_flop_overhead(a, n, 0.0)
+    out["premium_flop"] = out["kappa_delta"] - out["gamma_flop"]
+    out["config"] = (
+        lev["task"] + " / " + lev["draft_model"] + " / T=" + lev["temperature"].astype(str)
+    )
+    return out
+
+
+def flop_premium(lev: pd.DataFrame, draft_flop_ratio: float) -> float:
+    """Largest premium over the Table 4 configurations priced per arithmetic operation, drafts
+    costing ``draft_flop_ratio`` of a target token (``lev`` from :func:`leviathan_table`)."""
+    g = spec_flop_overhead(lev["acceptance_rate"], lev["draft_length"], draft_flop_ratio)
+    return float((lev["kappa_delta"] - g).max())
+
+
+def calibrate_systems(
+    systems: pd.DataFrame, over: pd.DataFrame, lev: pd.DataFrame, modest_error: float
+) -> pd.DataFrame:
+    """Each system's κΔ, γ and safety ratio with their ranges, elasticities and critical errors.
+
+    Speculative decoding (``leviathan``) comes from Table 4 (``lev`` from :func:`leviathan_table`;
+    point: EnDe, T5-small, argmax). For the others a published cost-reduction factor ``F`` gives
+    the net premium ``1 − 1/F = κΔ − γ``; the overhead is bracketed by ``over`` (capped at ``1/F``,
+    :func:`overhead_cap`) and its geometric middle is the point. ``S_floor`` is the reported
+    factor at its low end (``S >= F``)."""
+    rows = []
+    head = lev[(lev.task == "EnDe") & (lev.draft_model == "T5-small") & (lev.temperature == 0)]
+    head = head.iloc[0]
+    for name, sysrow in systems.iterrows():
+        if name == "leviathan":
+            kd_pt, g_pt = head.kappa_delta, head.gamma
+            kd_lo, kd_hi = lev.kappa_delta.min(), lev.kappa_delta.max()
+            g_lo, g_hi = lev.gamma.min(), lev.gamma.max()
+            s_lo, s_hi = lev.S.min(), lev.S.max()
+            p_pt = kd_pt - g_pt
+            s_floor = float(lev.improvement_expected.min())
+        else:
+            f_pt = sysrow.factor_point
+            f_lo = sysrow.factor_low if pd.notna(sysrow.factor_low) else f_pt
+            f_hi = sysrow.factor_high if pd.notna(sysrow.factor_high) else f_pt
+            g_lo = over.loc[name, "gamma_low"]
+            g_hi = min(over.loc[name, "gamma_high"], float(overhead_cap(f_lo)))  # gamma <= 1/F
+            g_pt = float(np.sqrt(g_lo * g_hi))
+            p_pt, p_lo, p_hi = (float(premium_from_speedup(x)) for x in (f_pt, f_lo, f_hi))
+            kd_pt, kd_lo, kd_hi = p_pt + g_pt, p_lo + g_lo, p_hi + g_hi
+            s_lo, s_hi = (p_lo + g_hi) / g_hi, (p_hi + g_lo) / g_lo
+            s_floor = f_lo
+        rows.append(
+            {
+                "system": name,
+                "pattern": sysrow.pattern,
+                "substitute": bool(sysrow.substitute),
+                "S_floor": s_floor,
+                "gamma basis": over.loc[name, "basis"],
+                "premium": p_pt,
+                "kappa_delta": kd_pt,
+                "kd_lo": kd_lo,
+                "kd_hi": kd_hi,
+                "gamma": g_pt,
+                "g_lo": g_lo,
+                "g_hi": g_hi,
+                "S": kd_pt / g_pt,
+                "S_low": s_lo,
+                "S_high": s_hi,
+            }
+        )
+    cal = pd.DataFrame(rows).set_index("system")
+    cal["elasticity_kappa"] = elasticity_kappa(cal.S)
+    cal["elasticity_kappa_worst"] = elasticity_kappa(cal.S_low)
+    cal["eps_star"] = critical_error(cal.S)
+    cal["eps_star_worst"] = critical_error(cal.S_low)
+    cal["gamma_flip_factor"] = flip_factor(cal.S)
+    cal["flips_at_modest_error"] = cal.eps_star_worst <= modest_error
+    return cal
+
+
+def deployment_table(
+    eta_rho: float, eta_T: float, dollar_ratio: float, kappa_delta: float, gamma_: float
+) -> pd.DataFrame:
+    """Channel factor, routing factor, their product and the critical dollar ratio (unrouted and
+    routed) of a deployment whose rollouts are routed at ``(κΔ, γ)``, under each reading of
+    :data:`costcorrect.models.allocation.thresholds.READINGS`."""
+    rows = []
+    for reading in _thr.READINGS:
+        rows.append(
+            {
+                "reading": reading,
+                "channel factor Φ_c": float(
+                    _thr.channel_factor(eta_rho, eta_T, dollar_ratio, reading=reading)
+                ),
+                "routing factor Φ_r": float(
+                    _thr.routing_factor(kappa_delta, gamma_, reading=reading)
+                ),
+                "Φ_c·Φ_r": float(
+                    _thr.composed_factor(
+                        eta_rho, eta_T, dollar_ratio, kappa_delta, gamma_, reading=reading
+                    )
+                ),
+                "critical D_inf/D_train, unrouted": float(
+                    _thr.critical_dollar_ratio(eta_rho, eta_T)
+                ),
+                "critical D_inf/D_train, routed": float(
+                    _thr.routed_critical_ratio(eta_rho, eta_T, kappa_delta, gamma_, reading=reading)
+                ),
+            }
+        )
+    return pd.DataFrame(rows).set_index("reading")
+
+
+def arc_elasticities(curves: pd.DataFrame) -> pd.DataFrame:
+    """Per model: the arc elasticity of accuracy in samples between the first and last point of
+    its curve, the level reading's numerator ``η − 1`` and the κΔ the marginal reading would need
+    at γ = 0, ``1/η − 1``."""
+
+    def arc(d: pd.DataFrame) -> float:
+        d = d.sort_values("samples")
+        return float(
+            np.log(d.accuracy.iloc[-1] / d.accuracy.iloc[0])
+            / np.log(d.samples.iloc[-1] / d.samples.iloc[0])
+        )
+
+    eta = pd.Series({m: arc(d) for m, d in curves.groupby("model")}, name="arc elasticity η_ρ")
+    out = eta.rename_axis("model").to_frame()
+    out["level: numerator η_ρ − 1"] = eta - 1
+    out["marginal: κΔ needed at γ = 0"] = 1 / eta - 1
+    return out
+
+
+def plane_points(cal: pd.DataFrame, lev: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The κΔ–γ plane's points: the calibrated systems (with a ``marker``) and the Table 4
+    configurations on both cost bases (``basis``)."""
+    pts = cal.reset_index()
+    pts["marker"] = np.where(pts.substitute, "substitute", "cited system")
+    both = [
+        pd.DataFrame(
+            {"gamma": lev[g], "kappa_delta": lev.kappa_delta, "basis": b, "config": lev.config}
+        )
+        for g, b in (("gamma", "walltime (Table 4)"), ("gamma_flop", "arithmetic operations"))
+    ]
+    return pts, pd.concat(both, ignore_index=True)

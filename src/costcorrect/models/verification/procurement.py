@@ -423,7 +423,10 @@ def simulate_mechanism(
     Per replication: ``n1 ~ Bin(N, q)`` correct probes (shared by all candidates); candidate ``k``
     gets ``Bin(n1, theta_k)`` right on them and ``Bin(N - n1, theta_k)`` right on the incorrect
     ones. ``select="verdicts"`` buys the candidate with the most correct verdicts (reports are paid
-    by ``rule`` but do not enter the choice; the draws, and so the gaps, do not depend on ``rule``);
+    by ``rule`` but do not enter the choice; the draws, and so the gaps, do not depend on ``rule``).
+    A candidate's count of correct verdicts is then ``Bin(N, theta_k)`` whatever ``n1`` (a sum of two
+    independent binomials with the same success probability), so it is drawn directly and the
+    label share ``q`` does not enter: balanced and natural probes select identically in law;
     ``select="score"`` buys the highest total truthful score (from the cell counts and :func:`score_table`).
     """
     if select not in ("verdicts", "score"):
@@ -434,19 +437,24 @@ def simulate_mechanism(
     gaps = cost_gap(theta, pi)
     out = np.empty((len(N), reps))
     for a, n in enumerate(N):
+        if select == "verdicts":
+            # correct verdicts: Bin(n1, θ) + Bin(n − n1, θ) = Bin(n, θ) whatever n1, so the label
+            # share q does not enter; one column per candidate keeps the sampler's set-up cached
+            tot = np.empty((reps, K))
+            for j in range(K):
+                tot[:, j] = rng.binomial(n, theta[j], size=reps)
+            out[a] = gaps[_select(tot, rng)]
+            continue
         n1 = rng.binomial(n, q, size=(reps, 1))
         n0 = n - n1
         c11 = rng.binomial(np.broadcast_to(n1, (reps, K)), theta)
         c00 = rng.binomial(np.broadcast_to(n0, (reps, K)), theta)
-        if select == "verdicts":
-            tot = (c11 + c00).astype(float)
-        else:
-            tot = (
-                c11 * table[:, 0]
-                + (n1 - c11) * table[:, 1]
-                + (n0 - c00) * table[:, 2]
-                + c00 * table[:, 3]
-            )
+        tot = (
+            c11 * table[:, 0]
+            + (n1 - c11) * table[:, 1]
+            + (n0 - c00) * table[:, 2]
+            + c00 * table[:, 3]
+        )
         out[a] = gaps[_select(tot, rng)]
     return out
 
@@ -587,3 +595,476 @@ __all__ = [
     "verdict_lipschitz",
     "worst_case_gap",
 ]
+
+
+# --------------------------------------------------------------------------------------------
+# the chapter's calibrated experiments (one function per table, in the order the draws are made)
+# --------------------------------------------------------------------------------------------
+
+POSTED = ("posted price, equilibrium", "posted price, pooled")
+
+
+def family(bench: pd.DataFrame, b: str, k: int) -> tuple[float, np.ndarray]:
+    """Pass@1 ``pi`` and the ``k`` calibrated candidate qualities of benchmark ``b``
+    (``bench`` indexed by benchmark, with columns ``pass1`` and ``verified_accuracy``)."""
+    pi_b = float(bench.loc[b, "pass1"])
+    return pi_b, candidate_family(pi_b, float(bench.loc[b, "verified_accuracy"]), k)
+
+
+def calibrated_market(pi: float, theta: np.ndarray, share: float) -> Market:
+    """The posted-price market of a calibrated candidate set, in exact rationals: uniform prior,
+    buyer value ``v = 1 - psi(1/2)/psi(theta)`` (Cost-correct saving over an uninformative
+    verifier), seller cost ``share · v`` (single crossing; the top type is efficient)."""
+
+    def q(x: float) -> sp.Rational:
+        return sp.Rational(round(float(x) * 10**6), 10**6)
+
+    v = 1 - precision(0.5, pi) / precision(theta, pi)
+    s = sp.nsimplify(share)
+    k = len(theta)
+    return Market(
+        theta=[q(t) for t in theta],
+        prior=[sp.Rational(1, k)] * k,
+        cost=[s * q(x) for x in v],
+        value=[q(x) for x in v],
+    )
+
+
+def simulate_grid(
+    rng: np.random.Generator,
+    bench: pd.DataFrame,
+    K_grid: Sequence[int],
+    mechanisms: dict[str, tuple[str, str, str]],
+    N: Sequence[int],
+    reps: int,
+    share: float,
+    eps: float = scoring.DEFAULT_EPS,
+) -> tuple[dict, pd.DataFrame]:
+    """Every mechanism and the two posted-price baselines at every ``K`` and benchmark.
+
+    ``mechanisms`` maps a label to ``(rule, design, selection)`` with design ``"maximin"`` or
+    ``"natural"``. Returns the gap arrays keyed ``(K, benchmark, label)`` and their summaries
+    (:func:`summarise`) as one frame with columns ``benchmark``, ``K``, ``mechanism``.
+    """
+    gaps, frames = {}, []
+    for k in K_grid:
+        for b in bench.index:
+            pi_b, th = family(bench, b, k)
+            q_mm = maximin_entropy_share(th)
+            for label, (rl, design, sel) in mechanisms.items():
+                q = q_mm if design == "maximin" else pi_b
+                gaps[(k, b, label)] = simulate_mechanism(
+                    rng, rl, th, pi_b, q, N, reps, eps=eps, select=sel
+                )
+            top = max(posted_price_equilibria(calibrated_market(pi_b, th, share)))
+            gaps[(k, b, POSTED[0])] = simulate_posted_price(rng, th, pi_b, top, N, reps)
+            gaps[(k, b, POSTED[1])] = simulate_posted_price(rng, th, pi_b, k - 1, N, reps)
+            for label in [*mechanisms, *POSTED]:
+                s = summarise(gaps[(k, b, label)], N)
+                s["benchmark"], s["K"], s["mechanism"] = b, k, label
+                frames.append(s)
+    return gaps, pd.concat(frames, ignore_index=True)
+
+
+def threshold_table(
+    gaps: dict,
+    benchmarks: Sequence[str],
+    k: int,
+    labels: Sequence[str],
+    N: Sequence[int],
+    rng: np.random.Generator,
+    target: float,
+    boot: int,
+) -> pd.DataFrame:
+    """First ``N`` at ``target`` with its bootstrap 95% CI (:func:`threshold_ci`), per benchmark
+    and mechanism at ``K = k``."""
+    rows = []
+    for b in benchmarks:
+        for label in labels:
+            n5, lo, hi = threshold_ci(gaps[(k, b, label)], N, rng, target, boot)
+            rows.append(
+                {"benchmark": b, "mechanism": label, "N at 5%": n5, "CI low": lo, "CI high": hi}
+            )
+    return pd.DataFrame(rows)
+
+
+def blind_gap(bench: pd.DataFrame, b: str, k: int) -> float:
+    """Mean Cost-correct gap of a uniformly random candidate (a blind pick)."""
+    pi_b, th = family(bench, b, k)
+    return float(np.mean(cost_gap(th, pi_b)))
+
+
+def bounds_table(bench: pd.DataFrame, K_grid: Sequence[int], N: Sequence[int]) -> pd.DataFrame:
+    """Hoeffding + union upper bound (statistic range 1) and Le Cam lower bound at every N, K and
+    benchmark, with the Lipschitz constant ``L`` and the constant ``C = sqrt(2)·L``."""
+    out = []
+    n = np.asarray(N)
+    for k in K_grid:
+        for b in bench.index:
+            pi_b, th = family(bench, b, k)
+            L = verdict_lipschitz(th, pi_b)
+            lb, dl = le_cam_bound(n, th[-1], pi_b)
+            out.append(
+                pd.DataFrame(
+                    {
+                        "N": list(N),
+                        "benchmark": b,
+                        "K": k,
+                        "upper": hoeffding_bound(n, k, 1.0, L),
+                        "lower": lb,
+                        "delta": dl,
+                        "L": L,
+                        "C": np.sqrt(2) * L,
+                    }
+                )
+            )
+    return pd.concat(out, ignore_index=True)
+
+
+def le_cam_check(
+    rng: np.random.Generator,
+    rule: str,
+    bench: pd.DataFrame,
+    k: int,
+    N: Sequence[int],
+    reps: int,
+    eps: float = scoring.DEFAULT_EPS,
+) -> pd.DataFrame:
+    """Simulated gap of the verdict rule on the least favourable two-point pair against the Le
+    Cam bound, per benchmark and ``N`` (the best calibrated quality of a ``k``-candidate set)."""
+    rows = []
+    for b in bench.index:
+        pi_b, th = family(bench, b, k)
+        lb, dl = le_cam_bound(np.asarray(N), th[-1], pi_b)
+        for n, lbn, d in zip(N, lb, dl):
+            pair = np.array([th[-1] - d, th[-1]])
+            s = summarise(simulate_mechanism(rng, rule, pair, pi_b, 0.5, [n], reps, eps=eps), [n])
+            rows.append(
+                {
+                    "benchmark": b,
+                    "N": n,
+                    "delta*": d,
+                    "Le Cam bound": lbn,
+                    "simulated gap": float(s.gap[0]),
+                    "CI low": float(s.lo[0]),
+                    "CI high": float(s.hi[0]),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def worst_case_table(
+    seed: int,
+    rule: str,
+    bench: pd.DataFrame,
+    k: int,
+    N: Sequence[int],
+    reps: int,
+    eps: float = scoring.DEFAULT_EPS,
+) -> pd.DataFrame:
+    """Worst-case (least favourable two-point) gap of the verdict rule per benchmark and ``N``, for
+    one seed; ``delta`` is searched on 16 points around ``1/sqrt(N)`` capped at the family's edge."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for b in bench.index:
+        pi_b, th = family(bench, b, k)
+        edge = th[-1] - 0.5
+        for n in N:
+            deltas = np.unique(np.minimum(np.sqrt(0.25 / n) * np.linspace(0.25, 4, 16), edge))
+            g, d = worst_case_gap(rng, rule, th[-1], pi_b, 2, n, reps, deltas, eps=eps)
+            rows.append(
+                {
+                    "benchmark": b,
+                    "N": n,
+                    "worst-case gap": g,
+                    "delta*": d,
+                    "interior": bool(d < edge - 1e-12),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def worst_case_exponents(table: pd.DataFrame, n_min: int) -> dict[str, float]:
+    """Fitted exponent of ``1/N`` (minus the log-log slope) per benchmark on ``N >= n_min``."""
+    w = table[table["N"] >= n_min]
+    return {b: -loglog_slope(x.N, x["worst-case gap"]) for b, x in w.groupby("benchmark")}
+
+
+def worst_case_vs_k(
+    rng: np.random.Generator,
+    rule: str,
+    pi: float,
+    theta_hi: float,
+    K_values: Sequence[int],
+    n: int,
+    reps: int,
+    eps: float = scoring.DEFAULT_EPS,
+) -> pd.DataFrame:
+    """Worst-case gap at ``N = n`` against the number of candidates (``K - 1`` equal rivals)."""
+    rows = []
+    for k in K_values:
+        deltas = np.minimum(np.sqrt(0.25 / n) * np.linspace(0.25, 6, 24), theta_hi - 0.5)
+        g, d = worst_case_gap(rng, rule, theta_hi, pi, k, n, reps, np.unique(deltas), eps=eps)
+        rows.append(
+            {
+                "K": k,
+                "worst-case gap": g,
+                "delta*": d,
+                "gap / sqrt(log 2K)": g / np.sqrt(np.log(2 * k)),
+            }
+        )
+    return pd.DataFrame(rows).set_index("K")
+
+
+def threshold_rerun(
+    seed: int,
+    rule: str,
+    bench: pd.DataFrame,
+    k: int,
+    N: Sequence[int],
+    reps: int,
+    target: float,
+    eps: float = scoring.DEFAULT_EPS,
+) -> dict[str, dict[str, float]]:
+    """A fresh run of the headline mechanism (verdicts, maximin-entropy probes) with its own seed:
+    per benchmark, the first ``N`` at ``target`` under both readings of the gap (``first-best``:
+    of Cost-correct; ``blind-pick``: of a blind pick's gap)."""
+    rng = np.random.default_rng(seed)
+    out = {}
+    for b in bench.index:
+        pi_b, th = family(bench, b, k)
+        g = simulate_mechanism(rng, rule, th, pi_b, maximin_entropy_share(th), N, reps, eps=eps)
+        g = g.mean(axis=1)
+        out[b] = {
+            "first-best": first_crossing(N, g, target),
+            "blind-pick": first_crossing(N, g, target * float(np.mean(cost_gap(th, pi_b)))),
+        }
+    return out
+
+
+__all__ += [
+    "POSTED",
+    "blind_gap",
+    "bounds_table",
+    "calibrated_market",
+    "family",
+    "le_cam_check",
+    "simulate_grid",
+    "threshold_rerun",
+    "threshold_table",
+    "worst_case_exponents",
+    "worst_case_table",
+    "worst_case_vs_k",
+]
+
+
+# --------------------------------------------------------------------------------------------
+# the chapter's derivation tables
+# --------------------------------------------------------------------------------------------
+
+
+def propriety_table() -> tuple[dict, pd.DataFrame]:
+    """Propriety of each paid rule: the binary calculus proof and the k = 2 and k = 4 certificates
+    (:mod:`scoring`). Returns the proofs per rule and a summary table."""
+    proofs, rows = {}, []
+    for name in scoring.RULES:
+        b = scoring.binary_propriety(name)
+        c2, c4 = scoring.propriety_certificate(name, 2), scoring.propriety_certificate(name, 4)
+        proofs[name] = (b, c2, c4)
+        rows.append(
+            {
+                "rule": name,
+                "dE/dr = (p - r)·w(r), w": sp.sstr(b.weight),
+                "w > 0 on (0,1)": b.weight_positive,
+                "FOC at r = p": b.foc,
+                "SOC at r = p": sp.sstr(b.soc),
+                "certificate k=2": c2.identity and c2.foc,
+                "certificate k=4": c4.identity and c4.foc,
+            }
+        )
+    return proofs, pd.DataFrame(rows).set_index("rule")
+
+
+def floored_log_scores(belief: float = 0.002, eps: float = 1e-3) -> dict[str, float]:
+    """Expected bare-floor log score ``log max(q_y, eps)`` of a seller who believes ``belief``:
+    reporting the truth against reporting 0 (the floor makes the lie pay)."""
+    p = np.array([1 - belief, belief])
+    return {
+        "truth": float(p[1] * np.log(max(belief, eps)) + p[0] * np.log(1 - belief)),
+        "report 0": float(p[1] * np.log(eps) + p[0] * np.log(1.0)),
+    }
+
+
+def projected_log_table(belief: float = 0.002, eps: float = 1e-3) -> tuple[dict, pd.DataFrame]:
+    """The projected log rule's certificates (k = 2, 4) and its expected score for a seller who
+    believes ``belief``: truth against a report of 0."""
+    plog = {k: scoring.projected_log_certificate(k) for k in (2, 4)}
+    p = np.array([1 - belief, belief])
+    paid = [scoring.expected_score("log", p, r, eps=eps) for r in (p, np.array([1.0, 0.0]))]
+    table = pd.DataFrame(
+        {
+            "k": list(plog),
+            "CAS identity": [c.identity for c in plog.values()],
+            "phi facts": [all(c.phi.values()) for c in plog.values()],
+            f"paid log rule: truth vs report 0 (belief {belief:g})": [
+                f"{float(paid[0]):.4f} vs {float(paid[1]):.4f}"
+            ]
+            * len(plog),
+        }
+    ).set_index("k")
+    return plog, table
+
+
+def payment_table() -> tuple[dict, dict, pd.DataFrame]:
+    """Per rule: the payment ``a + b·S`` solved for IR and the cap, its certified score range, and
+    the truthfulness of verdict selection against a score contest (:func:`selection_truthfulness`)."""
+    pay = {name: scoring.payment_properties(name) for name in scoring.RULES}
+    ranges = {name: scoring.score_range_certificate(name, 2) for name in scoring.RULES}
+    seltr = selection_truthfulness()
+    rows = [
+        {
+            "rule": n,
+            "a": sp.sstr(p.a),
+            "b": sp.sstr(p.b),
+            "score range certified": ranges[n].holds,
+            "b > 0": p.dsic,
+            "min pay = cost (IR)": p.ir,
+            "max pay = cap": p.cap,
+            "budget K·N·cap <= B": p.budget,
+            "dU/dr (verdict selection)": sp.sstr(seltr[n]["dU_dr"]),
+            "dU/dr at r = p (score contest)": sp.sstr(seltr[n]["contest_foc_at_truth"]),
+        }
+        for n, p in pay.items()
+    ]
+    return pay, seltr, pd.DataFrame(rows).set_index("rule")
+
+
+def two_type_example(
+    v_low: int = 2, v_high: int = 10, c_low: int = 1, c_high: int = 4, mu_high: str = "1/2"
+) -> dict:
+    """A two-type market where single crossing holds, the high type is efficient, and the pooled
+    price ``c_H`` is still paid (``mu >= mu*``): a counterexample to unravelling without the lemons
+    condition. Returns ``mu*``, its value here, the market and whether the high type trades."""
+    tt = two_type_condition()
+    mu, vL, vH, cL, cH = tt["symbols"]
+    mu_high = sp.Rational(mu_high)
+    ex = {
+        vL: sp.Integer(v_low),
+        vH: sp.Integer(v_high),
+        cL: sp.Integer(c_low),
+        cH: sp.Integer(c_high),
+    }
+    m = Market(
+        theta=[1, 2], prior=[1 - mu_high, mu_high], cost=[ex[cL], ex[cH]], value=[ex[vL], ex[vH]]
+    )
+    pooled_ok = bool(tt["pooled"].subs(ex).subs(mu, mu_high) >= ex[cH])
+    return {
+        "mu*": tt["mu_star"],
+        "mu* in the example": tt["mu_star"].subs(ex),
+        "single crossing": m.single_crossing(),
+        "high type efficient": m.efficient() == 1,
+        "high type trades at a posted price": pooled_ok and 1 in posted_price_equilibria(m),
+    }
+
+
+def market_table(m: Market) -> pd.DataFrame:
+    """Types, value, cost and pooled value at each price, and whether the price is an equilibrium."""
+    eq = posted_price_equilibria(m)
+    cols = {
+        "theta": m.theta,
+        "value v": m.value,
+        "cost c": m.cost,
+        "pooled value at price c": [pooled_value(m, j) for j in range(len(m.theta))],
+    }
+    out = pd.DataFrame({c: [float(x) for x in v] for c, v in cols.items()})
+    out["price c is an equilibrium"] = [j in eq for j in range(len(m.theta))]
+    return out
+
+
+def calibration_table(bench: pd.DataFrame, k: int) -> pd.DataFrame:
+    """Per benchmark: pass@1, best quality and precision, the gaps of the worst and second-best of
+    ``k`` candidates, and the maximin-entropy label share."""
+    rows = {}
+    for b in bench.index:
+        pi_b, th = family(bench, b, k)
+        g = cost_gap(th, pi_b)
+        rows[b] = {
+            "pi": pi_b,
+            "theta best": th[-1],
+            "precision psi best": precision(th[-1], pi_b),
+            "gap of worst candidate": g[0],
+            "gap of 2nd best": g[-2],
+            "maximin-entropy share q": maximin_entropy_share(th),
+        }
+    return pd.DataFrame(rows).T
+
+
+def first_n_by_k(
+    gaps: dict,
+    bench: pd.DataFrame,
+    K_grid: Sequence[int],
+    label: str,
+    N: Sequence[int],
+    target: float,
+    blind: bool = False,
+) -> pd.DataFrame:
+    """First ``N`` at ``target`` of mechanism ``label`` for every ``K`` (rows) and benchmark
+    (columns); with ``blind`` the target is a share of the blind pick's gap (:func:`blind_gap`)."""
+    return pd.DataFrame(
+        {
+            b: {
+                k: first_crossing(
+                    N,
+                    gaps[(k, b, label)].mean(axis=1),
+                    target * (blind_gap(bench, b, k) if blind else 1.0),
+                )
+                for k in K_grid
+            }
+            for b in bench.index
+        }
+    ).rename_axis("K")
+
+
+__all__ += [
+    "calibration_table",
+    "first_n_by_k",
+    "floored_log_scores",
+    "market_table",
+    "payment_table",
+    "projected_log_table",
+    "propriety_table",
+    "two_type_example",
+]
+
+
+def gap_curves(sim: pd.DataFrame, bounds: pd.DataFrame) -> pd.DataFrame:
+    """Simulated gaps and both bounds in one long frame (``kind`` simulated or bound, ``log2K``),
+    without the zero gaps a log axis cannot show."""
+    names = {"upper": "Hoeffding + union upper bound", "lower": "Le Cam lower bound"}
+    bl = bounds.melt(id_vars=["N", "benchmark", "K"], value_vars=list(names), value_name="gap")
+    bl["mechanism"] = bl["variable"].map(names)
+    cols = ["benchmark", "K", "mechanism", "N", "gap"]
+    both = pd.concat(
+        [sim[cols].assign(kind="simulated"), bl[cols].assign(kind="bound")], ignore_index=True
+    )
+    return both[both["gap"] > 0].assign(log2K=lambda d: np.log2(d["K"]).round().astype(int))
+
+
+class ThresholdReruns:
+    """Memoised :func:`threshold_rerun`: ``reruns(b, k, reading, seed)`` is the first ``N`` at the
+    target (rounded to 0.1) of benchmark ``b`` in the run with ``k`` candidates and that seed."""
+
+    def __init__(
+        self, rule: str, bench: pd.DataFrame, N: Sequence[int], reps: int, target: float, eps: float
+    ):
+        self.args = (rule, bench)
+        self.kw = dict(N=N, reps=reps, target=target, eps=eps)
+        self.runs: dict = {}
+
+    def __call__(self, b: str, k: int, reading: str, seed: int) -> float:
+        if (k, seed) not in self.runs:
+            self.runs[(k, seed)] = threshold_rerun(seed, self.args[0], self.args[1], k, **self.kw)
+        return round(float(self.runs[(k, seed)][b][reading]), 1)
+
+
+__all__ += ["ThresholdReruns", "gap_curves"]
