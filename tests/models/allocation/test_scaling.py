@@ -107,3 +107,33 @@ def test_commodity_cutoff_cannot_fail_under_passk():
     not only α0 > 0.95."""
     for a0 in (0.01, 0.2, 0.5, 0.95, 0.99):
         assert sc.eta_passk(1, a0) < 1
+
+
+def test_two_point_fits_pass_through_both_points():
+    fits = sc.two_point_fits([1.0, 8.0], [64.0, 64.0], [0.71, 0.894], [0.867, 0.9])
+    assert set(fits) == set(sc.TWO_POINT_COLUMNS)
+    for k in range(2):
+        r0, r1 = [1.0, 8.0][k], 64.0
+        a0, a1 = [0.71, 0.894][k], [0.867, 0.9][k]
+        la, lb = fits["logistic_a"][k], fits["logistic_b"][k]
+        ea, eb = fits["exppower_a"][k], fits["exppower_b"][k]
+        for rho, alpha in ((r0, a0), (r1, a1)):
+            assert sc.alpha_logistic(rho, la, lb) == pytest.approx(alpha)
+            assert sc.alpha_exppower(rho, ea, eb) == pytest.approx(alpha)
+        assert fits["arc_eta"][k] == pytest.approx(np.log(a1 / a0) / np.log(r1 / r0))
+        assert fits["logistic_eta0"][k] == pytest.approx(sc.eta_logistic(r0, la, lb))
+
+
+def test_elasticity_curves_long_table():
+    import pandas as pd
+
+    fits = pd.DataFrame(sc.two_point_fits([1.0], [64.0], [0.71], [0.867])).assign(label="R1")
+    rho = np.geomspace(1, 100, 5)
+    table = sc.elasticity_curves(rho, fits, passk=(0.1,))
+    assert set(table["form"]) == {"pass@k", "logistic", "exp-power"}
+    assert len(table) == 3 * len(rho)
+    logistic = table[table["curve"] == "logistic: R1"]["eta"].to_numpy()
+    assert logistic == pytest.approx(
+        sc.eta_logistic(rho, fits["logistic_a"][0], fits["logistic_b"][0])
+    )
+    assert (table[table["form"] == "pass@k"]["eta"] < 1).all()

@@ -188,3 +188,12 @@ def test_one_definition_of_the_threshold_symbols_and_of_routing_factor():
     for slug in ("inference-frontier", "routing-premium", "rose"):
         text = (root / "notebooks" / f"{slug}.md").read_text()
         assert not pattern.search(text), slug
+
+
+def test_flops_matched_multiplier_is_snells_formula():
+    expr = th.flops_matched_multiplier_expr()
+    assert sp.simplify(expr - (th.M_ + 3 * (th.M_ - 1) / th.R_)) == 0
+    # equal FLOPs: no exchange when the models are the same size, and more inference at small R
+    assert th.flops_matched_multiplier(1, 0.5) == 1
+    assert th.flops_matched_multiplier(14, 0.16) > th.flops_matched_multiplier(14, 22) > 14
+    assert th.flops_matched_multiplier(14, 22) == pytest.approx(14 + 39 / 22)

@@ -187,7 +187,9 @@ def test_max_ratio_is_at_least_one_and_grows_with_the_band(acc, band):
 
 
 def test_widest_pair_returns_the_rows():
-    frame = pd.DataFrame({"name": list("abcd"), "acc": [0.5, 0.51, 0.7, 0.71], "cost": [1, 30, 2, 4]})
+    frame = pd.DataFrame(
+        {"name": list("abcd"), "acc": [0.5, 0.51, 0.7, 0.71], "cost": [1, 30, 2, 4]}
+    )
     w = prices.widest_pair(frame, "acc", "cost", 0.02)
     assert w["ratio"] == pytest.approx(30) and w["orders"] == pytest.approx(np.log10(30))
     assert (w["dear"]["name"], w["cheap"]["name"]) == ("b", "a")

@@ -17,6 +17,7 @@ from __future__ import annotations
 from functools import cache
 
 import numpy as np
+import pandas as pd
 import sympy as sp
 from scipy.special import expit
 
@@ -245,3 +246,63 @@ def mixture_bound_proof(n_components: int = 3) -> dict[str, bool]:
         "weighted_average": bool(weighted),
         "derivative": sp.simplify(deriv - target) == 0,
     }
+
+
+TWO_POINT_COLUMNS = (
+    "arc_eta",
+    "logistic_a",
+    "logistic_b",
+    "logistic_eta0",
+    "exppower_a",
+    "exppower_b",
+    "exppower_eta0",
+)
+
+
+def two_point_fits(rho0, rho1, alpha0, alpha1) -> dict[str, np.ndarray]:
+    """Through each pair of operating points (ρ0, α0), (ρ1, α1) (arrays broadcast): the arc
+    elasticity, and the logistic and exponentiated-power forms fitted exactly through both points
+    (:func:`fit_logistic`, :func:`fit_exppower`) with their local elasticities at ρ0.
+
+    Keys are :data:`TWO_POINT_COLUMNS`; each value has the broadcast shape of the inputs.
+    """
+    r0, r1, a0, a1 = np.broadcast_arrays(
+        *(np.asarray(v, dtype=float) for v in (rho0, rho1, alpha0, alpha1))
+    )
+    out = {k: np.empty(r0.shape) for k in TWO_POINT_COLUMNS}
+    for i in np.ndindex(r0.shape):
+        la, lb = fit_logistic([r0[i], r1[i]], [a0[i], a1[i]])
+        ea, eb = fit_exppower([r0[i], r1[i]], [a0[i], a1[i]])
+        out["logistic_a"][i], out["logistic_b"][i] = la, lb
+        out["exppower_a"][i], out["exppower_b"][i] = ea, eb
+        out["logistic_eta0"][i] = eta_logistic(r0[i], la, lb)
+        out["exppower_eta0"][i] = eta_exppower(r0[i], ea, eb)
+    out["arc_eta"] = np.asarray(arc_elasticity(a0, a1, r0, r1), dtype=float)
+    return out
+
+
+PASSK_RATES = (0.0002, 0.01, 0.1, 0.5, 0.95)
+
+
+def elasticity_curves(rho, fits: pd.DataFrame, passk=PASSK_RATES) -> pd.DataFrame:
+    """η_α^ρ along ``rho`` as a long table (columns ``rho``, ``eta``, ``curve``, ``form``).
+
+    One pass@k curve per success rate in ``passk``, and for each row of ``fits`` (columns of
+    :func:`two_point_fits` plus a ``label``) its logistic and exponentiated-power forms.
+    """
+    rho = np.asarray(rho, dtype=float)
+    frames = [
+        pd.DataFrame({"rho": rho, "eta": eta_passk(rho, p), "curve": f"pass@k, p = {p:g}"}).assign(
+            form="pass@k"
+        )
+        for p in passk
+    ]
+    for r in fits.itertuples(index=False):
+        for form, eta, a, b in (
+            ("logistic", eta_logistic, r.logistic_a, r.logistic_b),
+            ("exp-power", eta_exppower, r.exppower_a, r.exppower_b),
+        ):
+            curve = f"{form}: {r.label}"
+            frames.append(pd.DataFrame({"rho": rho, "eta": eta(rho, a, b), "curve": curve}))
+            frames[-1]["form"] = form
+    return pd.concat(frames, ignore_index=True)

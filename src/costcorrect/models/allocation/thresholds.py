@@ -395,3 +395,30 @@ def level_reading_exact_form_gap() -> dict[str, sp.Expr]:
     gap = sp.simplify(d["lhs"] / d["rhs"] - phi_c / lam_r)
     closed = (1 - lam_r) * rho / ((1 + rho) * (1 + lam_r * rho) * x * lam_r)
     return {"gap": gap, "closed": closed, "verified": d["verified"]}
+
+
+# --------------------------------------------------------------------------------------------------
+# Snell et al. (2024), §7: the FLOPs-matched exchange of pretraining for test-time compute
+# --------------------------------------------------------------------------------------------------
+
+# M: parameter multiple of the larger model; R: D_inf / D_pretrain
+M_, R_ = sp.symbols("M R", positive=True)
+
+
+def flops_matched_multiplier_expr() -> sp.Expr:
+    """The factor by which a smaller model may multiply its inference tokens to match the FLOPs of
+    an ``M``-times larger one, derived from ``X = 6 N D_pretrain`` and ``Y = 2 N D_inference``.
+
+    Snell et al. state the result as ``M + 3 (D_pretrain / D_inference)(M - 1)``; in ``R =
+    D_inference / D_pretrain`` it is ``M + 3 (M - 1) / R``.
+    """
+    n, d_pre, d_inf, k = sp.symbols("N D_pre D_inf k", positive=True)
+    larger = M_ * (6 * n * d_pre + 2 * n * d_inf)
+    smaller = 6 * n * d_pre + 2 * n * d_inf * k
+    (sol,) = sp.solve(sp.Eq(larger, smaller), k)
+    return sp.simplify(sol.subs(d_inf, R_ * d_pre))
+
+
+def flops_matched_multiplier(m, r):
+    """Numeric :func:`flops_matched_multiplier_expr`: ``m + 3 (m - 1) / r`` (arrays broadcast)."""
+    return m + 3 * (m - 1) / r
