@@ -1,7 +1,7 @@
 """Prose that names a file or a function names one that exists (issue #26, item 4).
 
 Read: the chapters' prose (the Markdown cells of ``notebooks/*.md``, not their code cells), the
-book's own pages (``book/*.md``), ``README.md`` and ``CONTRIBUTING.md``. Checked:
+book's own pages (``book/**/*.md``), ``README.md`` and ``CONTRIBUTING.md``. Checked:
 
 * every path under ``src/``, ``tests/``, ``data/``, ``notebooks/`` or ``book/`` exists. A path with
   a placeholder (``data/<slug>/register.csv``, ``data/<slug>/*.csv``, ``src/costcorrect/{a,b}``)
@@ -147,7 +147,7 @@ def test_the_check_finds_stale_paths_and_names(tmp_path):
 
 
 PAGES = sorted(
-    [*(ROOT / "notebooks").glob("*.md"), *(ROOT / "book").glob("*.md")]
+    [*(ROOT / "notebooks").glob("*.md"), *(ROOT / "book").rglob("*.md")]
     + [ROOT / "README.md", ROOT / "CONTRIBUTING.md"]
 )
 
