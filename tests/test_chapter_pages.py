@@ -153,6 +153,22 @@ def test_chapter_leads_with_verdicts_and_hides_its_setup(slug):
     assert not problems, "\n  ".join([f"{slug}:", *problems])
 
 
+def test_buttons_follow_where_the_book_is_built():
+    """Launch buttons only in the published book (the workflow sets the repository URL for the build
+    and the tests alike); the download menu offers the executed notebook and the MyST source."""
+    import os
+
+    from costcorrect.build.reader import REPOSITORY_ENV
+
+    published = bool(os.environ.get(REPOSITORY_ENV))
+    for slug in CHAPTERS:
+        text = _page(slug).read_text(encoding="utf-8")
+        assert ("btn-source-repository-button" in text) == published, slug
+        assert ("mybinder.org/v2/gh/" in text) == published, slug
+        assert f'href="../_sources/notebooks/{slug}.ipynb"' in text, slug
+        assert f'href="{slug}.md"' in text and (HTML / "notebooks" / f"{slug}.md").exists(), slug
+
+
 # --------------------------------------------------------------------------------------------------
 # In the browser: one verdict table and one compact claim card, light and dark
 
