@@ -92,3 +92,33 @@ def blended_lambda(demand_gpu_hours, slack_gpu_hours, lam, efficiency: float = 1
 def gpu_hour_factor(speedup):
     """Dedicated GPU-hours per RL step relative to baseline, at fixed hardware: 1/speedup."""
     return 1.0 / np.asarray(speedup, dtype=float)
+
+
+def kv_occupancy(arrival_s, input_tokens, output_tokens, tpot_s: float, window_s: float):
+    """Mean KV-cache tokens held in each full window of a replayed request trace.
+
+    Reconstruction: request ``i`` holds its prompt plus the tokens generated so far, from its arrival
+    until its last output token, one token every ``tpot_s`` seconds (prefill time and queueing are
+    left out), i.e. ``I + (t − a)/tpot`` tokens for ``a ≤ t < a + O·tpot``. The integral over each
+    window ``[k·w, (k+1)·w)`` (full windows up to the last arrival, as in
+    :func:`costcorrect.models.serving.workload.window_load`) divided by ``w`` is its mean occupancy;
+    multiply by the bytes per token of a model for memory. Evaluated on arrays at once.
+    """
+    a = np.asarray(arrival_s, dtype=float)
+    i = np.asarray(input_tokens, dtype=float)
+    dur = np.asarray(output_tokens, dtype=float) * tpot_s
+    n = int(np.floor((a.max() - a.min()) / window_s + 1e-9))
+    if n < 1:
+        raise ValueError("the trace is shorter than one window")
+    edges = a.min() + window_s * np.arange(n + 1)
+    x = np.clip(edges[None, :] - a[:, None], 0.0, dur[:, None])  # time held before each edge
+    held = i[:, None] * x + x**2 / (2.0 * tpot_s)  # token-seconds held before each edge
+    return np.diff(held.sum(axis=0)) / window_s
+
+
+def cost_factor(speedup, lam):
+    """Cost per RL step relative to the baseline when an end-to-end speed-up ``x`` comes wholly from
+    borrowed capacity priced at ``λ`` of the dedicated rate: ``F(x, λ) = (1 + λ(x − 1))/x``
+    (λ = 1: faster at the same cost; λ = 0: the dedicated GPU-hour factor ``1/x``)."""
+    x = np.asarray(speedup, dtype=float)
+    return (1.0 + np.asarray(lam, dtype=float) * (x - 1.0)) / x
