@@ -607,6 +607,98 @@ def simulate_single(
     return out
 
 
+def seed_thresholds(
+    benchmarks: pd.DataFrame,
+    C: float,
+    Ks: Sequence[int],
+    Ns: Sequence[int],
+    R: int,
+    seed: int,
+    target: float = 0.05,
+) -> pd.DataFrame:
+    """Interpolated ``target`` thresholds (:func:`first_crossing`) and smallest mean gap per benchmark,
+    ``K`` and mechanism at correlation ``C``, for one seed: the pair mechanisms from
+    :func:`simulate_grid` (``seed``) and single-verifier procurement from :func:`simulate_single`
+    (one generator seeded ``seed + 7``, benchmarks then ``K`` in order). Columns ``benchmark, K,
+    mechanism, n5, min_gap``."""
+    r = simulate_grid(benchmarks, [C], Ks, Ns, R, seed)
+    r = r[np.isfinite(r["N"])]
+    rows = []
+    for (b, k, m), g in r.groupby(["benchmark", "K", "mechanism"]):
+        g = g.sort_values("N")
+        rows.append(
+            {
+                "benchmark": b,
+                "K": int(k),
+                "mechanism": m,
+                "n5": first_crossing(g["N"], g["gap"], target),
+                "min_gap": float(g["gap"].min()),
+            }
+        )
+    s_rng = np.random.default_rng(seed + 7)
+    for b, lo, hi in benchmarks[["benchmark", "low", "high"]].itertuples(index=False):
+        for k in Ks:
+            gs = simulate_single(float(lo), float(hi), int(k), Ns, R, s_rng).mean(axis=1)
+            rows.append(
+                {
+                    "benchmark": b,
+                    "K": int(k),
+                    "mechanism": "single verifier",
+                    "n5": first_crossing(Ns, gs, target),
+                    "min_gap": float(gs.min()),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def worst_threshold(table: pd.DataFrame, mechanism: str, k: int) -> float:
+    """The ``N`` at which every benchmark of a :func:`seed_thresholds` table has reached the target
+    (the largest benchmark threshold, to 0.1; ``inf`` if one never does)."""
+    t = table[(table["mechanism"] == mechanism) & (table["K"] == k)]
+    return round(float(t["n5"].max()), 1)
+
+
+def threshold_ratio_by_benchmark(table: pd.DataFrame, num: str, den: str, k: int) -> dict[str, float]:
+    """Per benchmark (in the table's order of first appearance), the ratio of mechanism ``num``'s
+    threshold to ``den``'s in a :func:`seed_thresholds` table at ``K = k``, to two decimals."""
+    t = table[table["K"] == k].set_index(["mechanism", "benchmark"])["n5"]
+    order = list(dict.fromkeys(table["benchmark"]))
+    return {b: round(float(t[(num, b)] / t[(den, b)]), 2) for b in order}
+
+
+def interpolated_thresholds(sim: pd.DataFrame, target: float = 0.05) -> pd.DataFrame:
+    """Interpolated ``target`` threshold (:func:`first_crossing`) per benchmark, ``C`` and mechanism of
+    a :func:`simulate_grid` table (the ``N = inf`` floor rows left out); column ``"N at 5%"``."""
+    df = sim[np.isfinite(sim["N"])]
+    return (
+        df.groupby(["benchmark", "C", "mechanism"])
+        .apply(
+            lambda g: first_crossing(g.sort_values("N")["N"], g.sort_values("N")["gap"], target),
+            include_groups=False,
+        )
+        .rename("N at 5%")
+        .reset_index()
+    )
+
+
+_TASKS = {"grid": simulate_grid, "thresholds": seed_thresholds}
+
+
+def _run_task(kind: str, kwargs: dict) -> pd.DataFrame:
+    return _TASKS[kind](**kwargs)
+
+
+def run_all(tasks: Sequence[tuple[str, dict]], jobs: int = 2) -> list[pd.DataFrame]:
+    """Run each ``(kind, kwargs)`` task, ``"grid"`` (:func:`simulate_grid`) or ``"thresholds"``
+    (:func:`seed_thresholds`), in ``jobs`` forked workers; results in the order of ``tasks``.
+
+    Every task seeds its own generator, so the tables equal those of running the tasks one by one.
+    """
+    from costcorrect.models._parallel import map_kwargs
+
+    return map_kwargs(_run_task, [{"kind": k, "kwargs": kw} for k, kw in tasks], jobs)
+
+
 def first_crossing(Ns: Sequence[float], gap: Sequence[float], target: float = 0.05) -> float:
     """Smallest ``N`` with mean gap ``<= target``, log-linearly interpolated between grid points.
 
@@ -787,6 +879,11 @@ __all__ = [
     "per_verifier_floor",
     "pipeline_accept",
     "rule_name",
+    "interpolated_thresholds",
+    "run_all",
+    "threshold_ratio_by_benchmark",
+    "worst_threshold",
+    "seed_thresholds",
     "simulate_audit",
     "simulate_grid",
     "simulate_selection",
