@@ -47,3 +47,14 @@ def test_cost_factor_between_free_and_dedicated(x, lam):
     assert slack.gpu_hour_factor(x) - 1e-12 <= f <= 1.0 + 1e-12
     assert slack.cost_factor(x, 1.0) == pytest.approx(1.0)
     assert slack.cost_factor(x, 0.0) == pytest.approx(1 / x)
+
+
+def test_histogram_quantile_and_tail_ratio():
+    edges, counts = [0, 10, 20, 30, 40], [1, 1, 1, 1]
+    assert slack.histogram_quantile(edges, counts, 0.5) == pytest.approx(20)
+    assert slack.histogram_quantile(edges, counts, [0.25, 1.0]) == pytest.approx([10, 40])
+    assert slack.tail_ratio(edges, counts, 0.75) == pytest.approx(1.5)
+    # a long tail: most mass short, a little far out
+    assert slack.tail_ratio([0, 1, 2, 10], [90, 9, 1], 0.99) > 2
+    with pytest.raises(ValueError):
+        slack.histogram_quantile([0, 1], [1, 1], 0.5)

@@ -122,3 +122,21 @@ def cost_factor(speedup, lam):
     (λ = 1: faster at the same cost; λ = 0: the dedicated GPU-hour factor ``1/x``)."""
     x = np.asarray(speedup, dtype=float)
     return (1.0 + np.asarray(lam, dtype=float) * (x - 1.0)) / x
+
+
+def histogram_quantile(edges, counts, q):
+    """Quantile ``q`` of a distribution published as a histogram (``len(edges) = len(counts) + 1``),
+    interpolated linearly inside the bin where the cumulative share reaches ``q``."""
+    e = np.asarray(edges, dtype=float)
+    c = np.asarray(counts, dtype=float)
+    if e.shape != (c.size + 1,) or c.sum() <= 0:
+        raise ValueError("need one more edge than counts and a positive total count")
+    cum = np.concatenate([[0.0], np.cumsum(c)]) / c.sum()
+    return np.interp(np.asarray(q, dtype=float), cum, e)
+
+
+def tail_ratio(edges, counts, q: float = 0.99) -> float:
+    """How long the slow tail runs: the ``q`` quantile over the median of a histogram of rollout or
+    generation lengths (a synchronous RL step waits for its slowest rollouts)."""
+    lo, hi = histogram_quantile(edges, counts, [0.5, q])
+    return float(hi / lo)
