@@ -113,3 +113,12 @@ def test_one_step_model_behind_every_chapter():
     assert row["tokens_per_s"] == pytest.approx(
         float(hardware.decode_tokens_per_s(m, g, row["batch"], 1024, tp=4))
     )
+
+
+def test_decode_only_fast_path_equals_the_general_expressions():
+    m, g = hardware.model("LLaMA-2-70B"), hardware.gpu("H100-SXM")
+    eff = hardware.Efficiency(mbu=np.array([0.6, 0.9]), mfu=0.55)
+    B = np.array([[1.0], [7.0], [300.0]])
+    fast = hardware.step_time(m, g, B, B * 4096.0, tp=4, eff=eff)
+    general = hardware.step_time(m, g, B, B * 4096.0, np.zeros(1), np.zeros(1), tp=4, eff=eff)
+    assert fast.shape == (3, 2) and np.array_equal(fast, general)

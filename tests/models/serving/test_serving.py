@@ -175,15 +175,47 @@ def test_breakeven_maps_partition_and_winner_changes():
         bws=[25.0, 450.0],
         sigmas=[1.0],
     )
-    assert len(maps) == 3 * 2
-    assert (maps["c_col"] <= maps["c_plain"]).all() and (maps["c_col"] <= maps["c_chunked"]).all()
-    nums = serving.partition_numbers(maps, gpu="H100-SXM", rate=64.0, slack=1.0, bw=25.0)
+    assert maps.dims == serving.MAP_DIMS and maps.c_dis.shape == (1, 1, 1, 1, 2, 1, 3, 1)
+    frame = maps.frame()
+    assert len(frame) == 3 * 2
+    assert (frame["c_col"] <= frame["c_plain"]).all()
+    assert (frame["c_col"] <= frame["c_chunked"]).all()
+    at = maps.sel(gpu="H100-SXM", mbu=0.8, mfu=0.6, eta=0.5, rate=64.0, slack=1.0)
+    nums = serving.partition_numbers(at.sel(bw=25.0))
     assert set(nums) == {"short_dis_over_col", "short_rest_over_chunked", "long_dis_over_col"}
-    n = serving.winner_changes(maps, "bw", gpu="H100-SXM", slack=1.0)
+    n = serving.winner_changes(at, "bw")
     assert 0 <= n <= 3
     # more bandwidth never makes disaggregation dearer
-    lo, hi = maps[maps["bw"] == 25.0].sort_values("r"), maps[maps["bw"] == 450.0].sort_values("r")
-    assert (hi["c_dis"].to_numpy() <= lo["c_dis"].to_numpy() + 1e-9).all()
+    lo, hi = at.sel(bw=25.0).c_dis, at.sel(bw=450.0).c_dis
+    assert (hi <= lo + 1e-9).all()
+
+
+def test_breakeven_maps_vectorised_over_efficiencies_equal_one_at_a_time():
+    kw = dict(r_grid=[0.25, 4.0, 32.0], rates=[4.0, 64.0], bws=[50.0, 200.0], sigmas=[0.25, 2.0])
+    both = serving.breakeven_maps(
+        "LLaMA-2-70B", ["A100-80GB-SXM"], mbu=[0.6, 0.9], eta=[0.5, 0.0], **kw
+    )
+    for mbu in (0.6, 0.9):
+        for eta in (0.5, 0.0):
+            one = serving.breakeven_maps("LLaMA-2-70B", ["A100-80GB-SXM"], mbu=mbu, eta=eta, **kw)
+            a, b = both.sel(mbu=mbu, eta=eta).frame(), one.sel(mbu=mbu, eta=eta).frame()
+            assert a.equals(b)
+
+
+def test_partition_numbers_and_changes_keep_axes_in_order():
+    kw = dict(r_grid=[0.125, 0.25, 8.0, 16.0], rates=[64.0], bws=[25.0, 450.0], sigmas=[1.0, 4.0])
+    maps = serving.breakeven_maps("LLaMA-2-70B", ["H100-SXM", "H200-SXM"], mfu=[0.4, 0.7], **kw)
+    m = maps.sel(mbu=0.8, eta=0.5, rate=64.0)
+    part = serving.partition_numbers(m.sel(bw=25.0), order=("slack", "gpu", "mfu"))
+    assert part["long_dis_over_col"].shape == (2, 2, 2)
+    one = serving.partition_numbers(m.sel(bw=25.0, gpu="H200-SXM", slack=4.0, mfu=0.4))
+    assert part["long_dis_over_col"][1, 1, 0] == one["long_dis_over_col"]
+    moves = serving.winner_changes(m, "bw", keep=("gpu", "slack", "mfu"))
+    assert moves.shape == (2, 2, 2)
+    assert moves[0, 1, 1] == serving.winner_changes(m.sel(gpu="H100-SXM", slack=4.0, mfu=0.7), "bw")
+    with pytest.raises(ValueError, match="fix or keep"):
+        serving.winner_changes(m, "bw")
+    assert serving.dis_band(m.sel(gpu="H100-SXM", slack=1.0, mfu=0.7, bw=450.0)) is not None
 
 
 def test_grid_table_forks_closures():
@@ -208,21 +240,13 @@ def test_slo_tightening_is_the_scale_at_which_disaggregation_matches_colocated_c
 
 
 def test_winner_varies_counts_lines_along_an_axis():
-    import pandas as pd
-
-    maps = pd.DataFrame(
-        {
-            "gpu": "H100-SXM",
-            "bw": 100.0,
-            "slack": 1.0,
-            "r": [0.5, 1.0, 0.5, 1.0],
-            "rate": [1.0, 1.0, 2.0, 2.0],
-            "winner": ["chunked", "disaggregated", "chunked", "chunked"],
-        }
-    )
-    assert serving.winner_varies(maps, "r", gpu="H100-SXM") == 1  # only the rate-1 line changes
-    assert serving.winner_varies(maps, "rate", gpu="H100-SXM") == 1  # only the r = 1 line changes
-    assert serving.winner_varies(maps[maps["rate"] == 2.0], "r") == 0
+    # one GPU, two r values by two rates: disaggregation wins only at (r = 1, rate = 1)
+    dis = np.array([[1.0, 1.0], [0.5, 1.0]])  # c_dis over (r, rate); colocated costs 0.8
+    col = np.full((2, 2), 0.8)
+    maps = serving.Maps(("r", "rate"), {"r": (0.5, 1.0), "rate": (1.0, 2.0)}, col, col, dis)
+    assert serving.winner_varies(maps, "r") == 1  # only the rate-1 line changes
+    assert serving.winner_varies(maps, "rate") == 1  # only the r = 1 line changes
+    assert serving.winner_varies(maps.sel(rate=[2.0]), "r") == 0
 
 
 def test_iso_cost_power_matches_the_cost_ratio_and_prices_watts_at_tdp():
@@ -244,3 +268,37 @@ def test_iso_cost_power_matches_the_cost_ratio_and_prices_watts_at_tdp():
     ] / a.price_per_second * 400.0
     assert (h.tdp_w, a.tdp_w) == (700.0, 400.0)
     assert per_watt == pytest.approx(gpu_s_base * 700.0 / joules_sys)
+
+
+def test_vectorised_calibration_equals_point_by_point():
+    slack, mbu, mfu = np.ix_([1.0, 6.0], [0.6, 0.9], [0.55])
+    grid = serving.rederive(slack, mbu, mfu)
+    iso = serving.iso_cost_power(slack, mbu, mfu)
+    tight = serving.slo_tightening(slack, mbu, mfu)
+    for i, s in enumerate((1.0, 6.0)):
+        for j, b in enumerate((0.6, 0.9)):
+            one = serving.rederive(s, b, 0.55)
+            assert {k: v[i, j, 0] for k, v in grid.items()} == one
+            assert (iso[0][i, j, 0], iso[1][i, j, 0]) == serving.iso_cost_power(s, b, 0.55)
+            assert np.array_equal(
+                tight[i, j, 0], serving.slo_tightening(s, b, 0.55), equal_nan=True
+            )
+
+
+def test_arch_costs_equal_evaluate_and_on_grid_splits_the_point():
+    dep = serving.Deployment(input_tokens=2048, output_tokens=256, link_gb_s=100.0, eta=0.5)
+    t = serving.evaluate(dep, integer_pools=False).set_index("arch")
+    for arch in serving.ARCHS:
+        c = serving.arch_costs(dep, arch)
+        assert float(c["usd_per_mtok"]) == t.loc[arch, "usd_per_mtok"]
+    grid, point = serving.on_grid(lambda a, b: (a * b, a + b), dict(a=3.0, b=5.0), a=[1, 2], b=[10])
+    assert grid[0].shape == (2, 1) and grid[0][1, 0] == 20 and point == (15.0, 8.0)
+
+
+def test_frontier_costs_and_analytic_vs_simulated():
+    fr = serving.frontier_costs("LLaMA-2-70B", ["H100-SXM"], 1024, 256, [1.0, 4.0])
+    assert set(fr["system"]) <= set(serving.FRONTIER_SYSTEMS) and (fr["usd_per_mtok"] > 0).all()
+    dep = serving.Deployment(link_gb_s=100.0, eta=0.5)
+    rng = np.random.default_rng(0)
+    des = serving.analytic_vs_simulated(dep, [("chunked", 3.0)], 512, 32, n_requests=200, rng=rng)
+    assert list(des["architecture"]) == ["chunked"] and "TTFT error" in des

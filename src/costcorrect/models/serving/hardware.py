@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 import pandas as pd
@@ -188,7 +188,7 @@ class Model:
         """Weight bytes at ``dtype_bytes`` per parameter."""
         return self.params_b * 1e9 * self.dtype_bytes
 
-    @property
+    @cached_property
     def kv_bytes(self) -> float:
         """KV-cache bytes per token."""
         return kv_bytes_per_token(self.layers, self.kv_heads, self.head_dim, self.dtype_bytes)
@@ -264,6 +264,16 @@ EFFICIENCY = Efficiency()
 EFFICIENCY_RANGES = {"mbu": (0.6, 0.75, 0.9), "mfu": (0.4, 0.55, 0.7)}
 
 
+def _no_prefill(n_prefill, prefill_ctx) -> bool:
+    """True when a step runs no prompt tokens: ``n_prefill`` a scalar zero, ``prefill_ctx`` finite."""
+    return (
+        isinstance(n_prefill, (int, float))
+        and n_prefill == 0
+        and isinstance(prefill_ctx, (int, float))
+        and math.isfinite(prefill_ctx)
+    )
+
+
 def step_terms(
     model: Model,
     gpu: GPU,
@@ -288,6 +298,12 @@ def step_terms(
     bytes instead of its KV cache (and no per-context attention FLOPs). Works on NumPy arrays.
     """
     d = model.heads * model.head_dim
+    if state_bytes is None and _no_prefill(n_prefill, prefill_ctx):
+        # decode only: the general expressions below without their zero prefill terms (x + 0 == x)
+        ctx = np.asarray(ctx, float)
+        t_mem = (model.weight_bytes + ctx * model.kv_bytes) / (tp * gpu.hbm_bw * eff.mbu)
+        flops = model.flops_per_token * np.asarray(n_decode, float) + 4.0 * model.layers * d * ctx
+        return t_mem, flops / (tp * gpu.flops * eff.mfu * np.asarray(clock_ratio, float))
     n_prefill = np.asarray(n_prefill, float)
     has_p = n_prefill > 0
     if state_bytes is None:

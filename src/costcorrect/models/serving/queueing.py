@@ -62,13 +62,24 @@ def borel_quantile(rho, q: float = 0.99, nmax: int = 400) -> np.ndarray:
 
     ``P(N = n) = e^{-ρn} (ρn)^{n-1} / n!``; returns ``nmax`` where the quantile lies beyond it.
     """
-    rho = np.clip(np.asarray(rho, float), 1e-12, 1 - 1e-9)
-    q = np.asarray(q, float)
-    n = np.arange(1, nmax + 1).reshape((-1,) + (1,) * rho.ndim)
-    logp = -rho * n + (n - 1) * np.log(rho * n) - special.gammaln(n + 1)
-    cdf = np.cumsum(np.exp(logp), axis=0)
-    idx = np.argmax(cdf >= q, axis=0)
-    return np.where(cdf[-1] >= q, idx + 1, nmax).astype(float)
+    rho, q = np.broadcast_arrays(
+        np.clip(np.asarray(rho, float), 1e-12, 1 - 1e-9), np.asarray(q, float)
+    )
+    idx = np.full(rho.shape, nmax - 1)
+    hit = np.zeros(rho.shape, bool)
+    todo = np.ones(rho.shape, bool)
+    for n_terms in (min(32, nmax), nmax):  # most quantiles lie in the first terms: sum those first
+        r, qq = rho[todo], q[todo]
+        n = np.arange(1, n_terms + 1).reshape((-1,) + (1,) * r.ndim)
+        logp = -r * n + (n - 1) * np.log(r * n) - special.gammaln(n + 1)
+        cdf = np.cumsum(np.exp(logp), axis=0)
+        reached = cdf[-1] >= qq
+        idx[todo] = np.where(reached, np.argmax(cdf >= qq, axis=0), idx[todo])
+        hit[todo] = reached
+        todo &= ~hit
+        if not todo.any():
+            break
+    return np.where(hit, idx + 1, nmax).astype(float)
 
 
 def binom_quantile(n, p, q: float = 0.99) -> np.ndarray:

@@ -21,8 +21,8 @@ The symbolic decomposition and break-even conditions are in :func:`symbolic_mode
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass, field, replace
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -86,7 +86,7 @@ class Engine:
         """KV-cache tokens that fit next to the weights (90% of HBM usable)."""
         return hardware.kv_capacity_tokens(self.model, self.gpu, self.tp)
 
-    @property
+    @cached_property
     def eff(self) -> hardware.Efficiency:
         """This instance's efficiencies as the shared step model takes them."""
         return hardware.Efficiency(mbu=self.mbu, mfu=self.mfu, overhead_s=self.overhead_s)
@@ -144,13 +144,13 @@ def decode_batch(engine: Engine, lam, I, O, extra_per_step=0.0, stall_frac=0.0, 
     O = np.asarray(O, float)
     ctx_mean = I + O / 2
     B = np.ones(np.broadcast(lam, I, O).shape)
-    tpot = np.zeros_like(B)
+    free = np.maximum(1 - stall_frac, 1e-9)
+    lam_O = lam * O
     for _ in range(iters):
-        tpot = (engine.step(B, B * ctx_mean) + extra_per_step) / np.maximum(1 - stall_frac, 1e-9)
-        B_new = np.maximum(lam * O * tpot, 1e-9)
-        B = 0.5 * B + 0.5 * np.minimum(B_new, 1e7)
-    tpot = (engine.step(B, B * ctx_mean) + extra_per_step) / np.maximum(1 - stall_frac, 1e-9)
-    bad = (lam * O * tpot > B * 1.02 + 1) | (stall_frac >= 1) | (B >= 1e7 * 0.99)
+        tpot = (engine.step(B, B * ctx_mean) + extra_per_step) / free
+        B = 0.5 * B + 0.5 * np.minimum(np.maximum(lam_O * tpot, 1e-9), 1e7)
+    tpot = (engine.step(B, B * ctx_mean) + extra_per_step) / free
+    bad = (lam_O * tpot > B * 1.02 + 1) | (stall_frac >= 1) | (B >= 1e7 * 0.99)
     return np.where(bad, np.inf, B), np.where(bad, np.inf, tpot)
 
 
@@ -165,6 +165,33 @@ def auto_chunk(engine: Engine, I, B, tpot_slo) -> np.ndarray:
     per_tok = (m.flops_per_token + 4.0 * m.layers * d * np.asarray(I, float) / 2) / engine.flops
     c = (np.asarray(tpot_slo, float) - engine.overhead_s) / per_tok - B
     return np.clip(np.floor(c), 32, np.maximum(np.asarray(I, float), 32))
+
+
+def _dis_prefill(engine: Engine, lam, I, link: Link):
+    """The prefill side of disaggregated serving: (p99 TTFT, prefill time, KV-transfer time, service
+    time of the prefill GPU) at prefill-instance rate ``lam``."""
+    tp = engine.prefill_time(I)
+    t_kv = I * engine.model.kv_bytes / link.bandwidth
+    s = tp + link.eta * t_kv
+    return md1_wait_quantile(lam, s) + tp + t_kv, tp, t_kv, s
+
+
+def _dis_decode(eng_d: Engine, lam_d, I, O, keys=("tpot99", "tbt99")) -> dict[str, np.ndarray]:
+    """The decode side of disaggregated serving at decode-instance rate ``lam_d``: the mean batch
+    ``B`` and the p99s named in ``keys`` (``inf`` where the KV cache does not fit)."""
+    B, _ = decode_batch(eng_d, lam_d, I, O)
+    # batch over a request's lifetime is a time-averaged M/D/inf count: sd = sqrt(2B/3);
+    # the batch at one token is the instantaneous count: sd = sqrt(B)
+    ctx = I + O / 2
+    mem_ok = B * eng_d.seq_tokens(I, O) <= eng_d.kv_capacity_tokens
+    out = {"B": B}
+    if "tpot99" in keys:
+        Bq = B + Z99 * np.sqrt(2 * B / 3)
+        out["tpot99"] = np.where(mem_ok, eng_d.step(Bq, Bq * ctx), np.inf)
+    if "tbt99" in keys:
+        Bt = B + Z99 * np.sqrt(B)
+        out["tbt99"] = np.where(mem_ok, eng_d.step(Bt, Bt * ctx), np.inf)
+    return out
 
 
 def latencies(
@@ -194,24 +221,13 @@ def latencies(
         link = link or Link(bandwidth=np.inf)
         eng_d = engine_decode or engine
         lam_d = lam if lam_decode is None else np.asarray(lam_decode, float)
-        tp = engine.prefill_time(I)
-        t_kv = I * engine.model.kv_bytes / link.bandwidth
-        s = tp + link.eta * t_kv
-        ttft99 = md1_wait_quantile(lam, s) + tp + t_kv
-        B, tpot = decode_batch(eng_d, lam_d, I, O)
-        # batch over a request's lifetime is a time-averaged M/D/inf count: sd = sqrt(2B/3);
-        # the batch at one token is the instantaneous count: sd = sqrt(B)
-        Bq = B + Z99 * np.sqrt(2 * B / 3)
-        Bt = B + Z99 * np.sqrt(B)
-        ctx = I + O / 2
-        tpot99 = eng_d.step(Bq, Bq * ctx)
-        tbt99 = eng_d.step(Bt, Bt * ctx)
-        mem_ok = B * eng_d.seq_tokens(I, O) <= eng_d.kv_capacity_tokens
+        ttft99, tp, t_kv, s = _dis_prefill(engine, lam, I, link)
+        dec = _dis_decode(eng_d, lam_d, I, O)
         return {
             "ttft99": ttft99,
-            "tpot99": np.where(mem_ok, tpot99, np.inf),
-            "tbt99": np.where(mem_ok, tbt99, np.inf),
-            "B": B,
+            "tpot99": dec["tpot99"],
+            "tbt99": dec["tbt99"],
+            "B": dec["B"],
             "prefill_busy": lam * s,
             "t_prefill": tp,
             "t_kv": t_kv,
@@ -367,7 +383,8 @@ def min_tp(gpu: hardware.GPU, model: hardware.Model, headroom: float = 0.4) -> i
 def goodput(
     arch: str, dep: Deployment, I=None, O=None, ttft_slo=None, tpot_slo=None
 ) -> dict[str, np.ndarray]:
-    """Per-instance goodput (requests/s meeting both p99 SLOs); arrays broadcast over the overrides.
+    """Per-instance goodput (requests/s meeting both p99 SLOs); arrays broadcast over the overrides
+    and over the deployment's array fields (SLOs, efficiencies, η).
 
     For ``"disaggregated"`` returns the prefill-instance and decode-instance goodputs separately.
     """
@@ -380,35 +397,7 @@ def goodput(
     I, O, S1, S2 = (np.broadcast_to(x, shape) for x in (I, O, S1, S2))
     key = "tbt99" if dep.tpot_metric == "tbt" else "tpot99"
     if arch == "disaggregated":
-        link = dep.link()
-        tp = e.prefill_time(I)
-        hi_p = 1.0 / (tp + link.eta * I * e.model.kv_bytes / link.bandwidth)
-        lam_p = _bisect(
-            lambda l: (
-                latencies("disaggregated", e, l, I, O, link=link, engine_decode=ed, lam_decode=l)[
-                    "ttft99"
-                ]
-                <= S1
-            ),
-            hi_p,
-        )
-        hi_d = np.full(shape, 1e4)
-        lam_d = _bisect(
-            lambda l: (
-                latencies(
-                    "disaggregated",
-                    e,
-                    np.full(shape, 1e-9),
-                    I,
-                    O,
-                    link=link,
-                    engine_decode=ed,
-                    lam_decode=l,
-                )[key]
-                <= S2
-            ),
-            hi_d,
-        )
+        lam_p, lam_d = _dis_goodput(e, ed, I, O, S1, S2, dep.link(), key)
         # the TTFT contract must also hold unloaded (else zero goodput)
         return {"prefill": lam_p, "decode": lam_d}
     hi = 1.0 / e.prefill_time(I)
@@ -421,76 +410,103 @@ def goodput(
     return {"instance": lam}
 
 
-def evaluate(dep: Deployment, archs=ARCHS, integer_pools: bool = True) -> pd.DataFrame:
-    """Cost per SLO-compliant output token of each architecture, with its three-term split.
+def _dis_goodput(e: Engine, ed: Engine, I, O, S1, S2, link: Link, key: str):
+    """(prefill-instance, decode-instance) goodputs of disaggregated serving: the largest rates at
+    which the p99 TTFT (prefill side) and the p99 token metric ``key`` (decode side) meet their SLOs."""
+    tp = e.prefill_time(I)
+    hi_p = 1.0 / (tp + link.eta * I * e.model.kv_bytes / link.bandwidth)
+    lam_p = _bisect(lambda l: _dis_prefill(e, l, I, link)[0] <= S1, hi_p)
+    lam_d = _bisect(
+        lambda l: _dis_decode(ed, l, I, O, keys=(key,))[key] <= S2, np.full(np.shape(I), 1e4)
+    )
+    return lam_p, lam_d
 
-    Columns: arch, gpus (per instance), instances, usd_per_mtok (total), prefill / decode / kv_tax
-    components (USD per million compliant output tokens), goodput per GPU (req/s), feasible.
+
+def arch_costs(dep: Deployment, arch: str, integer_pools: bool = False) -> dict[str, np.ndarray]:
+    """One architecture's cost per SLO-compliant output token and its three terms (USD per million),
+    with the pool sizes; arrays broadcast over the deployment's array fields (SLOs, efficiencies, η).
+
+    Keys: ``prefill``, ``decode``, ``kv_tax``, ``usd_per_mtok``, ``feasible`` and the instances
+    ``n`` (colocated designs) or ``n_p``, ``n_d`` (disaggregated). With ``integer_pools`` the service
+    rate ``arrival_rate`` is met with whole instances. :func:`evaluate` tabulates it.
+    """
+    e, ed = dep.engines()
+    lam_tot, O, I = dep.arrival_rate, dep.output_tokens, dep.input_tokens
+    g = goodput(arch, dep)
+    tok_s = lam_tot * O
+
+    def pool(lam):
+        n = lam_tot / lam
+        return np.ceil(n - 1e-9) if integer_pools else n
+
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        if arch == "disaggregated":
+            lp, ld = g["prefill"], g["decode"]
+            feasible = (lp > 0) & (ld > 0)
+            n_p, n_d = pool(lp), pool(ld)
+            usd_s_p = n_p * e.tp * e.gpu.price_per_second
+            usd_s_d = n_d * ed.tp * ed.gpu.price_per_second
+            link = dep.link()
+            tax_share = link.eta * I * e.model.kv_bytes / link.bandwidth
+            share = tax_share / (e.prefill_time(I) + tax_share)
+            terms = {
+                "prefill": usd_s_p * (1 - share) / tok_s * 1e6,
+                "decode": usd_s_d / tok_s * 1e6,
+                "kv_tax": usd_s_p * share / tok_s * 1e6,
+            }
+            sizes = {"n_p": n_p, "n_d": n_d}
+        else:
+            lam = g["instance"]
+            feasible = lam > 0
+            n = pool(lam)
+            usd_s = n * e.tp * e.gpu.price_per_second
+            # split GPU time between prefill work and the rest (decode + SLO headroom)
+            r = latencies(arch, e, lam_tot / n, I, O, chunk=dep.chunk, tpot_slo=dep.tpot_slo)
+            busy = r["prefill_busy"] if arch == "colocated" else (lam_tot / n) * r["t_prefill"]
+            pshare = np.clip(busy, 0, 1)
+            terms = {
+                "prefill": usd_s * pshare / tok_s * 1e6,
+                "decode": usd_s * (1 - pshare) / tok_s * 1e6,
+                "kv_tax": 0.0,
+            }
+            sizes = {"n": n}
+    out = {k: np.where(feasible, v, np.inf) for k, v in terms.items()}
+    out["usd_per_mtok"] = out["prefill"] + out["decode"] + out["kv_tax"]
+    return out | sizes | {"feasible": feasible}
+
+
+def evaluate(dep: Deployment, archs=ARCHS, integer_pools: bool = True) -> pd.DataFrame:
+    """Cost per SLO-compliant output token of each architecture, with its three-term split
+    (:func:`arch_costs` at one deployment of scalars).
+
+    Columns: arch, instances, gpus, prefill / decode / kv_tax components (USD per million compliant
+    output tokens), usd_per_mtok (total), feasible.
     With ``integer_pools`` the service rate ``arrival_rate`` is met with whole instances.
     """
     e, ed = dep.engines()
-    lam_tot = dep.arrival_rate
-    O = dep.output_tokens
-    I = dep.input_tokens
     rows = []
     for arch in archs:
-        g = goodput(arch, dep)
-        if arch == "disaggregated":
-            lp, ld = float(g["prefill"]), float(g["decode"])
-            feasible = lp > 0 and ld > 0
-            if feasible:
-                n_p = math.ceil(lam_tot / lp - 1e-9) if integer_pools else lam_tot / lp
-                n_d = math.ceil(lam_tot / ld - 1e-9) if integer_pools else lam_tot / ld
-                usd_s_p = n_p * e.tp * e.gpu.price_per_second
-                usd_s_d = n_d * ed.tp * ed.gpu.price_per_second
-                tok_s = lam_tot * O
-                link = dep.link()
-                tp_time = float(e.prefill_time(I))
-                tax_share = link.eta * I * e.model.kv_bytes / link.bandwidth
-                share = tax_share / (tp_time + tax_share)
-                prefill = usd_s_p * (1 - share) / tok_s * 1e6
-                tax = usd_s_p * share / tok_s * 1e6
-                decode = usd_s_d / tok_s * 1e6
-                gpus = n_p * e.tp + n_d * ed.tp
-                inst = f"{n_p:g}P+{n_d:g}D" if integer_pools else f"{n_p:.2f}P+{n_d:.2f}D"
-            else:
-                prefill = decode = tax = np.inf
-                gpus, inst = np.nan, "—"
+        c = arch_costs(dep, arch, integer_pools)
+        feasible = bool(c["feasible"])
+        count = (lambda n: int(n)) if integer_pools else float
+        if not feasible:
+            gpus, inst = np.nan, "—"
+        elif arch == "disaggregated":
+            n_p, n_d = count(c["n_p"]), count(c["n_d"])
+            gpus = n_p * e.tp + n_d * ed.tp
+            inst = f"{n_p:g}P+{n_d:g}D" if integer_pools else f"{n_p:.2f}P+{n_d:.2f}D"
         else:
-            lam = float(g["instance"])
-            feasible = lam > 0
-            if feasible:
-                n = math.ceil(lam_tot / lam - 1e-9) if integer_pools else lam_tot / lam
-                usd_s = n * e.tp * e.gpu.price_per_second
-                tok_s = lam_tot * O
-                # split GPU time between prefill work and the rest (decode + SLO headroom)
-                r = latencies(arch, e, lam_tot / n, I, O, chunk=dep.chunk, tpot_slo=dep.tpot_slo)
-                pshare = float(
-                    np.clip(
-                        r["prefill_busy"]
-                        if arch == "colocated"
-                        else (lam_tot / n) * r["t_prefill"],
-                        0,
-                        1,
-                    )
-                )
-                prefill = usd_s * pshare / tok_s * 1e6
-                decode = usd_s * (1 - pshare) / tok_s * 1e6
-                tax = 0.0
-                gpus = n * e.tp
-                inst = f"{n:g}" if integer_pools else f"{n:.2f}"
-            else:
-                prefill = decode = tax = np.inf
-                gpus, inst = np.nan, "—"
+            n = count(c["n"])
+            gpus = n * e.tp
+            inst = f"{n:g}" if integer_pools else f"{n:.2f}"
+        terms = {k: float(c[k]) for k in ("prefill", "decode", "kv_tax")}
         rows.append(
             {
                 "arch": arch,
                 "instances": inst,
                 "gpus": gpus,
-                "prefill": prefill,
-                "decode": decode,
-                "kv_tax": tax,
-                "usd_per_mtok": prefill + decode + tax,
+                **terms,
+                "usd_per_mtok": terms["prefill"] + terms["decode"] + terms["kv_tax"],
                 "feasible": feasible,
             }
         )
@@ -498,20 +514,23 @@ def evaluate(dep: Deployment, archs=ARCHS, integer_pools: bool = True) -> pd.Dat
 
 
 def cost_grid(
-    dep: Deployment, I, O, ttft_slo, tpot_slo, link_gb_s=None
+    dep: Deployment, I, O, ttft_slo, tpot_slo, link_gb_s=None, archs=ARCHS
 ) -> dict[str, dict[str, np.ndarray]]:
     """Vectorised goodputs for maps: per architecture the per-instance rates and GPUs per instance.
 
     Returns ``{arch: {"lam": ..., "gpus": ..., "price_s": ...}}``; for ``"disaggregated"`` the keys are
     ``lam_p``, ``lam_d``, ``gpus_p``, ``gpus_d``. Use :func:`pool_cost` to turn them into USD per
-    million SLO-compliant output tokens at a service arrival rate.
+    million SLO-compliant output tokens at a service arrival rate. ``archs`` limits the designs.
     """
     d = dep if link_gb_s is None else replace(dep, link_gb_s=link_gb_s)
     e, ed = d.engines()
     out = {}
     for arch in ("colocated", "chunked"):
-        g = goodput(arch, d, I, O, ttft_slo, tpot_slo)["instance"]
-        out[arch] = {"lam": g, "gpus": e.tp, "price_s": e.gpu.price_per_second}
+        if arch in archs:
+            g = goodput(arch, d, I, O, ttft_slo, tpot_slo)["instance"]
+            out[arch] = {"lam": g, "gpus": e.tp, "price_s": e.gpu.price_per_second}
+    if "disaggregated" not in archs:
+        return out
     key = "tbt99" if d.tpot_metric == "tbt" else "tpot99"
     if link_gb_s is not None:
         I_, O_, S1, S2, L = np.broadcast_arrays(
@@ -521,41 +540,7 @@ def cost_grid(
             np.asarray(tpot_slo, float),
             np.asarray(link_gb_s, float),
         )
-        link = Link(bandwidth=L * 1e9, eta=d.eta)
-        tp = e.prefill_time(I_)
-        hi_p = 1.0 / (tp + link.eta * I_ * e.model.kv_bytes / link.bandwidth)
-        lam_p = _bisect(
-            lambda l: (
-                latencies(
-                    "disaggregated",
-                    e,
-                    l,
-                    I_,
-                    O_,
-                    link=link,
-                    engine_decode=ed,
-                    lam_decode=np.full(I_.shape, 1e-9),
-                )["ttft99"]
-                <= S1
-            ),
-            hi_p,
-        )
-        lam_d = _bisect(
-            lambda l: (
-                latencies(
-                    "disaggregated",
-                    e,
-                    np.full(I_.shape, 1e-9),
-                    I_,
-                    O_,
-                    link=link,
-                    engine_decode=ed,
-                    lam_decode=l,
-                )[key]
-                <= S2
-            ),
-            np.full(I_.shape, 1e4),
-        )
+        lam_p, lam_d = _dis_goodput(e, ed, I_, O_, S1, S2, Link(L * 1e9, d.eta), key)
     else:
         g = goodput("disaggregated", d, I, O, ttft_slo, tpot_slo)
         lam_p, lam_d = g["prefill"], g["decode"]
@@ -761,11 +746,18 @@ def grid_table(fn, jobs: int = 1, **ranges) -> dict[tuple, object]:
     return dict(zip(combos, map_kwargs(fn, [dict(zip(names, c)) for c in combos], jobs)))
 
 
-def speedup(base: Deployment, system: Deployment, base_arch: str, sys_arch: str) -> float:
-    """Cost per compliant token of the baseline over that of the system (continuous pools)."""
-    cb = evaluate(base, archs=(base_arch,), integer_pools=False)["usd_per_mtok"].iloc[0]
-    cs = evaluate(system, archs=(sys_arch,), integer_pools=False)["usd_per_mtok"].iloc[0]
-    return float(cb / cs)
+def _out(x):
+    """A 0-d result as a float, an array result as an array."""
+    return float(x) if np.ndim(x) == 0 else np.asarray(x)
+
+
+def speedup(base: Deployment, system: Deployment, base_arch: str, sys_arch: str):
+    """Cost per compliant token of the baseline over that of the system (continuous pools); an
+    array where the deployments hold arrays."""
+    cb = arch_costs(base, base_arch)["usd_per_mtok"]
+    cs = arch_costs(system, sys_arch)["usd_per_mtok"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _out(cb / cs)
 
 
 def at_slack(
@@ -773,14 +765,15 @@ def at_slack(
     gpu: str,
     I: float,
     O: float,
-    slack: float,
+    slack,
     *,
-    mfu: float,
-    mbu: float,
+    mfu,
+    mbu,
     tpot_metric: str = "tbt",
     **kw,
 ) -> Deployment:
-    """A deployment whose p99 SLOs are ``(1 + slack)`` × the unloaded latencies of its own engine."""
+    """A deployment whose p99 SLOs are ``(1 + slack)`` × the unloaded latencies of its own engine
+    (``slack``, ``mfu`` and ``mbu`` may be arrays that broadcast)."""
     e = Deployment(
         gpu=gpu, model=model, mfu=mfu, mbu=mbu, **{k: v for k, v in kw.items() if k == "tp"}
     ).engines()[0]
@@ -790,8 +783,8 @@ def at_slack(
         model=model,
         input_tokens=I,
         output_tokens=O,
-        ttft_slo=float(s1),
-        tpot_slo=float(s2),
+        ttft_slo=_out(s1),
+        tpot_slo=_out(s2),
         mfu=mfu,
         mbu=mbu,
         tpot_metric=tpot_metric,
@@ -813,68 +806,71 @@ CALIBRATION_SETTINGS = {
 }
 
 
-def rederive(
-    slack: float, mbu: float, mfu: float, eta: float = 0.5, tpot_metric: str = "tbt"
-) -> dict[str, float]:
+def _setting(row: str, slack, mbu, mfu, eta, tpot_metric: str) -> Deployment:
+    """The deployment of one calibration row at the given slack, efficiencies and η."""
+    model, gpu, I, O, kw = CALIBRATION_SETTINGS[row]
+    extra = dict(kw)
+    if "link_gb_s" in extra:
+        extra["eta"] = eta
+    return at_slack(model, gpu, I, O, slack, mfu=mfu, mbu=mbu, tpot_metric=tpot_metric, **extra)
+
+
+def rederive(slack, mbu, mfu, eta: float = 0.5, tpot_metric: str = "tbt") -> dict:
     """Each calibration paper's speed-up in this frame, all at one SLO slack, efficiencies and η.
 
     vLLM: paged KV vs an Orca-style 2,048-slot reservation per sequence (colocated both); Sarathi-Serve:
     chunked vs plain continuous batching; DistServe: disaggregated over intra-node NVLink vs colocated;
     Splitwise: H100 prompt pool + A100 token pool vs all-H100 colocated (throughput per dollar);
-    Mooncake: disaggregated over RDMA vs colocated at 16k-token prompts.
+    Mooncake: disaggregated over RDMA vs colocated at 16k-token prompts. ``slack``, ``mbu`` and
+    ``mfu`` may be arrays: each value is then an array of their broadcast shape (one call for a grid).
     """
+    shape = np.broadcast(np.asarray(slack), np.asarray(mbu), np.asarray(mfu)).shape
     out = {}
-    for row, (model, gpu, I, O, kw) in CALIBRATION_SETTINGS.items():
-        extra = dict(kw)
-        if "link_gb_s" in extra:
-            extra["eta"] = eta
-        b = at_slack(model, gpu, I, O, slack, mfu=mfu, mbu=mbu, tpot_metric=tpot_metric, **extra)
+    for row in CALIBRATION_SETTINGS:
+        b = _setting(row, slack, mbu, mfu, eta, tpot_metric)
         if row == "vllm":
-            out[row] = speedup(replace(b, reserve_tokens=2048), b, "colocated", "colocated")
+            v = speedup(replace(b, reserve_tokens=2048), b, "colocated", "colocated")
         elif row.startswith("sarathi"):
-            out[row] = speedup(b, b, "colocated", "chunked")
+            v = speedup(b, b, "colocated", "chunked")
         elif row == "splitwise":
-            out[row] = speedup(b, replace(b, decode_gpu=A100), "colocated", "disaggregated")
+            v = speedup(b, replace(b, decode_gpu=A100), "colocated", "disaggregated")
         else:
-            out[row] = speedup(b, b, "colocated", "disaggregated")
+            v = speedup(b, b, "colocated", "disaggregated")
+        out[row] = _out(np.broadcast_to(v, shape))
     return out
 
 
-def iso_cost_power(
-    slack: float, mbu: float, mfu: float, eta: float = 0.5, tpot_metric: str = "tbt"
-) -> tuple[float, float]:
+def iso_cost_power(slack, mbu, mfu, eta: float = 0.5, tpot_metric: str = "tbt"):
     """Splitwise's setting (:data:`CALIBRATION_SETTINGS`): the throughput-per-dollar and the
     throughput-per-watt ratio of H100 prompt + A100 token pools over an all-H100 colocated cluster.
 
     Continuous pool sizes; a GPU's power is its TDP (the provisioned power a cluster is sized by), so
     the watts of each cost term are its GPU-seconds times the TDP of the GPU that pays it. At equal
     cost *and* equal power the cluster is limited by the tighter budget, so its throughput ratio is
-    the smaller of the two.
+    the smaller of the two. Arrays broadcast (a pair of arrays for a grid).
     """
-    model, gpu, I, O, kw = CALIBRATION_SETTINGS["splitwise"]
-    b = at_slack(model, gpu, I, O, slack, mfu=mfu, mbu=mbu, tpot_metric=tpot_metric, eta=eta, **kw)
-    s = replace(b, decode_gpu=A100)
-    tb = evaluate(b, archs=("colocated",), integer_pools=False).iloc[0]
-    ts = evaluate(s, archs=("disaggregated",), integer_pools=False).iloc[0]
-    gp, gd = hardware.gpu(gpu), hardware.gpu(A100)
+    b = _setting("splitwise", slack, mbu, mfu, eta, tpot_metric)
+    tb = arch_costs(b, "colocated")
+    ts = arch_costs(replace(b, decode_gpu=A100), "disaggregated")
+    gp, gd = hardware.gpu(b.gpu), hardware.gpu(A100)
 
-    def watts(usd: float, g: hardware.GPU) -> float:
+    def watts(usd, g: hardware.GPU):
         return usd / g.price_per_second * g.tdp_w
 
     w_base = watts(tb["usd_per_mtok"], gp)
     w_sys = watts(ts["prefill"] + ts["kv_tax"], gp) + watts(ts["decode"], gd)
-    return float(tb["usd_per_mtok"] / ts["usd_per_mtok"]), float(w_base / w_sys)
+    return _out(tb["usd_per_mtok"] / ts["usd_per_mtok"]), _out(w_base / w_sys)
 
 
 def slo_tightening(
-    slack: float,
-    mbu: float,
-    mfu: float,
+    slack,
+    mbu,
+    mfu,
     eta: float = 0.5,
     tpot_metric: str = "tbt",
     row: str = "distserve",
     iters: int = 8,
-) -> float:
+):
     """How many times tighter both p99 targets can be made for disaggregated serving at the cost per
     compliant token that colocated serving reaches at ``slack`` (DistServe's "× tighter SLO").
 
@@ -883,35 +879,115 @@ def slo_tightening(
     ``(1 + slack) / k*`` with ``k*`` the smallest scale at which disaggregation costs no more
     (bisection on ``log k``); below 1 when disaggregation needs looser targets; 0 when it costs more
     at every scale up to 8 × ``(1 + slack)``; NaN when colocated serving is infeasible at ``slack``.
+    Arrays broadcast: every point runs its own search, all points in one vectorised pass.
     """
-    model, gpu, I, O, kw = CALIBRATION_SETTINGS[row]
-    extra = dict(kw)
-    if "link_gb_s" in extra:
-        extra["eta"] = eta
+    k0 = 1.0 + np.broadcast_to(np.asarray(slack, float), np.broadcast(slack, mbu, mfu).shape)
 
-    def cost(arch: str, scale: float) -> float:
-        d = at_slack(
-            model, gpu, I, O, scale - 1, mfu=mfu, mbu=mbu, tpot_metric=tpot_metric, **extra
-        )
-        return float(evaluate(d, archs=(arch,), integer_pools=False)["usd_per_mtok"].iloc[0])
+    def cost(arch: str, scale):
+        d = _setting(row, scale - 1, mbu, mfu, eta, tpot_metric)
+        return arch_costs(d, arch)["usd_per_mtok"]
 
-    k0 = 1.0 + slack
     c_col = cost("colocated", k0)
-    if not np.isfinite(c_col):
-        return float("nan")
-    ok = lambda k: cost("disaggregated", k) <= c_col  # noqa: E731
-    hi = k0
-    while not ok(hi):
-        hi *= 2
-        if hi > 8 * k0:
-            return 0.0
-    lo = hi / 2
-    while ok(lo) and lo > 1e-3:
-        hi, lo = lo, lo / 2
+    live = np.isfinite(c_col)  # else NaN
+
+    def ok(k):
+        return cost("disaggregated", k) <= c_col
+
+    hi, zero = k0.copy(), np.zeros(k0.shape, bool)
+    good = ok(hi)
+    while (grow := live & ~good & ~zero).any():  # double until disaggregation is no dearer
+        hi = np.where(grow, hi * 2, hi)
+        zero |= grow & (hi > 8 * k0)
+        good = np.where(grow & ~zero, ok(hi), good)
+    live &= ~zero
+    lo, run = hi / 2, live
+    while (down := run & ok(lo) & (lo > 1e-3)).any():  # halve while it still is
+        hi, lo, run = np.where(down, lo, hi), np.where(down, lo / 2, lo), down
     for _ in range(iters):
-        mid = math.sqrt(lo * hi)
-        lo, hi = (lo, mid) if ok(mid) else (mid, hi)
-    return k0 / hi
+        mid = np.sqrt(lo * hi)
+        g = ok(mid)
+        lo, hi = np.where(g, lo, mid), np.where(g, mid, hi)
+    return _out(np.where(np.isfinite(c_col), np.where(zero, 0.0, k0 / hi), np.nan))
+
+
+# ------------------------------------------------------------------ break-even maps
+
+MAP_DIMS = ("gpu", "mbu", "mfu", "eta", "bw", "slack", "r", "rate")
+
+
+@dataclass(frozen=True)
+class Maps:
+    """Break-even maps as arrays: the cost per compliant token (USD per million) of plain colocated,
+    chunked colocated and disaggregated serving over named axes (:data:`MAP_DIMS`, or what
+    :meth:`sel` leaves of them); ``coords`` holds each axis's values."""
+
+    dims: tuple[str, ...]
+    coords: dict[str, tuple]
+    c_plain: np.ndarray = field(repr=False)
+    c_chunked: np.ndarray = field(repr=False)
+    c_dis: np.ndarray = field(repr=False)
+
+    @property
+    def c_col(self) -> np.ndarray:
+        """The cheaper colocated design's cost."""
+        return np.minimum(self.c_plain, self.c_chunked)
+
+    @property
+    def dis_wins(self) -> np.ndarray:
+        """Where disaggregation is strictly the cheapest."""
+        return self.c_dis < self.c_col
+
+    def axis(self, dim: str) -> int:
+        """The position of a named axis."""
+        return self.dims.index(dim)
+
+    def sel(self, **at) -> Maps:
+        """Fix axes: a scalar drops the axis (its value matched with ``isclose``, or equal for
+        GPUs), a list keeps those values in that order."""
+        dims, coords = list(self.dims), dict(self.coords)
+        arrays = [self.c_plain, self.c_chunked, self.c_dis]
+        for dim, v in at.items():
+            vals, ax = coords[dim], dims.index(dim)
+            pick = [_index(vals, x) for x in v] if isinstance(v, (list, tuple)) else _index(vals, v)
+            arrays = [np.take(a, pick, axis=ax) for a in arrays]
+            if isinstance(pick, list):
+                coords[dim] = tuple(vals[i] for i in pick)
+            else:
+                dims.pop(ax)
+                coords.pop(dim)
+        return Maps(tuple(dims), coords, *arrays)
+
+    def frame(self, order=("gpu", "rate", "bw", "slack", "r")) -> pd.DataFrame:
+        """The maps as a long table (one row per point, axes in ``order`` varying slowest first):
+        the axes, c_plain, c_chunked, c_dis, c_col (the cheaper colocated) and the winner."""
+        order = [d for d in order if d in self.dims] + [d for d in self.dims if d not in order]
+        perm = [self.axis(d) for d in order]
+        idx = np.meshgrid(*(np.arange(len(self.coords[d])) for d in order), indexing="ij")
+        cols = {d: np.asarray(self.coords[d])[i.ravel()] for d, i in zip(order, idx)}
+        out = pd.DataFrame({d: cols[d] for d in self.dims})
+        for k in ("c_plain", "c_chunked", "c_dis"):
+            out[k] = np.transpose(getattr(self, k), perm).ravel()
+        out["c_col"] = np.minimum(out["c_plain"], out["c_chunked"])
+        out["winner"] = np.where(
+            out["c_dis"] < out["c_col"],
+            "disaggregated",
+            np.where(out["c_chunked"] < out["c_plain"], "chunked colocated", "colocated"),
+        )
+        return out
+
+    def values(self, arr: np.ndarray, order) -> np.ndarray:
+        """``arr`` (one value per point of these maps' axes) with its axes in ``order``."""
+        return np.transpose(arr, [self.axis(d) for d in order])
+
+
+def _index(vals, x) -> int:
+    """The position of ``x`` among an axis's values (``isclose`` for numbers)."""
+    if isinstance(x, str):
+        return list(vals).index(x)
+    hits = np.flatnonzero(np.isclose(np.asarray(vals, float), x))
+    if not len(hits):
+        raise KeyError(f"{x!r} is not on the axis {vals!r}")
+    return int(hits[0])
 
 
 def breakeven_maps(
@@ -923,114 +999,244 @@ def breakeven_maps(
     sigmas,
     *,
     O: float = 256.0,
-    mfu: float = 0.6,
-    mbu: float = 0.8,
-    eta: float = 0.5,
+    mfu=0.6,
+    mbu=0.8,
+    eta=0.5,
     tpot_metric: str = "tbt",
-) -> pd.DataFrame:
+) -> Maps:
     """Cost per compliant token of plain colocated, chunked colocated and disaggregated serving over
-    GPU × KV bandwidth × SLO slack × input/output ratio × service rate (whole instances).
+    GPU × efficiencies × η × KV bandwidth × SLO slack × input/output ratio × service rate (whole
+    instances), one vectorised evaluation per GPU. ``mbu``, ``mfu`` and ``eta`` are one value or a
+    list each (the axes of :data:`MAP_DIMS`)."""
+    axes = {"mbu": mbu, "mfu": mfu, "eta": eta, "bw": bws, "slack": sigmas, "r": r_grid}
+    arr = {k: np.atleast_1d(np.asarray(v, float)) for k, v in axes.items()}
+    rates = np.asarray(rates, float)
 
-    Columns: gpu, bw, slack, r, rate, c_plain, c_chunked, c_dis, c_col (= the cheaper colocated), winner.
-    """
-    r_grid = np.asarray(r_grid, float)
-    I_grid = r_grid * O
-    bws = np.asarray(bws, float)
-    sigmas = np.asarray(sigmas, float)
-    frames = []
+    def along(k):  # the values of one axis, shaped to broadcast over the per-GPU axes
+        shape = [1] * len(arr)
+        shape[list(arr).index(k)] = -1
+        return arr[k].reshape(shape)
+
+    I_grid = along("r") * O
+    costs = {"c_plain": [], "c_chunked": [], "c_dis": []}
+    full = tuple(len(v) for v in arr.values()) + (len(rates),)
     for g in gpus:
-        d0 = Deployment(gpu=g, model=model, mfu=mfu, mbu=mbu, tpot_metric=tpot_metric, eta=eta)
-        e0 = d0.engines()[0]
-        S1, S2 = e0.slos(I_grid[None, :], O, sigmas[:, None])  # (sigma, r)
-        grid = cost_grid(
-            d0, I_grid[None, None, :], O, S1[None], S2[None], link_gb_s=bws[:, None, None]
+        d0 = Deployment(
+            gpu=g,
+            model=model,
+            mfu=along("mfu"),
+            mbu=along("mbu"),
+            tpot_metric=tpot_metric,
+            eta=along("eta"),
         )
-        for lam in rates:
-            c_plain = np.broadcast_to(
-                pool_cost(grid["colocated"], lam, O), (len(bws), len(sigmas), len(r_grid))
-            )
-            c_chunk = np.broadcast_to(pool_cost(grid["chunked"], lam, O), c_plain.shape)
-            c_dis = np.broadcast_to(pool_cost(grid["disaggregated"], lam, O), c_plain.shape)
-            bi, si, ri = np.meshgrid(
-                np.arange(len(bws)), np.arange(len(sigmas)), np.arange(len(r_grid)), indexing="ij"
-            )
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "gpu": g,
-                        "bw": bws[bi.ravel()],
-                        "slack": sigmas[si.ravel()],
-                        "r": r_grid[ri.ravel()],
-                        "rate": float(lam),
-                        "c_plain": c_plain.ravel(),
-                        "c_chunked": c_chunk.ravel(),
-                        "c_dis": c_dis.ravel(),
-                    }
-                )
-            )
-    out = pd.concat(frames, ignore_index=True)
-    out["c_col"] = np.minimum(out["c_plain"], out["c_chunked"])
-    out["winner"] = np.where(
-        out["c_dis"] < out["c_col"],
-        "disaggregated",
-        np.where(out["c_chunked"] < out["c_plain"], "chunked colocated", "colocated"),
-    )
-    return out
+        S1, S2 = d0.engines()[0].slos(I_grid, O, along("slack"))
+        grid = cost_grid(d0, I_grid, O, S1, S2, link_gb_s=along("bw"))
+        for k, arch in (
+            ("c_plain", "colocated"),
+            ("c_chunked", "chunked"),
+            ("c_dis", "disaggregated"),
+        ):
+            entry = {
+                n: v[..., None] if isinstance(v, np.ndarray) else v for n, v in grid[arch].items()
+            }
+            costs[k].append(np.broadcast_to(pool_cost(entry, rates, O), full))
+    coords = {"gpu": tuple(gpus)} | {k: tuple(v.tolist()) for k, v in arr.items()}
+    coords["rate"] = tuple(rates.tolist())
+    return Maps(MAP_DIMS, coords, *(np.stack(costs[k]) for k in ("c_plain", "c_chunked", "c_dis")))
+
+
+def _nan_reduce(fn, a: np.ndarray, axis: int) -> np.ndarray:
+    """``fn`` (nanmin or nanmax) over one axis, NaN where every value is NaN (like pandas)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return fn(a, axis=axis)
 
 
 def partition_numbers(
-    maps: pd.DataFrame,
-    *,
-    gpu: str,
-    rate: float,
-    slack: float,
-    bw: float,
-    short_r: float = 0.25,
-    long_r: float = 8.0,
-) -> dict[str, float]:
-    """The numbers that decide the abstract's partition at one point of the break-even maps.
+    maps: Maps, *, short_r: float = 0.25, long_r: float = 8.0, order=None
+) -> dict[str, np.ndarray]:
+    """The numbers that decide the abstract's partition, reduced over the ``r`` axis (every other
+    axis kept, in ``order`` if given; fix rate and bandwidth with :meth:`Maps.sel` first).
 
     ``short_dis_over_col``: min over short-context cells (r ≤ short_r) of C_dis / C_col (≥ 1: colocation
     wins every one); ``short_rest_over_chunked``: min over those cells of min(C_plain, C_dis) / C_chunked
     (≥ 1: chunked prefill is the winner); ``long_dis_over_col``: max over long-context cells
     (r ≥ long_r) of C_dis / C_col (≤ 1: disaggregation wins every one).
     """
-    at = maps[
-        (maps["gpu"] == gpu)
-        & np.isclose(maps["rate"], rate)
-        & np.isclose(maps["slack"], slack)
-        & np.isclose(maps["bw"], bw)
-    ]
-    short, long_ = at[at["r"] <= short_r + 1e-12], at[at["r"] >= long_r - 1e-12]
+    ax = maps.axis("r")
+    r = np.asarray(maps.coords["r"])
+    short, long_ = np.flatnonzero(r <= short_r + 1e-12), np.flatnonzero(r >= long_r - 1e-12)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return {
-            "short_dis_over_col": float((short["c_dis"] / short["c_col"]).min()),
-            "short_rest_over_chunked": float(
-                (np.minimum(short["c_plain"], short["c_dis"]) / short["c_chunked"]).min()
-            ),
-            "long_dis_over_col": float((long_["c_dis"] / long_["c_col"]).max()),
-        }
+        ratio = maps.c_dis / maps.c_col
+        rest = np.minimum(maps.c_plain, maps.c_dis) / maps.c_chunked
+    out = {
+        "short_dis_over_col": _nan_reduce(np.nanmin, np.take(ratio, short, axis=ax), ax),
+        "short_rest_over_chunked": _nan_reduce(np.nanmin, np.take(rest, short, axis=ax), ax),
+        "long_dis_over_col": _nan_reduce(np.nanmax, np.take(ratio, long_, axis=ax), ax),
+    }
+    if order is None:
+        return out
+    left = [d for d in maps.dims if d != "r"]
+    return {k: np.transpose(v, [left.index(d) for d in order]) for k, v in out.items()}
 
 
-def winner_varies(maps: pd.DataFrame, along: str, **fixed) -> int:
-    """Number of lines along one axis of the break-even maps (``"r"``, ``"rate"``, ``"bw"``, ``"slack"``
-    or ``"gpu"``) on which the winner (disaggregated or not) changes, the axes in ``fixed`` held at
-    their values and every other axis enumerated."""
-    at = maps
-    for k, v in fixed.items():
-        at = at[at[k] == v] if isinstance(v, str) else at[np.isclose(at[k], v)]
-    others = [c for c in ("gpu", "bw", "slack", "r", "rate") if c != along and c not in fixed]
-    dis = at.assign(dis=at["winner"] == "disaggregated").groupby(others)["dis"].nunique()
-    return int((dis > 1).sum())
+def _changes(maps: Maps, along: str) -> np.ndarray:
+    """Where the winner (disaggregated or not) differs between the values of ``along`` (axis dropped)."""
+    w = maps.dis_wins
+    ax = maps.axis(along)
+    return w.any(axis=ax) & ~w.all(axis=ax)
 
 
-def winner_changes(maps: pd.DataFrame, along: str, **fixed) -> int:
-    """Number of (r, rate) cells whose cheapest design differs between the values of ``along``
-    (e.g. ``"bw"`` or ``"gpu"``) with every other axis held at ``fixed``."""
-    at = maps
-    for k, v in fixed.items():
-        at = at[at[k] == v] if isinstance(v, str) else at[np.isclose(at[k], v)]
-    dis = at.assign(dis=at["winner"] == "disaggregated").pivot_table(
-        index=["r", "rate"], columns=along, values="dis", aggfunc="first"
-    )
-    return int((dis.nunique(axis=1) > 1).sum())
+def winner_varies(maps: Maps, along: str, keep=()) -> np.ndarray:
+    """Number of lines along one axis (``"r"``, ``"rate"``, ``"bw"``, ``"slack"`` or ``"gpu"``) on which
+    the winner (disaggregated or not) changes, summed over every other axis except those in ``keep``
+    (fix axes with :meth:`Maps.sel` first); an array over the ``keep`` axes, in their order."""
+    ch = _changes(maps, along)
+    rest = [d for d in maps.dims if d != along]
+    summed = tuple(i for i, d in enumerate(rest) if d not in keep)
+    out_dims = [d for d in rest if d in keep]
+    n = ch.sum(axis=summed)
+    return np.transpose(n, [out_dims.index(d) for d in keep]) if keep else n
+
+
+def winner_changes(maps: Maps, along: str, keep=()) -> np.ndarray:
+    """Number of (r, rate) cells whose winner (disaggregated or not) differs between the values of
+    ``along`` (e.g. ``"bw"`` or ``"gpu"``); every axis other than r and rate must be fixed
+    (:meth:`Maps.sel`) or listed in ``keep`` (an array over them, in that order)."""
+    if extra := [d for d in maps.dims if d not in (along, "r", "rate", *keep)]:
+        raise ValueError(f"fix or keep the axes {extra}")
+    return winner_varies(maps, along, keep=keep)
+
+
+def dis_band(maps: Maps) -> tuple[float, float]:
+    """(lowest, highest) ``r`` at which disaggregation is the cheapest, over maps whose only axis left
+    is ``r`` (NaN, NaN where it never is)."""
+    r = np.asarray(maps.coords["r"])[maps.dis_wins]
+    return (float(r.min()), float(r.max())) if len(r) else (np.nan, np.nan)
+
+
+# ------------------------------------------------------------------ the chapter's evaluations
+
+
+def on_grid(fn, point: dict, **ranges):
+    """``fn`` evaluated in one vectorised call on the full grid of ``ranges`` and at ``point``.
+
+    Returns ``(grid, at_point)``: ``grid`` has one axis per range in order (what :func:`claims.grid`
+    takes), ``at_point`` is ``fn(**point)``; a dict or tuple result is split key by key."""
+    mesh = np.meshgrid(*(np.asarray(v, float) for v in ranges.values()), indexing="ij")
+    shape = mesh[0].shape
+    flat = {k: np.append(m.ravel(), point[k]) for k, m in zip(ranges, mesh)}
+    res = fn(**flat)
+
+    def split(v):
+        v = np.asarray(v)
+        return v[:-1].reshape(shape), float(v[-1])
+
+    if isinstance(res, dict):
+        parts = {k: split(v) for k, v in res.items()}
+        return {k: p[0] for k, p in parts.items()}, {k: p[1] for k, p in parts.items()}
+    if isinstance(res, tuple):
+        parts = [split(v) for v in res]
+        return tuple(p[0] for p in parts), tuple(p[1] for p in parts)
+    return split(res)
+
+
+def analytic_vs_simulated(
+    dep: Deployment, cases, I: int, O: int, *, n_requests: int, rng, chunk: int = 512
+) -> pd.DataFrame:
+    """The analytic p99s (:func:`latencies`) next to the seeded discrete-event simulation's
+    (:func:`costcorrect.models.serving.queueing.simulate`) for ``(architecture, rate)`` cases, one seed
+    drawn from ``rng`` per case; the relative gaps in the ``… error`` columns."""
+    from costcorrect.models.serving import queueing
+
+    eng = dep.engines()[0]
+    link = dep.link()  # eta of the transfer blocks the prefill GPU, all of it delays decode
+    t_kv = I * eng.model.kv_bytes / link.bandwidth
+    rows = []
+    for arch, lam in cases:
+        an = latencies(arch, eng, lam, I, O, chunk=chunk, link=link)
+        sim = queueing.simulate(
+            arch,
+            lam,
+            I,
+            O,
+            lambda n, c, p, pc: float(eng.step(n, c, p, pc)),
+            n_requests=n_requests,
+            seed=int(rng.integers(2**31)),
+            chunk=chunk,
+            kv_delay=t_kv,
+            prefill_block=link.eta * t_kv,
+        )
+        s_ttft, s_tpot, s_tbt = sim.p99()
+        rows.append(
+            {
+                "architecture": arch,
+                "rate, req/s": lam,
+                "p99 TTFT analytic, s": float(an["ttft99"]),
+                "p99 TTFT simulated, s": s_ttft,
+                "p99 TBT analytic, ms": 1e3 * float(an["tbt99"]),
+                "p99 TBT simulated, ms": 1e3 * s_tbt,
+                "p99 TPOT analytic, ms": 1e3 * float(an["tpot99"]),
+                "p99 TPOT simulated, ms": 1e3 * s_tpot,
+            }
+        )
+    out = pd.DataFrame(rows)
+    for k in ("TTFT", "TBT", "TPOT"):
+        a, s = (c for c in out.columns if c.startswith(f"p99 {k} "))
+        out[f"{k} error"] = out[a] / out[s] - 1
+    return out
+
+
+#: the five system archetypes of the frontier: name -> (architecture, deployment overrides); a link of
+#: "nvlink" is one direction of the GPU's NVLink per instance, "nic" its inter-node NIC per instance
+FRONTIER_SYSTEMS = {
+    "vLLM-style colocated": ("colocated", {}),
+    "Sarathi-style chunked": ("chunked", {}),
+    "DistServe-style P/D (NVLink)": ("disaggregated", {"link_gb_s": "nvlink"}),
+    "Mooncake-style P/D (RDMA)": ("disaggregated", {"link_gb_s": 100.0}),
+    "Splitwise-style P/D (H100→A100)": (
+        "disaggregated",
+        {"decode_gpu": "A100-80GB-SXM", "link_gb_s": "nic"},
+    ),
+}
+
+
+def frontier_costs(model: str, gpus, I, O, slacks, **kw) -> pd.DataFrame:
+    """Cost per million compliant output tokens (continuous pools) of each :data:`FRONTIER_SYSTEMS`
+    archetype on each GPU at each SLO slack (targets ``(1 + slack)`` × the unloaded latency of the
+    GPU's colocated engine); ``kw`` sets mfu, mbu, η and the TPOT metric. Infeasible points dropped;
+    the heterogeneous system is skipped on its own decode GPU."""
+    slacks = np.asarray(slacks, float)
+    rows = []
+    for g in gpus:
+        base = Deployment(gpu=g, model=model, input_tokens=I, output_tokens=O, **kw)
+        e0 = base.engines()[0]
+        S1, S2 = e0.slos(I, O, slacks)
+        for name, (arch, ov) in FRONTIER_SYSTEMS.items():
+            if ov.get("decode_gpu") == g:
+                continue
+            ov = dict(ov)
+            if ov.get("link_gb_s") == "nvlink":
+                ov["link_gb_s"] = hardware.gpu(g).nvlink_gb_s / 2 * e0.tp
+            elif ov.get("link_gb_s") == "nic":
+                ov["link_gb_s"] = hardware.gpu(g).internode_gb_s * e0.tp
+            link = ov.get("link_gb_s") if arch == "disaggregated" else None
+            grid = cost_grid(replace(base, **ov), I, O, S1, S2, link_gb_s=link, archs=(arch,))
+            usd = np.broadcast_to(pool_cost(grid[arch], 1e6, O, integer=False), slacks.shape)
+            rows += [
+                {"gpu": g, "system": name, "slack": s, "usd_per_mtok": float(u)}
+                for s, u in zip(slacks, usd)
+            ]
+    fr = pd.DataFrame(rows)
+    return fr[np.isfinite(fr["usd_per_mtok"])]
+
+
+def calibration_baselines(cal: pd.DataFrame) -> pd.Series:
+    """Each calibration system's headline baseline as its abstract names it (first row per system,
+    parenthesised qualifiers dropped)."""
+    import re
+
+    heads = cal.groupby("system", sort=False)["baseline"].first()
+    return heads.map(lambda b: re.sub(r"\s*\(.*\)", "", b).strip())
