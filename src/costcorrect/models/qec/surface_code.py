@@ -40,7 +40,6 @@ import numpy as np
 import pymatching
 import sinter
 import stim
-from scipy import optimize, stats
 
 __all__ = [
     "ARMS",
@@ -310,37 +309,55 @@ class Arms:
         self.graph = pair_graph(self.m_unc) if any("+" in a for a in self.arms) else None
 
 
+def _decode_reusing(
+    matcher: pymatching.Matching,
+    events: np.ndarray,
+    done: list[tuple[np.ndarray, np.ndarray]],
+    correlated: bool,
+) -> np.ndarray:
+    """Observable-0 predictions of ``matcher`` for ``events``, decoding only the shots whose events
+    differ from the same shot in every array already decoded by this matcher (``done``: pairs of
+    events and predictions, appended to). PyMatching decodes each shot on its own, deterministically,
+    so a shot with the same events gets the same prediction: the result equals a full decode."""
+    pred = np.zeros(events.shape[0], dtype=bool)
+    todo = np.ones(events.shape[0], dtype=bool)
+    for ev, pr in done:
+        same = todo & (events == ev).all(axis=1)
+        pred[same] = pr[same]
+        todo &= ~same
+    if todo.any():
+        out = matcher.decode_batch(events[todo], enable_correlations=correlated)
+        pred[todo] = out[:, 0].astype(bool)
+    done.append((events, pred))
+    return pred
+
+
 def decode_arms(
     det: np.ndarray, arms: Arms, rng: np.random.Generator | None = None
 ) -> tuple[dict[str, np.ndarray], dict[str, int]]:
-    """Predict observable 0 for every shot with every arm; also count the events each global decoder sees."""
+    """Predict observable 0 for every shot with every arm; also count the events each global decoder sees.
+
+    A toy arm whose residual equals, shot by shot, events an earlier arm already decoded with the
+    same matcher reuses that prediction (:func:`_decode_reusing`); the result is that of a full decode.
+    """
     preds: dict[str, np.ndarray] = {}
     events_seen: dict[str, int] = {}
+    done: dict[bool, list[tuple[np.ndarray, np.ndarray]]] = {False: [], True: []}
     pairs = None
     for name in arms.arms:
-        if name == "uncorr":
-            pred, events = arms.m_unc.decode_batch(det)[:, 0].astype(bool), det
-        elif name == "corr":
-            pred, events = (
-                arms.m_cor.decode_batch(det, enable_correlations=True)[:, 0].astype(bool),
-                det,
-            )
+        flip: np.ndarray | bool = False
+        if name in ("uncorr", "corr"):
+            events = det
+        elif name.startswith("pairs"):
+            if pairs is None:
+                pairs = local_predecode(det, arms.graph, "canonical", chains=False)
+            events, flip = pairs
         else:
-            if name.startswith("pairs"):
-                if pairs is None:
-                    pairs = local_predecode(det, arms.graph, "canonical", chains=False)
-                events, flip = pairs
-            else:
-                rule = "canonical" if "canonical" in name else "random"
-                events, flip = local_predecode(det, arms.graph, rule, rng, chains=True)
-            if name.endswith("+corr"):
-                pred = (
-                    arms.m_cor.decode_batch(events, enable_correlations=True)[:, 0].astype(bool)
-                    ^ flip
-                )
-            else:
-                pred = arms.m_unc.decode_batch(events)[:, 0].astype(bool) ^ flip
-        preds[name] = pred
+            rule = "canonical" if "canonical" in name else "random"
+            events, flip = local_predecode(det, arms.graph, rule, rng, chains=True)
+        correlated = name == "corr" or name.endswith("+corr")
+        matcher = arms.m_cor if correlated else arms.m_unc
+        preds[name] = _decode_reusing(matcher, events, done[correlated], correlated) ^ flip
         events_seen[name] = int(np.count_nonzero(events))
     return preds, events_seen
 
@@ -450,6 +467,30 @@ def reduce_batches(
     return acc
 
 
+def _read_log(log: Path) -> dict[int, dict]:
+    """The batches a point's log holds (a torn last line, from a worker stopped mid-write, is skipped)."""
+    got: dict[int, dict] = {}
+    if log.exists():
+        for line in log.read_text().splitlines():
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            got[int(rec["i"])] = rec["c"]
+    return got
+
+
+def _prefix_complete(meta: Mapping, log: Path) -> bool:
+    """Whether the logged batches 0, 1, 2, ... already meet the point's stopping rule."""
+    got, acc, i = _read_log(log), Counter(), 0
+    while not _stop(meta, acc):
+        if i not in got:
+            return False
+        acc.update(got[i])
+        i += 1
+    return True
+
+
 class _CompiledPaired(sinter.CompiledSampler):
     def __init__(self, meta: dict, circuit: stim.Circuit, workdir: str) -> None:
         self.ctx = _Context(dict(meta), circuit)
@@ -484,7 +525,11 @@ class _CompiledPaired(sinter.CompiledSampler):
         finally:
             os.close(fd)
         # sinter stops a point on `errors`: the per-batch minimum over arms never exceeds any arm's
-        # total, so sinter cannot stop before every arm has reached the target
+        # total, so sinter cannot stop before every arm has reached the target; once the logged
+        # batches 0, 1, 2, ... already meet the stopping rule, every shot is reported as an error
+        # so that sinter stops the point at once (its own counts are not used)
+        if _prefix_complete(self.ctx.meta, self.log):
+            return sinter.AnonTaskStats(shots=c["shots"], errors=c["shots"])
         arms = self.ctx.meta["arms"].split(",")
         return sinter.AnonTaskStats(shots=c["shots"], errors=min(c[f"fail:{a}"] for a in arms))
 
@@ -528,16 +573,8 @@ def collect(points: Sequence[Mapping], workers: int = 2) -> list[tuple[dict, Cou
                 print_progress=False,
             )
             for m in points:
-                log = (Path(workdir) / _task_key(m)).with_suffix(".log")
-                got: dict[int, dict] = {}
-                if log.exists():
-                    for line in log.read_text().splitlines():
-                        try:  # a worker stopped mid-write leaves a torn line:
-                            rec = json.loads(line)  # that batch is then recomputed from its seed
-                        except json.JSONDecodeError:
-                            continue
-                        got[int(rec["i"])] = rec["c"]
-                logged[_task_key(m)] = got
+                # a batch missing from the log (torn line) is recomputed from its seed below
+                logged[_task_key(m)] = _read_log((Path(workdir) / _task_key(m)).with_suffix(".log"))
     out = []
     for m in points:
         ctx = _Context(dict(m))
@@ -758,6 +795,8 @@ def write_circuits(
 # Statistics
 # --------------------------------------------------------------------------------------------
 def _z(level: float) -> float:
+    from scipy import stats  # imported here: sinter's spawned workers never need scipy
+
     return float(stats.norm.ppf(0.5 + level / 2))
 
 
@@ -984,6 +1023,8 @@ def fit_floor_model(
         c, logF = theta
         return np.log(c * base + np.exp(logF)) - np.log(y)
 
+    from scipy import optimize
+
     sol = optimize.least_squares(
         resid, x0=np.array([1.0, np.log(y.min() / 2)]), bounds=([1e-6, -40], [10, 0])
     )
@@ -992,3 +1033,263 @@ def fit_floor_model(
         "F": float(np.exp(sol.x[1])),
         "rss_log": float(np.sum(sol.fun**2)),
     }
+
+
+# --------------------------------------------------------------------------------------------
+# The chapter's sampling plan and analysis tables
+# --------------------------------------------------------------------------------------------
+BASE_ARMS = ("uncorr", "corr")
+TOY_D = (5, 7, 9)
+"""Distances of the mechanistic toy (p = 0.006)."""
+ABLATION_D = (5, 9)
+"""Distances of the noise ablation (p = 0.006)."""
+ABLATION = ("uniform-data", "uniform-measure", "uniform-reset", "uniform")
+"""Noise variants of the ablation (the gate channel is p in both models, so it is not switched)."""
+BATCH = {5: 4096, 7: 4096, 9: 2048, 13: 1024, 17: 512}
+"""Shots per batch by distance."""
+
+
+def sampling_plan(
+    budget: float, min_failures: int, target_failures: int, seed: int
+) -> tuple[list[dict], list[dict]]:
+    """The chapter's points ``(plan, tasks)``: each plan row (p, d, noise, role, arms, target,
+    ceiling) and its :func:`make_task`, with every failure target and shot ceiling times ``budget``.
+
+    Claim points (the gain at d = 5, 9, 13 and the two cheap slope-fit points at p = 0.003) target
+    ``target_failures`` on every decoder; the toy's d = 7 twice ``min_failures``; the ablation
+    ``min_failures``. d = 17 (p = 0.006) and d = 13 (p = 0.003) join only from ``budget >= 4``.
+    """
+    rows = [
+        (0.006, 5, "gain claim + toy", target_failures, 200_000, ARMS),
+        (0.006, 7, "toy", min_failures * 2, 100_000, ARMS),
+        (0.006, 9, "gain claim + toy", target_failures, 100_000, ARMS),
+        (0.006, 13, "gain claim", target_failures, 60_000, BASE_ARMS),
+        (0.003, 5, "slope fit", target_failures, 400_000, ("uncorr",)),
+        (0.003, 9, "slope fit", target_failures, 400_000, ("uncorr",)),
+    ]
+    if budget >= 4:
+        rows += [
+            (0.006, 17, "slope fit", min_failures, 20_000, BASE_ARMS),
+            (0.003, 13, "slope fit", min_failures, 400_000, ("uncorr",)),
+        ]
+    plan = [
+        dict(p=p, d=d, role=role, noise="chapter", target=t, ceiling=cap, arms=arms)
+        for p, d, role, t, cap, arms in rows
+    ]
+    plan += [
+        dict(p=0.006, d=d, role="ablation", noise=nz, target=min_failures, ceiling=100_000,
+             arms=BASE_ARMS)
+        for nz in ABLATION
+        for d in ABLATION_D
+    ]
+    tasks = [
+        make_task(q["d"], q["p"], arms=q["arms"], noise=q["noise"], seed=seed, batch=BATCH[q["d"]],
+                  max_errors=int(round(budget * q["target"])),
+                  max_shots=int(round(budget * q["ceiling"])))
+        for q in plan
+    ]
+    return plan, tasks
+
+
+def annotate(stats, level: float, min_failures: int):
+    """``stats`` (:func:`stats_frame`) with the LER, its Wilson interval at ``level``, the per-round
+    LER and ``in_verdicts`` (at least ``min_failures`` failures)."""
+    s = stats.copy()
+    s["ler"] = s["errors"] / s["shots"]
+    s["ler_lo"], s["ler_hi"] = wilson(s["errors"].to_numpy(), s["shots"].to_numpy(), level)
+    s["ler_round"] = per_round(s["ler"], s["rounds"])
+    s["in_verdicts"] = s["errors"] >= min_failures
+    return s
+
+
+def series(stats, p: float, dec: str, noise: str = "chapter", usable: bool = True):
+    """One decoder's rows at strength ``p`` and noise ``noise``, by distance (only the points in the
+    verdicts when ``usable``)."""
+    s = stats[np.isclose(stats.p, p) & (stats.decoder == dec) & (stats.noise == noise)]
+    return (s[s.in_verdicts] if usable else s).sort_values("d")
+
+
+def pair_count(pairs, p: float, d: int, a: str, b: str, noise: str = "chapter") -> int | None:
+    """Shots where both arms ``a`` and ``b`` fail at one point (``None`` when not recorded)."""
+    m = pairs[
+        np.isclose(pairs.p, p)
+        & (pairs.d == d)
+        & (pairs.noise == noise)
+        & (((pairs.a == a) & (pairs.b == b)) | ((pairs.a == b) & (pairs.b == a)))
+    ]
+    return int(m["both"].iloc[0]) if len(m) else None
+
+
+def lambda_table(stats, published: Mapping[tuple[float, str], object], level: float):
+    """Per (p, decoder): Λ fitted to the simulation (with its interval) against Λ fitted to the
+    published points at the same distances, and the ratio of the exponents ln Λ sim / published."""
+    import pandas as pd
+
+    rows = []
+    for (p, dec), pub in published.items():
+        s = series(stats, p, dec)
+        f = fit_log_lambda(s["d"], s["errors"], s["shots"], level)
+        g = pub[pub["distance"].isin(s["d"])]
+        lam_pub = fit_lambda(g["distance"], g["ler"])[0]
+        ln_pub = np.log(lam_pub)
+        rows.append({
+            "p": p, "decoder": dec, "distances": ", ".join(map(str, s["d"])),
+            "failures": ", ".join(str(v) for v in s["errors"]), "n": int(s["errors"].sum()),
+            "Lambda (sim)": f["Lambda"], "low": f["lo"], "high": f["hi"], "se of ln Lambda": f["se"],
+            "Lambda (published)": lam_pub, "ratio": f["ln_lambda"] / ln_pub,
+            "ratio low": np.log(f["lo"]) / ln_pub, "ratio high": np.log(f["hi"]) / ln_pub,
+        })
+    return pd.DataFrame(rows)
+
+
+def factor_table(stats, published: Mapping[tuple[float, str], object]):
+    """Per (p, decoder, distance): simulated / published LER, the Wilson interval carried through."""
+    import pandas as pd
+
+    out = []
+    for (p, dec), pub_rows in published.items():
+        pub = pub_rows.set_index("distance")["ler"]
+        s = series(stats, p, dec, usable=False)
+        s = s[s.d.isin(pub.index) & (s.errors > 0)]
+        ref = pub[s["d"]].to_numpy()
+        out.append(pd.DataFrame({
+            "p": p, "decoder": dec, "d": s["d"].to_numpy(), "failures": s["errors"].to_numpy(),
+            "in_verdicts": s["in_verdicts"].to_numpy(), "factor": s["ler"].to_numpy() / ref,
+            "low": s["ler_lo"].to_numpy() / ref, "high": s["ler_hi"].to_numpy() / ref,
+        }))
+    return pd.concat(out, ignore_index=True)
+
+
+def worst_factor(factor, low, high) -> tuple[float, float, float]:
+    """The worst factor ``max(f, 1/f)`` over distances, and its range over the ends of each
+    distance's interval (1 where an interval contains 1)."""
+    f, lo, hi = (np.asarray(v, float) for v in (factor, low, high))
+    fold = lambda v: np.maximum(v, 1 / v)  # noqa: E731
+    near = np.where((lo <= 1) & (hi >= 1), 1.0, np.minimum(fold(lo), fold(hi)))
+    return float(np.max(fold(f))), float(np.max(near)), float(np.max(np.maximum(fold(lo), fold(hi))))
+
+
+def paired_gain(stats, pairs, p: float, d: int, level: float, noise: str = "chapter") -> dict:
+    """Uncorrelated / correlated LER at one point, paired on the shared shots (and, for comparison,
+    the standard error an unpaired comparison would have)."""
+    u = series(stats, p, "uncorr", noise, usable=False).set_index("d").loc[d]
+    c = series(stats, p, "corr", noise, usable=False).set_index("d").loc[d]
+    both = pair_count(pairs, p, d, "uncorr", "corr", noise)
+    k = (int(u.errors), int(u.shots), int(c.errors), int(c.shots))
+    r, lo, hi, se = log_ratio_interval(*k, both, level)
+    unpaired_se = log_ratio_interval(*k, None, level)[3]
+    return {"d": d, "uncorr failures": k[0], "corr failures": k[2], "both fail": both,
+            "corr shots": k[3], "gain uncorr/corr": r, "low": lo, "high": hi,
+            "se ln (paired)": se, "se ln (if unpaired)": unpaired_se}
+
+
+def ablation_table(stats, published_ler, level: float, p: float = 0.006):
+    """Each ablation variant's LER per decoder and distance, relative to the chapter's mapping
+    (unpaired interval: independent shots) and to the published LER (``published_ler``: a
+    distance × decoder table with columns ``uncorr_pm``, ``corr_pm``)."""
+    import pandas as pd
+
+    rows = []
+    for nz in ("chapter", *ABLATION):
+        for dec in BASE_ARMS:
+            for d in ABLATION_D:
+                s = series(stats, p, dec, nz, usable=False).set_index("d").loc[d]
+                ref = series(stats, p, dec, "chapter", usable=False).set_index("d").loc[d]
+                r, lo, hi, _ = (
+                    (1.0, 1.0, 1.0, 0.0)
+                    if nz == "chapter"
+                    else log_ratio_interval(
+                        int(s.errors), int(s.shots), int(ref.errors), int(ref.shots), None, level
+                    )
+                )
+                pub = published_ler.loc[d, "uncorr_pm" if dec == "uncorr" else "corr_pm"]
+                rows.append({"noise": nz, "decoder": dec, "d": d, "failures": int(s.errors),
+                             "ler": s.ler, "vs chapter": r, "low": lo, "high": hi,
+                             "vs published": s.ler / pub})
+    return pd.DataFrame(rows)
+
+
+def toy_analysis(stats, pairs, level: float, p: float = 0.006) -> dict:
+    """The mechanistic toy's results at ``TOY_D``: Λ per arm (``lams``), the paired change of ln Λ
+    from a random instead of a canonical representative (``det``), the ln Λ lost to pair removal by
+    correlated (``loss_c``) and uncorrelated (``loss_u``) matching, and the difference of the two
+    losses with the covariances of all four arms on the shared shots (``contrast``)."""
+    import pandas as pd
+
+    toy = stats[(stats.noise == "chapter") & np.isclose(stats.p, p) & stats.d.isin(TOY_D)]
+
+    def at(arm: str, col: str) -> list[int]:
+        return [int(toy[(toy.decoder == arm) & (toy.d == d)][col].iloc[0]) for d in TOY_D]
+
+    def both(a: str, b: str) -> list[int | None]:
+        return [pair_count(pairs, p, d, a, b) for d in TOY_D]
+
+    lams = []
+    for dec in ARMS:
+        g = toy[toy.decoder == dec].sort_values("d")
+        f = fit_log_lambda(g["d"], g["errors"], g["shots"], level)
+        lams.append({"decoder": dec, "Lambda": f["Lambda"], "low": f["lo"], "high": f["hi"],
+                     **{f"failures d={d}": k for d, k in zip(TOY_D, at(dec, "errors"))},
+                     "events left per shot (largest d)": float(g["events_per_shot"].iloc[-1])})
+
+    def delta(a: str, b: str) -> dict:
+        shared = both(a, b)
+        if any(v is None for v in shared):  # a loaded CSV without pair counts: treat as unpaired
+            shared = [0] * len(TOY_D)
+        return paired_delta_log_lambda(TOY_D, at(a, "errors"), at(b, "errors"), shared, level)
+
+    spec = {"corr": 1, "pairs+corr": -1, "uncorr": -1, "pairs+uncorr": 1}
+    k = {a: at(a, "errors") for a in spec}
+    n = at("corr", "shots")
+    shared = {(a, b): both(a, b) for a in spec for b in spec if a < b}
+    if any(v is None for vals in shared.values() for v in vals):  # no pair counts: independence
+        shared = {ab: [k[ab[0]][i] * k[ab[1]][i] / n[i] for i in range(len(TOY_D))] for ab in shared}
+    return {
+        "frame": toy,
+        "lams": pd.DataFrame(lams),
+        "det": delta("chains_random+corr", "chains_canonical+corr"),
+        "loss_c": delta("corr", "pairs+corr"),
+        "loss_u": delta("uncorr", "pairs+uncorr"),
+        "contrast": contrast_log_lambda(TOY_D, spec, k, shared, n, level),
+        "shots": int(sum(n)),
+    }
+
+
+def ler_plot_frame(stats, paper, card, min_failures: int, d_max: int = 17):
+    """Long table for the LER-against-distance figure: the simulated baselines (chapter mapping, with
+    their Wilson intervals; marked when below ``min_failures``), the uniform model, and the
+    published PyMatching points (paper figure and model card) up to ``d_max``. Columns ``p, d,
+    series, kind, ler, ler_lo, ler_hi``."""
+    import pandas as pd
+
+    names = {"uncorr": "uncorrelated PM", "corr": "correlated PM"}
+    sim = stats[stats.noise.isin(["chapter", "uniform"]) & stats.decoder.isin(BASE_ARMS)]
+    uniform = sim.noise == "uniform"
+    low = f"simulated (< {min_failures} failures)"
+    sim = sim.assign(
+        series=sim.decoder.map(names) + np.where(uniform, " (uniform model)", " (sim)"),
+        kind=np.where(uniform, "uniform model", np.where(sim.in_verdicts, "simulated", low)),
+    )
+    pub_names = {"uncorr_pm": names["uncorr"], "corr_pm": names["corr"], "mwpm": names["uncorr"]}
+    pub = pd.concat([paper[paper.decoder.isin(["uncorr_pm", "corr_pm"])], card[card.decoder == "mwpm"]])
+    pub = pub.assign(series=pub.decoder.map(pub_names) + " (published)", kind="published")
+    pub = pub.rename(columns={"distance": "d"})
+    cols = ["p", "d", "series", "kind", "ler", "ler_lo", "ler_hi"]
+    out = pd.concat([sim.reindex(columns=cols), pub.reindex(columns=cols)], ignore_index=True)
+    return out[out.d <= d_max].reset_index(drop=True)
+
+
+def ceiling_curves(d, corr_fit: Mapping, floor: Mapping, slope: Mapping):
+    """The fitted curves of the ceiling figure at distances ``d``: the correlated baseline's
+    exponential fit, (a) the constant-floor and (b) the degraded-slope model of the pipeline.
+    Columns ``d, ler, curve``."""
+    import pandas as pd
+
+    d = np.asarray(d, float)
+    base = corr_fit["A"] * corr_fit["Lambda"] ** (-(d + 1) / 2)
+    return pd.concat([
+        pd.DataFrame({"d": d, "ler": base, "curve": "corr PM, exponential fit"}),
+        pd.DataFrame({"d": d, "ler": floor["c"] * base + floor["F"], "curve": "(a) constant floor"}),
+        pd.DataFrame({"d": d, "ler": slope["A"] * slope["Lambda"] ** (-(d + 1) / 2),
+                      "curve": "(b) degraded slope"}),
+    ], ignore_index=True)
