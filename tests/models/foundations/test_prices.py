@@ -196,3 +196,38 @@ def test_widest_pair_returns_the_rows():
     top = prices.widest_pair(frame, "acc", "cost", 0.02, frontier="top")
     assert (top["dear"]["name"], top["cheap"]["name"]) == ("d", "c")
     assert top["ratio"] == pytest.approx(2)
+
+
+def test_tables_over_the_declared_choices():
+    df = _frame({"flagship": 2.0, "small": 3.0}, n=8, noise=0.05)
+    df["provider"] = ["A", "B"] * (len(df) // 2)
+    df["date_basis"] = ["launch", "observed"] * (len(df) // 2)
+    samples = prices.analysis_samples(df)
+    assert len(samples["launch/price-change dates"]) == len(df) // 2
+    table = prices.across_choices(prices.common_decline, df, level=0.9)
+    assert list(table.index) == [
+        "none, all rows",
+        "none, launch/price-change dates",
+        "provider levels, all rows",
+        "provider levels, launch/price-change dates",
+    ]
+    base = prices.common_decline(df, level=0.9)
+    assert table.loc["none, all rows", "factor"] == pytest.approx(base["factor"])
+    fits = prices.class_trends(df)
+    summary = prices.trend_summary(fits, 0.9)
+    assert summary.loc["small", "annual decline"] == pytest.approx(3.0, rel=0.1)
+    assert (summary["low"] <= summary["annual decline"]).all()
+    lines = prices.trend_lines(df, fits, "2023-01-01", n=5)
+    assert len(lines) == 10 and set(lines["price_class"]) == {"flagship", "small"}
+
+
+def test_new_price_pvalue_flags_an_outlier():
+    df = _frame({"flagship": 2.0}, n=10, noise=0.02, seed=3)
+    df["provider"] = "A"
+    on_trend = df.iloc[[-1]].assign(model="on")
+    outlier = df.iloc[[-1]].assign(model="off", log_cpm=df["log_cpm"].iloc[-1] + 2.0)
+    rest = df.iloc[:-1]
+    fit = prices.fit_trend(rest["years"].to_numpy(), rest["log_cpm"].to_numpy())
+    expected = prices.prediction_pvalue(fit, on_trend["years"].iloc[0], on_trend["log_cpm"].iloc[0])
+    assert prices.new_price_pvalue(pd.concat([rest, on_trend]), "on") == pytest.approx(expected)
+    assert prices.new_price_pvalue(pd.concat([df.iloc[:-1], outlier]), "off", "A") < 0.05

@@ -368,3 +368,69 @@ def widest_pair(
         "dear": frame.iloc[i],
         "cheap": frame.iloc[j],
     }
+
+
+# --------------------------------------------------------------------------------------------------
+# The declared analysis choices of the price-trend checks, and tables over them
+# --------------------------------------------------------------------------------------------------
+
+LAUNCH_BASES = ("launch", "price change")
+CONTROL_CHOICES = {"none": (), "provider levels": ("provider",)}
+
+
+def analysis_samples(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The declared samples: every row, and only the rows dated at a launch or a price change."""
+    return {
+        "all rows": df,
+        "launch/price-change dates": df[df["date_basis"].isin(LAUNCH_BASES)],
+    }
+
+
+def across_choices(fn, df: pd.DataFrame, **kwargs) -> pd.DataFrame:
+    """``fn(sample, controls=..., **kwargs)`` (a dict) for every declared control set
+    (:data:`CONTROL_CHOICES`) and sample (:func:`analysis_samples`): one row each, indexed
+    ``"<controls>, <sample>"``."""
+    samples = analysis_samples(df)
+    rows = {
+        f"{c}, {s}": fn(samples[s], controls=ctrl, **kwargs)
+        for c, ctrl in CONTROL_CHOICES.items()
+        for s in samples
+    }
+    return pd.DataFrame(rows).T
+
+
+def trend_summary(fits: dict[str, TrendFit], level: float = 0.95) -> pd.DataFrame:
+    """Per group: prices, annual decline factor with its ``level`` interval, residual sd (ln)."""
+    rows = {}
+    for group, f in fits.items():
+        lo, point, hi = f.annual_decline(level)
+        rows[group] = {"prices": f.n, "annual decline": point, "low": lo, "high": hi}
+        rows[group]["residual sd (ln)"] = f.resid_sd
+    return pd.DataFrame(rows).T.rename_axis("class")
+
+
+def trend_lines(
+    df: pd.DataFrame, fits: dict[str, TrendFit], t0: str, by: str = "price_class", n: int = 20
+) -> pd.DataFrame:
+    """Each group's fitted blended CPM over its own date range (``n`` points): for plotting."""
+    frames = []
+    for group, f in fits.items():
+        years = df.loc[df[by] == group, "years"]
+        t = np.linspace(years.min(), years.max(), n)
+        date = pd.Timestamp(t0) + pd.to_timedelta(t * DAYS_PER_YEAR, unit="D")
+        frames.append(pd.DataFrame({by: group, "date": date, "cpm": np.exp(f.predict(t))}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def new_price_pvalue(df: pd.DataFrame, model: str, provider: str | None = None) -> float:
+    """Prediction p-value of ``model``'s price against the trend of the other rows of ``df``.
+
+    The trend is fitted on every row but ``model`` (only ``provider``'s rows when given); the
+    p-value is :func:`prediction_pvalue` of ``model``'s blended CPM at its date.
+    """
+    new = df[df["model"] == model].iloc[0]
+    rest = df[df["model"] != model]
+    if provider is not None:
+        rest = rest[rest["provider"] == provider]
+    fit = fit_trend(rest["years"].to_numpy(), rest["log_cpm"].to_numpy(), provider or "all")
+    return prediction_pvalue(fit, float(new["years"]), float(new["log_cpm"]))
