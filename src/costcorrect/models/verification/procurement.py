@@ -1068,3 +1068,36 @@ class ThresholdReruns:
 
 
 __all__ += ["ThresholdReruns", "gap_curves"]
+
+
+def threshold_cells(thresholds: pd.DataFrame, n_min: int) -> pd.DataFrame:
+    """The threshold table for reading: ``N [CI low, CI high]`` per mechanism and benchmark,
+    ``≤ n_min`` when the target is met at the grid's first point, ``not reached`` when never."""
+
+    def cell(r: pd.Series) -> str:
+        if not np.isfinite(r["N at 5%"]):
+            return "not reached"
+        if r["N at 5%"] <= n_min:
+            return f"≤ {n_min}"
+        return f"{r['N at 5%']:.0f} [{r['CI low']:.0f}, {r['CI high']:.0f}]"
+
+    out = thresholds.assign(cell=thresholds.apply(cell, axis=1))
+    return out.pivot(index="mechanism", columns="benchmark", values="cell")
+
+
+def thresholds_long(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """First-N tables (:func:`first_n_by_k`) keyed by reading, as one long frame with columns
+    ``K``, ``benchmark``, ``N5`` and ``reading`` (points never reached left out)."""
+    long = pd.concat(
+        [
+            t.reset_index()
+            .melt(id_vars="K", var_name="benchmark", value_name="N5")
+            .assign(reading=r)
+            for r, t in tables.items()
+        ],
+        ignore_index=True,
+    )
+    return long[np.isfinite(long["N5"])]
+
+
+__all__ += ["threshold_cells", "thresholds_long"]
