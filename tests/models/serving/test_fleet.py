@@ -182,3 +182,46 @@ def test_joint_never_worse_than_per_model_or_homogeneous_on_the_chapter_fleet():
             j.cost_per_hour <= fleet.solve_per_model(cfg, demand, caps, shares).cost_per_hour + 1e-6
         )
         assert j.cost_per_hour <= fleet.solve_homogeneous(cfg, demand, caps)[1].cost_per_hour + 1e-6
+
+
+def test_a_family_solves_each_instance_once_and_reuses_looser_solutions():
+    """A sweep re-solves one MILP family under tighter caps: an instance a looser one already answers
+    (its plan fits the tighter caps, or it was infeasible) is not solved again, and the answer is the
+    one a fresh solve gives."""
+    cfg, demand = _toy(), {"a": 500.0, "b": 500.0}
+    fam = fleet._Family("cost", fleet._rows(cfg), tuple(demand.items()))  # not the shared cache
+    calls = []
+    solve = fam._cost
+    fam._cost = lambda caps: calls.append(dict(caps)) or solve(caps)
+    try:
+        loose = fam.solve({"cheap": 20, "dear": INF})
+        assert fam.solve({"cheap": 12, "dear": INF}) == loose  # the looser plan (10 cheap) fits
+        assert len(calls) == 1
+        tight = fam.solve({"cheap": 5, "dear": INF})
+        assert len(calls) == 2 and tight[0] == pytest.approx(5 * 1.0 + 5 * 1.2)
+        assert fam.solve({"cheap": 0, "dear": 0})[1] is None
+        assert fam.solve({"cheap": 0, "dear": 0})[1] is None and len(calls) == 3
+    finally:
+        fam._cost = solve
+
+
+@settings(deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=12), min_size=1, max_size=6))
+def test_sweep_reuse_matches_fresh_solves(caps_seq):
+    """Whatever order the caps come in, the cached family gives the optimum a fresh MILP gives."""
+    cfg, demand = _toy(), {"a": 500.0, "b": 400.0}
+    for cap in caps_seq:
+        caps = {"cheap": cap, "dear": 6}
+        cached = fleet.solve_joint(cfg, demand, caps).cost_per_hour
+        rows, dem = fleet._rows(cfg), tuple(demand.items())
+        assert cached == pytest.approx(fleet._Family("cost", rows, dem)._cost(caps)[0])
+        g_cached = fleet.max_goodput(cfg, demand, caps)[0]
+        assert g_cached == pytest.approx(fleet._Family("goodput", rows, dem)._goodput(caps)[0])
+
+
+def test_build_configs_returns_copies():
+    models = ["Mistral-7B"]
+    _, a = fleet.build_configs(models, context=1024)
+    a.loc[:, "tokens_per_s"] = 0.0
+    _, b = fleet.build_configs(models, context=1024)
+    assert (b["tokens_per_s"] > 0).all()

@@ -28,6 +28,7 @@ import math
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -132,6 +133,144 @@ class FleetPlan:
     feasible: bool
 
 
+def _rows(cfg: pd.DataFrame) -> tuple:
+    """The configurations as a hashable tuple of ``(model, gpu, k, tokens/s, USD/h)`` rows, in order."""
+    return tuple(
+        zip(
+            cfg["model"].astype(str).tolist(),
+            cfg["gpu"].astype(str).tolist(),
+            cfg["k"].astype(int).tolist(),
+            cfg["tokens_per_s"].astype(float).tolist(),
+            cfg["usd_per_hour"].astype(float).tolist(),
+        )
+    )
+
+
+class _Family:
+    """The solved instances of one MILP family: the same configurations and demand, under different
+    availability caps (a sweep over scarcity re-solves the same family with tighter caps).
+
+    An instance is solved once. A solution of a looser instance (every cap at least as high) that
+    fits the tighter caps is optimal for them too, and a looser instance that is infeasible makes the
+    tighter one infeasible: neither needs a solve. ``kind`` is ``"cost"`` (:func:`solve_joint`) or
+    ``"goodput"`` (:func:`max_goodput`); the program of a solved instance is built exactly as a
+    single call would build it.
+    """
+
+    def __init__(self, kind: str, rows: tuple, demand: tuple) -> None:
+        self.kind, self.demand = kind, demand
+        self.models = [m for m, _ in demand]
+        model, self.gpu, k, tps, usd = (np.array(c) for c in zip(*rows))
+        self.k, self.tps, self.usd = k.astype(float), tps.astype(float), usd.astype(float)
+        self.model = model
+        self.solved: list[tuple[dict, tuple]] = []
+
+    def usage(self, x: np.ndarray, g: str) -> float:
+        return float(self.k[self.gpu == g] @ np.round(x[self.gpu == g]))
+
+    def solve(self, caps: Mapping[str, float]) -> tuple:
+        finite = {g: float(c) for g, c in caps.items() if math.isfinite(c)}
+        for done, res in self.solved:
+            if done == finite:
+                return res
+        for done, res in self.solved:
+            if any(g not in finite for g in done) or any(
+                done.get(g, math.inf) < c for g, c in finite.items()
+            ):
+                continue  # not looser
+            if res[1] is None:
+                return res  # the looser instance is infeasible
+            if all(self.usage(res[1], g) <= c for g, c in finite.items()):
+                return res
+        res = self._cost(caps) if self.kind == "cost" else self._goodput(caps)
+        self.solved.append((finite, res))
+        return res
+
+    def _cap_rows(self, caps: Mapping[str, float], n: int):
+        rows, hi = [], []
+        for g, cap in caps.items():
+            if math.isfinite(cap):
+                r = np.zeros(n)
+                r[: len(self.k)] = np.where(self.gpu == g, self.k, 0.0)
+                rows.append(r)
+                hi.append(float(cap))
+        return rows, hi
+
+    def _cost(self, caps: Mapping[str, float]) -> tuple:
+        n = len(self.k)
+        rows = [np.where(self.model == m, self.tps, 0.0) for m in self.models]
+        lo, hi = [float(d) for _, d in self.demand], [np.inf] * len(self.models)
+        cap_rows, cap_hi = self._cap_rows(caps, n)
+        with _quiet_solver():
+            res = milp(
+                self.usd,
+                constraints=LinearConstraint(
+                    np.array(rows + cap_rows), lo + [-np.inf] * len(cap_hi), hi + cap_hi
+                ),
+                integrality=np.ones(n),
+                bounds=Bounds(0, np.inf),
+                options=_options(caps, self.kind),
+            )
+        if not res.success:
+            return (math.inf, None)
+        x = np.round(res.x).astype(int)
+        return (float(self.usd @ x), x)
+
+    def _goodput(self, caps: Mapping[str, float]) -> tuple:
+        n, M = len(self.k), len(self.models)
+        # variables: x_c (integer replicas), s_m (served tokens/s, continuous)
+        c = np.concatenate([np.zeros(n), -np.array([1.0 / d for _, d in self.demand])])
+        rows = []
+        for i, m in enumerate(self.models):
+            r = np.zeros(n + M)
+            r[:n] = -np.where(self.model == m, self.tps, 0.0)
+            r[n + i] = 1.0
+            rows.append(r)
+        cap_rows, cap_hi = self._cap_rows(caps, n + M)
+        upper = np.concatenate([np.full(n, np.inf), [float(d) for _, d in self.demand]])
+        with _quiet_solver():
+            res = milp(
+                c,
+                constraints=LinearConstraint(
+                    np.array(rows + cap_rows), [-np.inf] * (M + len(cap_hi)), [0.0] * M + cap_hi
+                ),
+                integrality=np.concatenate([np.ones(n), np.zeros(M)]),
+                bounds=Bounds(0, upper),
+                options=_options(caps, self.kind),
+            )
+        if not res.success:
+            raise RuntimeError(f"goodput MILP failed: {res.message}")
+        return (float(-res.fun), res.x[:n], res.x[n:])
+
+
+def _options(caps: Mapping[str, float], kind: str) -> dict:
+    """HiGHS options. A capped cost instance is solved without presolve, which is faster and reaches
+    the same optimal cost (only the cost of a capped instance is used; which of several equally cheap
+    plans comes back may differ). The uncapped instance, whose replica counts fix the baselines'
+    slices, and every goodput instance are solved with the defaults."""
+    capped = any(math.isfinite(c) for c in caps.values())
+    return {"disp": False, "presolve": not (capped and kind == "cost")}
+
+
+@lru_cache(maxsize=512)
+def _family(kind: str, rows: tuple, demand: tuple) -> _Family:
+    return _Family(kind, rows, demand)
+
+
+def _family_of(kind: str, cfg: pd.DataFrame, demand: Mapping[str, float]) -> _Family | None:
+    """The MILP family of ``cfg`` (restricted to the demanded models) and ``demand``; None if empty."""
+    models = list(demand)
+    cfg = cfg[cfg["model"].isin(models)].reset_index(drop=True)
+    if cfg.empty:
+        return None
+    return _family(kind, _rows(cfg), tuple((m, float(demand[m])) for m in models))
+
+
+def _cost(fam: _Family | None, caps: Mapping[str, float]) -> float:
+    """Optimal USD/h of a cost family under ``caps`` (inf if infeasible or empty)."""
+    return math.inf if fam is None else fam.solve(caps)[0]
+
+
 def _milp_cost(
     cfg: pd.DataFrame, demand: Mapping[str, float], caps: Mapping[str, float]
 ) -> FleetPlan:
@@ -139,34 +278,15 @@ def _milp_cost(
     cfg = cfg[cfg["model"].isin(models)].reset_index(drop=True)
     if cfg.empty:
         return FleetPlan(math.inf, cfg.assign(replicas=0), {}, False)
-    n = len(cfg)
-    c = cfg["usd_per_hour"].to_numpy(float)
-    rows, lo, hi = [], [], []
-    for m in models:
-        rows.append(np.where(cfg["model"] == m, cfg["tokens_per_s"], 0.0))
-        lo.append(float(demand[m]))
-        hi.append(np.inf)
-    for g, cap in caps.items():
-        if math.isfinite(cap):
-            rows.append(np.where(cfg["gpu"] == g, cfg["k"], 0).astype(float))
-            lo.append(-np.inf)
-            hi.append(float(cap))
-    with _quiet_solver():
-        res = milp(
-            c,
-            constraints=LinearConstraint(np.array(rows), lo, hi),
-            integrality=np.ones(n),
-            bounds=Bounds(0, np.inf),
-            options={"disp": False},
-        )
-    if not res.success:
+    fam = _family("cost", _rows(cfg), tuple((m, float(demand[m])) for m in models))
+    cost, x = fam.solve(caps)
+    if x is None:
         return FleetPlan(math.inf, cfg.assign(replicas=0), {}, False)
-    x = np.round(res.x).astype(int)
     out = cfg.assign(replicas=x)
-    used = {
-        g: int((out["k"] * out["replicas"])[out["gpu"] == g].sum()) for g in out["gpu"].unique()
-    }
-    return FleetPlan(float(c @ x), out[out["replicas"] > 0].reset_index(drop=True), used, True)
+    used = dict.fromkeys(pd.unique(out["gpu"]), 0)
+    for g, k, n in zip(out["gpu"], out["k"], x):
+        used[g] += int(k) * int(n)
+    return FleetPlan(cost, out[out["replicas"] > 0].reset_index(drop=True), used, True)
 
 
 def solve_joint(
@@ -290,38 +410,11 @@ def max_goodput(
 ) -> tuple[float, dict]:
     """Maximise Σ_m s_m/D_m (served fraction, each ≤ 1) under availability; returns (goodput, served)."""
     models = list(demand)
-    cfg = cfg[cfg["model"].isin(models)].reset_index(drop=True)
-    n, M = len(cfg), len(models)
-    # variables: x_c (integer replicas), s_m (served tokens/s, continuous)
-    c = np.concatenate([np.zeros(n), -np.array([1.0 / demand[m] for m in models])])
-    rows, lo, hi = [], [], []
-    for i, m in enumerate(models):
-        r = np.zeros(n + M)
-        r[:n] = -np.where(cfg["model"] == m, cfg["tokens_per_s"], 0.0)
-        r[n + i] = 1.0
-        rows.append(r)
-        lo.append(-np.inf)
-        hi.append(0.0)
-    for g, cap in caps.items():
-        if math.isfinite(cap):
-            r = np.zeros(n + M)
-            r[:n] = np.where(cfg["gpu"] == g, cfg["k"], 0)
-            rows.append(r)
-            lo.append(-np.inf)
-            hi.append(float(cap))
-    upper = np.concatenate([np.full(n, np.inf), [float(demand[m]) for m in models]])
-    with _quiet_solver():
-        res = milp(
-            c,
-            constraints=LinearConstraint(np.array(rows), lo, hi),
-            integrality=np.concatenate([np.ones(n), np.zeros(M)]),
-            bounds=Bounds(0, upper),
-            options={"disp": False},
-        )
-    if not res.success:
-        raise RuntimeError(f"goodput MILP failed: {res.message}")
-    served = {m: float(res.x[n + i]) for i, m in enumerate(models)}
-    return float(-res.fun), served
+    fam = _family_of("goodput", cfg, demand)
+    if fam is None:
+        return 0.0, dict.fromkeys(models, 0.0)
+    value, _, served = fam.solve(caps)
+    return value, {m: float(served[i]) for i, m in enumerate(models)}
 
 
 def max_goodput_per_model(
@@ -350,6 +443,35 @@ GPU_COLUMNS = [
 FLEET_CLASSES = ("A100-80GB-SXM", "H100-SXM", "H200-SXM", "L40S")
 
 
+@lru_cache(maxsize=1)
+def _anchors() -> pd.DataFrame:
+    """``data/coral/anchors.csv``, read (and validated) once per process."""
+    from costcorrect import data
+
+    return data.load("coral/anchors").set_index("gpu")
+
+
+@lru_cache(maxsize=64)
+def _gpu_table(context: float, same_eta: tuple, classes: tuple) -> pd.DataFrame:
+    from costcorrect.models.serving import hardware
+
+    g = hardware.gpus(list(classes))[GPU_COLUMNS].copy()
+    g["price_date"] = g["price_date"].astype(str)
+    eta = {}
+    for name, r in _anchors().iterrows():
+        eta[name] = calibrate_eta(
+            float(r["tokens_per_s"]),
+            hardware.model(str(r["model"])),
+            hardware.gpu(name),
+            float(r["batch"]),
+            context,
+        )
+    for name, donor in same_eta:
+        eta[name] = eta[donor]
+    g["eta_bw"] = pd.Series(eta)
+    return g
+
+
 def gpu_table(
     context: float = 1024.0,
     same_eta: Mapping[str, str] | None = None,
@@ -359,27 +481,26 @@ def gpu_table(
 
     ``eta_bw`` is calibrated per class on ``data/coral/anchors.csv`` (one measured decode throughput
     per class) with the shared step model; classes without an anchor borrow the value of the class
-    named in ``same_eta`` (default: H200 uses H100's, same Hopper generation).
+    named in ``same_eta`` (default: H200 uses H100's, same Hopper generation). Computed once per
+    distinct argument set; each call returns its own copy.
     """
-    from costcorrect import data
+    donors = tuple((same_eta or {"H200-SXM": "H100-SXM"}).items())
+    return _gpu_table(float(context), donors, tuple(classes)).copy()
+
+
+@lru_cache(maxsize=128)
+def _build(names: tuple, context: float, max_batch: int, tp_eff: float) -> tuple:
     from costcorrect.models.serving import hardware
 
-    g = hardware.gpus(classes)[GPU_COLUMNS].copy()
-    g["price_date"] = g["price_date"].astype(str)
-    anchors = data.load("coral/anchors").set_index("gpu")
-    eta = {}
-    for name, r in anchors.iterrows():
-        eta[name] = calibrate_eta(
-            float(r["tokens_per_s"]),
-            hardware.model(str(r["model"])),
-            hardware.gpu(name),
-            float(r["batch"]),
-            context,
-        )
-    for name, donor in (same_eta or {"H200-SXM": "H100-SXM"}).items():
-        eta[name] = eta[donor]
-    g["eta_bw"] = pd.Series(eta)
-    return g
+    gpus = gpu_table(context=context)
+    cfg = replica_configs(
+        [hardware.model(n) for n in names],
+        gpus,
+        context=context,
+        max_batch=max_batch,
+        tp_eff=tp_eff,
+    )
+    return gpus, cfg
 
 
 def build_configs(
@@ -389,18 +510,13 @@ def build_configs(
     max_batch: int = 256,
     tp_eff: float = 0.9,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(GPU classes with calibrated ``eta_bw``, replica configurations) for the named models."""
-    from costcorrect.models.serving import hardware
+    """(GPU classes with calibrated ``eta_bw``, replica configurations) for the named models.
 
-    gpus = gpu_table(context=context)
-    cfg = replica_configs(
-        [hardware.model(n) for n in model_names],
-        gpus,
-        context=context,
-        max_batch=max_batch,
-        tp_eff=tp_eff,
-    )
-    return gpus, cfg
+    Built once per distinct argument set (a sweep asks for the same point more than once); each call
+    returns its own copies.
+    """
+    gpus, cfg = _build(tuple(model_names), context, max_batch, tp_eff)
+    return gpus.copy(), cfg.copy()
 
 
 def perf_per_dollar_ratio(cfg: pd.DataFrame, mid: Sequence[str], top: Sequence[str]) -> float:
@@ -427,21 +543,34 @@ def scarcity_sweep(
     free = solve_joint(cfg, demand, dict.fromkeys(classes, inf))
     shares = plan_shares(free, list(demand), list(classes))
     cheap = [g for g, n in free.gpus_used.items() if n > 0 and g in ("A100-80GB-SXM", "L40S")]
+    # each MILP family is built once; an instance a looser one already answers is not re-solved
+    joint = _family_of("cost", cfg, demand)
+    teams = {m: _family_of("cost", cfg, {m: demand[m]}) for m in demand}
+    single = {
+        g: _family_of("cost", cfg[cfg["gpu"] == g], demand) for g in sorted(cfg["gpu"].unique())
+    }
     rows = []
     for s in scarcity:
         caps = {g: (math.floor(s * free.gpus_used[g]) if g in cheap else inf) for g in classes}
-        j = solve_joint(cfg, demand, caps)
-        p = solve_per_model(cfg, demand, caps, shares)
-        hg, h = solve_homogeneous(cfg, demand, caps)
+        j = _cost(joint, caps)
+        own = team_caps(caps, shares)
+        p = 0.0
+        for m in demand:
+            p += _cost(teams[m], own[m])
+        hg, h = "", inf
+        for g, fam in single.items():
+            c = _cost(fam, {g: caps.get(g, inf)})
+            if c < h:
+                hg, h = g, c
         rows.append(
             {
                 "availability s": s,
-                "joint $/h": j.cost_per_hour,
-                "per-model $/h": p.cost_per_hour,
-                "homogeneous $/h": h.cost_per_hour,
+                "joint $/h": j,
+                "per-model $/h": p,
+                "homogeneous $/h": h,
                 "homogeneous class": hg,
-                "gain vs per-model": p.cost_per_hour / j.cost_per_hour,
-                "gain vs homogeneous": h.cost_per_hour / j.cost_per_hour,
+                "gain vs per-model": p / j,
+                "gain vs homogeneous": h / j,
             }
         )
     return pd.DataFrame(rows), free
@@ -461,11 +590,16 @@ def goodput_sweep(
     inf = math.inf
     free = solve_joint(cfg, demand, dict.fromkeys(classes, inf))
     shares = plan_shares(free, list(demand), list(classes))
+    joint = _family_of("goodput", cfg, demand)
+    teams = {m: _family_of("goodput", cfg, {m: demand[m]}) for m in demand}
     rows = []
     for f in fractions:
         caps = {g: math.floor(f * free.gpus_used.get(g, 0)) for g in classes}
-        gj, _ = max_goodput(cfg, demand, caps)
-        gp = max_goodput_per_model(cfg, demand, caps, shares)
+        gj = joint.solve(caps)[0] if joint is not None else 0.0
+        own = team_caps(caps, shares)
+        gp = 0.0
+        for m in demand:
+            gp += teams[m].solve(own[m])[0] if teams[m] is not None else 0.0
         rows.append(
             {
                 "fleet fraction f": f,
