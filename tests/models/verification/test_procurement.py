@@ -216,3 +216,23 @@ def test_chapter_tables_are_consistent():
     assert reruns("A", 2, "first-best", 7) == reruns("A", 2, "first-best", 7)
     bounds = pr.bounds_table(bench, [2], [32, 64])
     assert (bounds.upper > 0).all() and len(pr.gap_curves(sim, bounds)) > 0
+
+
+def test_threshold_reading_tables():
+    import pandas as pd
+
+    t = pd.DataFrame(
+        {
+            "benchmark": ["A", "A", "B"],
+            "mechanism": ["m", "n", "m"],
+            "N at 5%": [20.0, np.inf, 100.4],
+            "CI low": [20.0, np.inf, 90.0],
+            "CI high": [40.0, np.inf, 120.0],
+        }
+    )
+    cells = pr.threshold_cells(t, 32)
+    assert cells.loc["m", "A"] == "≤ 32" and cells.loc["n", "A"] == "not reached"
+    assert cells.loc["m", "B"] == "100 [90, 120]"
+    nk = pd.DataFrame({"A": {2: 32.0, 4: np.inf}}).rename_axis("K")
+    long = pr.thresholds_long({"r": nk})
+    assert list(long.N5) == [32.0] and set(long.columns) == {"K", "benchmark", "N5", "reading"}
