@@ -301,4 +301,6 @@ def test_frontier_costs_and_analytic_vs_simulated():
     dep = serving.Deployment(link_gb_s=100.0, eta=0.5)
     rng = np.random.default_rng(0)
     des = serving.analytic_vs_simulated(dep, [("chunked", 3.0)], 512, 32, n_requests=200, rng=rng)
-    assert list(des["architecture"]) == ["chunked"] and "TTFT error" in des
+    assert list(des["architecture"]) == ["chunked"] and "TTFT error (fraction)" in des
+    steps = serving.step_table(dep.engines()[0], [1, 8], 1024, 256)
+    assert (steps["per-token decode cost (ms·GPU)"].diff().dropna() < 0).all()

@@ -1148,7 +1148,7 @@ def analytic_vs_simulated(
 ) -> pd.DataFrame:
     """The analytic p99s (:func:`latencies`) next to the seeded discrete-event simulation's
     (:func:`costcorrect.models.serving.queueing.simulate`) for ``(architecture, rate)`` cases, one seed
-    drawn from ``rng`` per case; the relative gaps in the ``… error`` columns."""
+    drawn from ``rng`` per case; the relative gaps in the ``… error`` columns (units in the names)."""
     from costcorrect.models.serving import queueing
 
     eng = dep.engines()[0]
@@ -1173,19 +1173,19 @@ def analytic_vs_simulated(
         rows.append(
             {
                 "architecture": arch,
-                "rate, req/s": lam,
-                "p99 TTFT analytic, s": float(an["ttft99"]),
-                "p99 TTFT simulated, s": s_ttft,
-                "p99 TBT analytic, ms": 1e3 * float(an["tbt99"]),
-                "p99 TBT simulated, ms": 1e3 * s_tbt,
-                "p99 TPOT analytic, ms": 1e3 * float(an["tpot99"]),
-                "p99 TPOT simulated, ms": 1e3 * s_tpot,
+                "rate (req/s)": lam,
+                "p99 TTFT analytic (s)": float(an["ttft99"]),
+                "p99 TTFT simulated (s)": s_ttft,
+                "p99 TBT analytic (ms)": 1e3 * float(an["tbt99"]),
+                "p99 TBT simulated (ms)": 1e3 * s_tbt,
+                "p99 TPOT analytic (ms)": 1e3 * float(an["tpot99"]),
+                "p99 TPOT simulated (ms)": 1e3 * s_tpot,
             }
         )
     out = pd.DataFrame(rows)
     for k in ("TTFT", "TBT", "TPOT"):
         a, s = (c for c in out.columns if c.startswith(f"p99 {k} "))
-        out[f"{k} error"] = out[a] / out[s] - 1
+        out[f"{k} error (fraction)"] = out[a] / out[s] - 1
     return out
 
 
@@ -1240,3 +1240,28 @@ def calibration_baselines(cal: pd.DataFrame) -> pd.Series:
 
     heads = cal.groupby("system", sort=False)["baseline"].first()
     return heads.map(lambda b: re.sub(r"\s*\(.*\)", "", b).strip())
+
+
+def step_table(engine: Engine, batches, I: float, O: float) -> pd.DataFrame:
+    """Decode step time, per-token decode cost and the prompt's prefill time of one instance at each
+    decode batch (mean context ``I + O/2`` per sequence); units in the column names."""
+    B = np.asarray(batches)
+    t = engine.step(B, B * (I + O / 2))
+    return pd.DataFrame(
+        {
+            "decode batch": B,
+            "decode step (ms)": 1e3 * t,
+            "per-token decode cost (ms·GPU)": 1e3 * engine.tp * t / B,
+            "prefill of the prompt (ms)": 1e3 * engine.prefill_time(I),
+        }
+    )
+
+
+def compare_calibration(cal: pd.DataFrame, rederived: dict, other: dict) -> pd.DataFrame:
+    """Each calibration row's published speed-up next to the re-derived one (``rederived``) and the
+    re-derivation under the other reading of the TPOT contract (``other``)."""
+    out = cal.loc[list(rederived), ["system", "speedup", "speedup_kind"]]
+    out["recomputed (×)"] = pd.Series(rederived)
+    out["recomputed / published (×)"] = out["recomputed (×)"] / out["speedup"]
+    out["other contract reading (×)"] = pd.Series(other)
+    return out
