@@ -354,3 +354,177 @@ def test_ceiling_models_tell_floor_from_slope() -> None:
     assert fl["rss_log"] < sl["rss_log"]
     pure = 0.03 * 1.3 ** (-(d + 1) / 2)
     assert qec.fit_slope_model(d, pure)["rss_log"] < qec.fit_floor_model(d, pure, base)["rss_log"]
+
+
+# --------------------------------------------------------------------------------------------
+# decoding shortcuts, sampling plan and the chapter's analysis tables
+# --------------------------------------------------------------------------------------------
+def test_decode_arms_reuse_equals_full_decode() -> None:
+    circuit = qec.memory_circuit(5, 0.006)
+    dem = circuit.detector_error_model(decompose_errors=True)
+    arms = qec.Arms(dem, qec.ARMS)
+    det, _ = circuit.compile_detector_sampler(seed=3).sample(2000, separate_observables=True)
+    preds, _ = qec.decode_arms(det, arms, np.random.default_rng(4))
+    rng = np.random.default_rng(4)
+    pairs, pflip = qec.local_predecode(det, arms.graph, "canonical", chains=False)
+    canon, cflip = qec.local_predecode(det, arms.graph, "canonical", chains=True)
+    rand, rflip = qec.local_predecode(det, arms.graph, "random", rng, chains=True)
+
+    def full(m, ev, corr):
+        return m.decode_batch(ev, enable_correlations=corr)[:, 0].astype(bool)
+
+    assert np.array_equal(preds["corr"], full(arms.m_cor, det, True))
+    assert np.array_equal(preds["uncorr"], full(arms.m_unc, det, False))
+    assert np.array_equal(preds["pairs+corr"], full(arms.m_cor, pairs, True) ^ pflip)
+    assert np.array_equal(preds["chains_canonical+corr"], full(arms.m_cor, canon, True) ^ cflip)
+    assert np.array_equal(preds["chains_random+corr"], full(arms.m_cor, rand, True) ^ rflip)
+
+
+def test_prefix_complete_reads_the_log(tmp_path) -> None:
+    meta = qec.make_task(3, 0.01, arms=("uncorr",), max_shots=1000, max_errors=5, batch=10, seed=1)
+    log = tmp_path / "p.log"
+    assert not qec._prefix_complete(meta, log)
+    log.write_text('{"i": 1, "c": {"shots": 10, "fail:uncorr": 9}}\n')
+    assert not qec._prefix_complete(meta, log)  # batch 0 missing
+    log.write_text(log.read_text() + '{"i": 0, "c": {"shots": 10, "fail:uncorr": 2}}\n{"i": 2, "c"')
+    assert qec._prefix_complete(meta, log)  # 2 + 9 >= 5; the torn line is skipped
+
+
+def test_sampling_plan_scales_with_budget() -> None:
+    plan, tasks = qec.sampling_plan(1.0, 100, 300, seed=7)
+    assert len(plan) == len(tasks) == 6 + len(qec.ABLATION) * len(qec.ABLATION_D)
+    assert {t["max_errors"] for t in tasks} == {100, 200, 300}
+    plan4, tasks4 = qec.sampling_plan(4.0, 100, 300, seed=7)
+    assert len(plan4) == len(plan) + 2
+    assert tasks4[0]["max_errors"] == 4 * tasks[0]["max_errors"]
+    assert tasks4[0]["max_shots"] == 4 * tasks[0]["max_shots"]
+
+
+def _fake_stats():
+    import pandas as pd
+
+    rows = []
+    for d, (ku, kc) in {5: (400, 300), 9: (300, 150), 13: (200, 70)}.items():
+        for dec, k in (("uncorr", ku), ("corr", kc)):
+            for nz in ("chapter", *qec.ABLATION):
+                rows.append(
+                    dict(
+                        p=0.006,
+                        d=d,
+                        rounds=d,
+                        noise=nz,
+                        decoder=dec,
+                        shots=10_000,
+                        errors=k,
+                        events_per_shot=1.0,
+                    )
+                )
+    stats = qec.annotate(pd.DataFrame(rows), 0.95, 100)
+    pairs = pd.DataFrame(
+        [
+            dict(p=0.006, d=d, noise="chapter", a="uncorr", b="corr", shots=10_000, both=kc)
+            for d, (_, kc) in {5: (0, 250), 9: (0, 140), 13: (0, 60)}.items()
+        ]
+    )
+    return stats, pairs
+
+
+def test_annotate_series_and_pairs() -> None:
+    stats, pairs = _fake_stats()
+    assert stats["ler"].iloc[0] == pytest.approx(0.04)
+    assert (stats["ler_lo"] < stats["ler"]).all() and (stats["ler"] < stats["ler_hi"]).all()
+    s = qec.series(stats, 0.006, "corr")
+    assert list(s["d"]) == [9, 5] or list(s["d"]) == [5, 9]  # d = 13 has 70 < 100 failures
+    assert 13 not in set(s["d"])
+    assert qec.pair_count(pairs, 0.006, 9, "corr", "uncorr") == 140
+    assert qec.pair_count(pairs, 0.006, 7, "corr", "uncorr") is None
+
+
+def test_paired_gain_and_tables() -> None:
+    import pandas as pd
+
+    stats, pairs = _fake_stats()
+    g = qec.paired_gain(stats, pairs, 0.006, 9, 0.95)
+    assert g["gain uncorr/corr"] == pytest.approx(2.0)
+    assert g["se ln (paired)"] < g["se ln (if unpaired)"]
+    pub = pd.DataFrame({"distance": [5, 9, 13], "ler": [0.04, 0.03, 0.02]})
+    fac = qec.factor_table(stats, {(0.006, "uncorr"): pub})
+    assert list(fac["factor"]) == pytest.approx([1.0, 1.0, 1.0])
+    lam = qec.lambda_table(stats, {(0.006, "uncorr"): pub}, 0.95)
+    assert lam["ratio"].iloc[0] == pytest.approx(1.0, rel=0.05)
+    fig = pd.DataFrame({"uncorr_pm": [0.04, 0.03], "corr_pm": [0.03, 0.015]}, index=[5, 9])
+    abl = qec.ablation_table(stats, fig, 0.95)
+    assert (abl.loc[abl.noise == "chapter", "vs chapter"] == 1.0).all()
+    assert abl["vs chapter"].to_numpy() == pytest.approx(1.0)  # every variant has the same counts
+
+
+def test_worst_factor() -> None:
+    worst, near, far = qec.worst_factor([1.5, 0.5], [1.2, 0.4], [1.8, 0.9])
+    assert worst == pytest.approx(2.0)
+    assert near == pytest.approx(1.2)  # the largest of the nearer ends (1.2 and 1 / 0.9)
+    assert far == pytest.approx(2.5)
+    assert qec.worst_factor([1.1], [0.9], [1.3])[1] == 1.0  # interval containing 1
+
+
+def test_toy_analysis_on_counts() -> None:
+    import pandas as pd
+
+    rows, pair_rows = [], []
+    for d, base in zip(qec.TOY_D, (500, 300, 180)):
+        for i, arm in enumerate(qec.ARMS):
+            rows.append(
+                dict(
+                    p=0.006,
+                    d=d,
+                    rounds=d,
+                    noise="chapter",
+                    decoder=arm,
+                    shots=20_000,
+                    errors=base + 10 * i,
+                    events_per_shot=2.0,
+                )
+            )
+    stats = qec.annotate(pd.DataFrame(rows), 0.95, 100)
+    out = qec.toy_analysis(
+        stats, pd.DataFrame(pair_rows, columns=["p", "d", "noise", "a", "b", "shots", "both"]), 0.95
+    )
+    assert set(out) >= {"lams", "det", "loss_c", "loss_u", "contrast", "shots"}
+    assert out["shots"] == 20_000 * len(qec.TOY_D)
+    assert len(out["lams"]) == len(qec.ARMS)
+
+
+def test_plot_frames() -> None:
+    import pandas as pd
+
+    stats, _ = _fake_stats()
+    paper = pd.DataFrame(
+        {
+            "decoder": ["uncorr_pm", "corr_pm", "m6_corr_pm"],
+            "distance": [5, 5, 5],
+            "p": [0.006] * 3,
+            "ler": [0.03, 0.02, 0.02],
+        }
+    )
+    card = pd.DataFrame(
+        {
+            "decoder": ["mwpm", "mwpm"],
+            "distance": [5, 21],
+            "p": [0.003, 0.003],
+            "ler": [0.004, 1e-6],
+        }
+    )
+    f = qec.ler_plot_frame(stats, paper, card, 100)
+    assert set(f["kind"]) == {
+        "simulated",
+        "simulated (< 100 failures)",
+        "uniform model",
+        "published",
+    }
+    assert f["d"].max() <= 17
+    curves = qec.ceiling_curves(
+        [5, 9], {"A": 1.0, "Lambda": 2.0}, {"c": 0.5, "F": 0.1}, {"A": 1.0, "Lambda": 1.5}
+    )
+    assert len(curves) == 6
+    assert curves.loc[curves.curve == "(a) constant floor", "ler"].iloc[0] == pytest.approx(
+        0.5 / 8 + 0.1
+    )

@@ -270,3 +270,52 @@ def test_simulate_grid_passes_the_budget_option():
         return float(d[(d.mechanism == "per-verifier") & np.isfinite(d.N)]["gap"].iloc[0])
 
     assert pv(eq) < pv(same)
+
+
+def _two_benchmarks():
+    import pandas as pd
+
+    return pd.DataFrame({"benchmark": ["A", "B"], "low": [0.3, 0.6], "high": [0.6, 0.9]})
+
+
+def test_seed_thresholds_and_run_all_match_serial() -> None:
+    b = _two_benchmarks()
+    kw = dict(benchmarks=b, C=0.1, Ks=[2, 3], Ns=[16, 64, 256], R=200, seed=5, target=0.05)
+    serial = cm.seed_thresholds(**kw)
+    assert set(serial["mechanism"]) == {*cm.MECHANISMS, "single verifier"}
+    grid_kw = dict(benchmarks=b, Cs=[0.0, 0.1], Ks=[2], Ns=[16, 64], R=100, seed=9)
+    forked = cm.run_all([("thresholds", kw), ("grid", grid_kw)], jobs=2)
+    assert forked[0].equals(serial)
+    assert forked[1].equals(cm.simulate_grid(**grid_kw))
+
+
+def test_worst_threshold_and_ratios() -> None:
+    import pandas as pd
+
+    t = pd.DataFrame(
+        {
+            "benchmark": ["A", "B", "A", "B"],
+            "K": [2] * 4,
+            "mechanism": ["joint", "joint", "single verifier", "single verifier"],
+            "n5": [100.04, 250.0, 50.0, 100.0],
+            "min_gap": [0.0] * 4,
+        }
+    )
+    assert cm.worst_threshold(t, "joint", 2) == 250.0
+    assert cm.threshold_ratio_by_benchmark(t, "joint", "single verifier", 2) == {"A": 2.0, "B": 2.5}
+
+
+def test_interpolated_thresholds_use_first_crossing() -> None:
+    import pandas as pd
+
+    sim = pd.DataFrame(
+        {
+            "benchmark": "A",
+            "C": 0.0,
+            "mechanism": "joint",
+            "N": [16, 64, float("inf")],
+            "gap": [0.1, 0.025, 0.5],
+        }
+    )
+    out = cm.interpolated_thresholds(sim, 0.05)
+    assert out["N at 5%"].iloc[0] == pytest.approx(cm.first_crossing([16, 64], [0.1, 0.025], 0.05))

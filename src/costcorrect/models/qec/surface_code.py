@@ -42,36 +42,54 @@ import sinter
 import stim
 
 __all__ = [
+    "ABLATION",
+    "ABLATION_D",
     "ARMS",
+    "BASE_ARMS",
+    "BATCH",
     "NOISE_CHANNELS",
+    "TOY_D",
     "Arms",
     "PairGraph",
     "PairedSampler",
+    "ablation_table",
+    "annotate",
+    "ceiling_curves",
     "collect",
     "contrast_log_lambda",
     "crossing_distance",
     "decode_arms",
+    "factor_table",
     "fit_floor_model",
     "fit_lambda",
     "fit_log_lambda",
     "fit_slope_model",
     "frame_from_sinter_stats",
+    "lambda_table",
+    "ler_plot_frame",
     "local_predecode",
     "log_ratio_interval",
     "make_task",
     "memory_circuit",
     "noise_parameters",
+    "pair_count",
     "pair_frame",
     "pair_graph",
     "paired_delta_log_lambda",
+    "paired_gain",
     "pairwise_lambda",
     "per_round",
     "reduce_batches",
+    "sample",
+    "sampling_plan",
     "seed_for",
+    "series",
     "sinter_decoders",
     "stats_frame",
     "to_task_stats",
+    "toy_analysis",
     "wilson",
+    "worst_factor",
     "write_circuits",
 ]
 
@@ -1077,18 +1095,47 @@ def sampling_plan(
         for p, d, role, t, cap, arms in rows
     ]
     plan += [
-        dict(p=0.006, d=d, role="ablation", noise=nz, target=min_failures, ceiling=100_000,
-             arms=BASE_ARMS)
+        dict(
+            p=0.006,
+            d=d,
+            role="ablation",
+            noise=nz,
+            target=min_failures,
+            ceiling=100_000,
+            arms=BASE_ARMS,
+        )
         for nz in ABLATION
         for d in ABLATION_D
     ]
     tasks = [
-        make_task(q["d"], q["p"], arms=q["arms"], noise=q["noise"], seed=seed, batch=BATCH[q["d"]],
-                  max_errors=int(round(budget * q["target"])),
-                  max_shots=int(round(budget * q["ceiling"])))
+        make_task(
+            q["d"],
+            q["p"],
+            arms=q["arms"],
+            noise=q["noise"],
+            seed=seed,
+            batch=BATCH[q["d"]],
+            max_errors=round(budget * q["target"]),
+            max_shots=round(budget * q["ceiling"]),
+        )
         for q in plan
     ]
     return plan, tasks
+
+
+def sample(points: Sequence[Mapping], workers: int = 2, stats_csv: str = "", save_stats: str = ""):
+    """The chapter's statistics ``(stats, pairs)``: sampled here with :func:`collect`, or, when
+    ``stats_csv`` names a merged sinter CSV (``sinter combine``), read from it (no pair counts).
+    ``save_stats``: also write this run's statistics there as a sinter CSV."""
+    if stats_csv:
+        return frame_from_sinter_stats(sinter.stats_from_csv_files(stats_csv))
+    results = collect(points, workers=workers)
+    if save_stats:
+        with open(save_stats, "w") as fh:
+            print(sinter.CSV_HEADER, file=fh)
+            for s in to_task_stats(results):
+                print(s.to_csv_line(), file=fh)
+    return stats_frame(results), pair_frame(results)
 
 
 def annotate(stats, level: float, min_failures: int):
@@ -1132,13 +1179,23 @@ def lambda_table(stats, published: Mapping[tuple[float, str], object], level: fl
         g = pub[pub["distance"].isin(s["d"])]
         lam_pub = fit_lambda(g["distance"], g["ler"])[0]
         ln_pub = np.log(lam_pub)
-        rows.append({
-            "p": p, "decoder": dec, "distances": ", ".join(map(str, s["d"])),
-            "failures": ", ".join(str(v) for v in s["errors"]), "n": int(s["errors"].sum()),
-            "Lambda (sim)": f["Lambda"], "low": f["lo"], "high": f["hi"], "se of ln Lambda": f["se"],
-            "Lambda (published)": lam_pub, "ratio": f["ln_lambda"] / ln_pub,
-            "ratio low": np.log(f["lo"]) / ln_pub, "ratio high": np.log(f["hi"]) / ln_pub,
-        })
+        rows.append(
+            {
+                "p": p,
+                "decoder": dec,
+                "distances": ", ".join(map(str, s["d"])),
+                "failures": ", ".join(str(v) for v in s["errors"]),
+                "n": int(s["errors"].sum()),
+                "Lambda (sim)": f["Lambda"],
+                "low": f["lo"],
+                "high": f["hi"],
+                "se of ln Lambda": f["se"],
+                "Lambda (published)": lam_pub,
+                "ratio": f["ln_lambda"] / ln_pub,
+                "ratio low": np.log(f["lo"]) / ln_pub,
+                "ratio high": np.log(f["hi"]) / ln_pub,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -1152,11 +1209,20 @@ def factor_table(stats, published: Mapping[tuple[float, str], object]):
         s = series(stats, p, dec, usable=False)
         s = s[s.d.isin(pub.index) & (s.errors > 0)]
         ref = pub[s["d"]].to_numpy()
-        out.append(pd.DataFrame({
-            "p": p, "decoder": dec, "d": s["d"].to_numpy(), "failures": s["errors"].to_numpy(),
-            "in_verdicts": s["in_verdicts"].to_numpy(), "factor": s["ler"].to_numpy() / ref,
-            "low": s["ler_lo"].to_numpy() / ref, "high": s["ler_hi"].to_numpy() / ref,
-        }))
+        out.append(
+            pd.DataFrame(
+                {
+                    "p": p,
+                    "decoder": dec,
+                    "d": s["d"].to_numpy(),
+                    "failures": s["errors"].to_numpy(),
+                    "in_verdicts": s["in_verdicts"].to_numpy(),
+                    "factor": s["ler"].to_numpy() / ref,
+                    "low": s["ler_lo"].to_numpy() / ref,
+                    "high": s["ler_hi"].to_numpy() / ref,
+                }
+            )
+        )
     return pd.concat(out, ignore_index=True)
 
 
@@ -1166,7 +1232,11 @@ def worst_factor(factor, low, high) -> tuple[float, float, float]:
     f, lo, hi = (np.asarray(v, float) for v in (factor, low, high))
     fold = lambda v: np.maximum(v, 1 / v)  # noqa: E731
     near = np.where((lo <= 1) & (hi >= 1), 1.0, np.minimum(fold(lo), fold(hi)))
-    return float(np.max(fold(f))), float(np.max(near)), float(np.max(np.maximum(fold(lo), fold(hi))))
+    return (
+        float(np.max(fold(f))),
+        float(np.max(near)),
+        float(np.max(np.maximum(fold(lo), fold(hi)))),
+    )
 
 
 def paired_gain(stats, pairs, p: float, d: int, level: float, noise: str = "chapter") -> dict:
@@ -1178,9 +1248,18 @@ def paired_gain(stats, pairs, p: float, d: int, level: float, noise: str = "chap
     k = (int(u.errors), int(u.shots), int(c.errors), int(c.shots))
     r, lo, hi, se = log_ratio_interval(*k, both, level)
     unpaired_se = log_ratio_interval(*k, None, level)[3]
-    return {"d": d, "uncorr failures": k[0], "corr failures": k[2], "both fail": both,
-            "corr shots": k[3], "gain uncorr/corr": r, "low": lo, "high": hi,
-            "se ln (paired)": se, "se ln (if unpaired)": unpaired_se}
+    return {
+        "d": d,
+        "uncorr failures": k[0],
+        "corr failures": k[2],
+        "both fail": both,
+        "corr shots": k[3],
+        "gain uncorr/corr": r,
+        "low": lo,
+        "high": hi,
+        "se ln (paired)": se,
+        "se ln (if unpaired)": unpaired_se,
+    }
 
 
 def ablation_table(stats, published_ler, level: float, p: float = 0.006):
@@ -1203,9 +1282,19 @@ def ablation_table(stats, published_ler, level: float, p: float = 0.006):
                     )
                 )
                 pub = published_ler.loc[d, "uncorr_pm" if dec == "uncorr" else "corr_pm"]
-                rows.append({"noise": nz, "decoder": dec, "d": d, "failures": int(s.errors),
-                             "ler": s.ler, "vs chapter": r, "low": lo, "high": hi,
-                             "vs published": s.ler / pub})
+                rows.append(
+                    {
+                        "noise": nz,
+                        "decoder": dec,
+                        "d": d,
+                        "failures": int(s.errors),
+                        "ler": s.ler,
+                        "vs chapter": r,
+                        "low": lo,
+                        "high": hi,
+                        "vs published": s.ler / pub,
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -1228,9 +1317,16 @@ def toy_analysis(stats, pairs, level: float, p: float = 0.006) -> dict:
     for dec in ARMS:
         g = toy[toy.decoder == dec].sort_values("d")
         f = fit_log_lambda(g["d"], g["errors"], g["shots"], level)
-        lams.append({"decoder": dec, "Lambda": f["Lambda"], "low": f["lo"], "high": f["hi"],
-                     **{f"failures d={d}": k for d, k in zip(TOY_D, at(dec, "errors"))},
-                     "events left per shot (largest d)": float(g["events_per_shot"].iloc[-1])})
+        lams.append(
+            {
+                "decoder": dec,
+                "Lambda": f["Lambda"],
+                "low": f["lo"],
+                "high": f["hi"],
+                **{f"failures d={d}": k for d, k in zip(TOY_D, at(dec, "errors"))},
+                "events left per shot (largest d)": float(g["events_per_shot"].iloc[-1]),
+            }
+        )
 
     def delta(a: str, b: str) -> dict:
         shared = both(a, b)
@@ -1243,7 +1339,9 @@ def toy_analysis(stats, pairs, level: float, p: float = 0.006) -> dict:
     n = at("corr", "shots")
     shared = {(a, b): both(a, b) for a in spec for b in spec if a < b}
     if any(v is None for vals in shared.values() for v in vals):  # no pair counts: independence
-        shared = {ab: [k[ab[0]][i] * k[ab[1]][i] / n[i] for i in range(len(TOY_D))] for ab in shared}
+        shared = {
+            ab: [k[ab[0]][i] * k[ab[1]][i] / n[i] for i in range(len(TOY_D))] for ab in shared
+        }
     return {
         "frame": toy,
         "lams": pd.DataFrame(lams),
@@ -1271,7 +1369,9 @@ def ler_plot_frame(stats, paper, card, min_failures: int, d_max: int = 17):
         kind=np.where(uniform, "uniform model", np.where(sim.in_verdicts, "simulated", low)),
     )
     pub_names = {"uncorr_pm": names["uncorr"], "corr_pm": names["corr"], "mwpm": names["uncorr"]}
-    pub = pd.concat([paper[paper.decoder.isin(["uncorr_pm", "corr_pm"])], card[card.decoder == "mwpm"]])
+    pub = pd.concat(
+        [paper[paper.decoder.isin(["uncorr_pm", "corr_pm"])], card[card.decoder == "mwpm"]]
+    )
     pub = pub.assign(series=pub.decoder.map(pub_names) + " (published)", kind="published")
     pub = pub.rename(columns={"distance": "d"})
     cols = ["p", "d", "series", "kind", "ler", "ler_lo", "ler_hi"]
@@ -1287,9 +1387,19 @@ def ceiling_curves(d, corr_fit: Mapping, floor: Mapping, slope: Mapping):
 
     d = np.asarray(d, float)
     base = corr_fit["A"] * corr_fit["Lambda"] ** (-(d + 1) / 2)
-    return pd.concat([
-        pd.DataFrame({"d": d, "ler": base, "curve": "corr PM, exponential fit"}),
-        pd.DataFrame({"d": d, "ler": floor["c"] * base + floor["F"], "curve": "(a) constant floor"}),
-        pd.DataFrame({"d": d, "ler": slope["A"] * slope["Lambda"] ** (-(d + 1) / 2),
-                      "curve": "(b) degraded slope"}),
-    ], ignore_index=True)
+    return pd.concat(
+        [
+            pd.DataFrame({"d": d, "ler": base, "curve": "corr PM, exponential fit"}),
+            pd.DataFrame(
+                {"d": d, "ler": floor["c"] * base + floor["F"], "curve": "(a) constant floor"}
+            ),
+            pd.DataFrame(
+                {
+                    "d": d,
+                    "ler": slope["A"] * slope["Lambda"] ** (-(d + 1) / 2),
+                    "curve": "(b) degraded slope",
+                }
+            ),
+        ],
+        ignore_index=True,
+    )

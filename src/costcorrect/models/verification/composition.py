@@ -658,7 +658,9 @@ def worst_threshold(table: pd.DataFrame, mechanism: str, k: int) -> float:
     return round(float(t["n5"].max()), 1)
 
 
-def threshold_ratio_by_benchmark(table: pd.DataFrame, num: str, den: str, k: int) -> dict[str, float]:
+def threshold_ratio_by_benchmark(
+    table: pd.DataFrame, num: str, den: str, k: int
+) -> dict[str, float]:
     """Per benchmark (in the table's order of first appearance), the ratio of mechanism ``num``'s
     threshold to ``den``'s in a :func:`seed_thresholds` table at ``K = k``, to two decimals."""
     t = table[table["K"] == k].set_index(["mechanism", "benchmark"])["n5"]
@@ -751,6 +753,53 @@ def threshold_n(df: pd.DataFrame, target: float = 0.05, z: float = 1.96) -> pd.D
 # --------------------------------------------------------------------------------------------
 # matched marginals and the audit
 # --------------------------------------------------------------------------------------------
+
+
+def payment_illustration(
+    a: float, rho: float, n: int, R: int, rng: np.random.Generator, cap: float = 1.0
+) -> dict[str, float]:
+    """The joint Brier payment (per-probe cost 0, cap ``cap``) of a pair with both accept rates
+    ``a`` and correlation ``rho`` that reports its true joint law, against one that reports the
+    product of its (correct) marginals, on the same ``R`` audits of ``n`` i.i.d. probes each."""
+    from costcorrect.models.verification import scoring
+
+    true_p = joint_pmf(a, a, rho)
+    product = joint_pmf(a, a, 0.0)
+    outcomes = rng.choice(4, size=(R, n), p=true_p)
+    pay_true = scoring.payment("brier", np.broadcast_to(true_p, (R, n, 4)), outcomes, cap).mean(
+        axis=1
+    )
+    pay_prod = scoring.payment("brier", np.broadcast_to(product, (R, n, 4)), outcomes, cap).mean(
+        axis=1
+    )
+    b = scoring.payment_coefficients("brier", cap, k=4)[1]
+    return {
+        "mean payment per probe, truthful joint report": float(pay_true.mean()),
+        "mean payment per probe, product-of-marginals report": float(pay_prod.mean()),
+        "difference (simulated)": float((pay_true - pay_prod).mean()),
+        "difference (b·4c²)": float(b * 4 * (true_p[3] - a**2) ** 2),
+        "share of audits where truthful earns more": float(np.mean(pay_true > pay_prod)),
+        "payments within [cost, cap]": bool((pay_true >= 0).all() and (pay_true <= cap).all()),
+    }
+
+
+def gap_figure_frame(finite: pd.DataFrame) -> pd.DataFrame:
+    """The gap-against-N figure's table: the simulated mean gaps (with 95% bands, clipped at 1e-4
+    for a log axis) plus, on the joint mechanism's grid, the derived upper bound
+    ``C_H sqrt(log(K1 K2)/N)`` with ``C_H = 2/alpha_min`` and the Le Cam lower bound."""
+    fig = finite[["benchmark", "C", "K", "N", "mechanism", "gap", "se", "alpha_min"]].copy()
+    joint = fig[fig["mechanism"] == "joint"]
+    upper = joint.assign(
+        gap=2 / joint["alpha_min"] * np.sqrt(np.log(joint["K"] ** 2) / joint["N"]),
+        mechanism="upper bound C_H·sqrt(log K1K2 / N)",
+    )
+    lower = joint.assign(gap=lecam_bound(joint["N"].to_numpy()), mechanism="Le Cam lower bound")
+    fig = pd.concat([fig, upper, lower], ignore_index=True)
+    fig["lo"] = (fig["gap"] - 1.96 * fig["se"]).clip(lower=1e-4)
+    fig["hi"] = fig["gap"] + 1.96 * fig["se"]
+    fig["gap_plot"] = fig["gap"].clip(lower=1e-4)
+    cols = ["benchmark", "C", "K", "N", "mechanism", "gap", "se", "gap_plot", "lo", "hi"]
+    return fig[cols].round(6)
 
 
 def matched_marginal_selection(
@@ -871,18 +920,18 @@ __all__ = [
     "covariance_split",
     "first_crossing",
     "frechet_bounds",
+    "gap_figure_frame",
+    "interpolated_thresholds",
     "is_monotone",
     "joint_pmf",
     "lecam_bound",
     "matched_marginal_selection",
     "monotone_rules",
     "per_verifier_floor",
+    "payment_illustration",
     "pipeline_accept",
     "rule_name",
-    "interpolated_thresholds",
     "run_all",
-    "threshold_ratio_by_benchmark",
-    "worst_threshold",
     "seed_thresholds",
     "simulate_audit",
     "simulate_grid",
@@ -893,5 +942,7 @@ __all__ = [
     "sym_lecam",
     "sym_union_bound",
     "threshold_n",
+    "threshold_ratio_by_benchmark",
     "union_bound",
+    "worst_threshold",
 ]
