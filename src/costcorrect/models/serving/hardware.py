@@ -324,6 +324,21 @@ def step_terms(
     return t_mem, t_cmp
 
 
+def _all_scalar(*xs) -> bool:
+    return all(isinstance(x, (int, float)) for x in xs)
+
+
+def _scalar_terms(model, gpu, n_decode, ctx, n_prefill, prefill_ctx, tp, eff, clock_ratio):
+    """:func:`step_terms` for scalars, operation for operation (the same IEEE results)."""
+    d = model.heads * model.head_dim
+    n_p, ctx = float(n_prefill), float(ctx)
+    bytes_ = model.weight_bytes + (ctx + (float(prefill_ctx) if n_p > 0 else 0.0)) * model.kv_bytes
+    attn_ctx = ctx + n_p * float(prefill_ctx)
+    flops = model.flops_per_token * (float(n_decode) + n_p) + 4.0 * model.layers * d * attn_ctx
+    t_mem = bytes_ / (tp * gpu.hbm_bw * eff.mbu)
+    return t_mem, flops / (tp * gpu.flops * eff.mfu * float(clock_ratio))
+
+
 def step_time(
     model: Model,
     gpu: GPU,
@@ -338,6 +353,14 @@ def step_time(
     state_bytes: float | None = None,
 ):
     """Seconds for one iteration: ``overhead + max(memory time, compute time)`` (:func:`step_terms`)."""
+    if (
+        state_bytes is None
+        and _all_scalar(n_decode, ctx, n_prefill, prefill_ctx, clock_ratio, eff.mbu, eff.mfu)
+    ):  # one iteration of a simulation: the same arithmetic on Python floats, without array overhead
+        t_mem, t_cmp = _scalar_terms(
+            model, gpu, n_decode, ctx, n_prefill, prefill_ctx, tp, eff, clock_ratio
+        )
+        return eff.overhead_s + np.maximum(t_mem, t_cmp)
     t_mem, t_cmp = step_terms(
         model,
         gpu,

@@ -218,8 +218,7 @@ def _decode_loop(
             active_ids.append(int(ids[nxt]))
             active_done.append(1)  # the first token came from the prefill
             nxt += 1
-        done = np.asarray(active_done)
-        ctx = float(np.sum(I + done))
+        ctx = float(I * len(active_done) + sum(active_done))  # integers: exact
         t += step(len(active_ids), ctx, 0, 0.0)
         _record(t, active_ids, prev, gaps, warm_id)
         active_ids, active_done = _advance(active_ids, active_done, O, t, last)
@@ -252,7 +251,7 @@ def _colocated_loop(
             waiting.append([nxt, 0])
             nxt += 1
         n_dec = len(active_ids)
-        ctx = float(np.sum(I + np.asarray(active_done))) if n_dec else 0.0
+        ctx = float(I * n_dec + sum(active_done)) if n_dec else 0.0  # integers: exact
         finished_prefill: list[int] = []
         if mode == "colocated":
             if waiting and n_dec < max_batch:
