@@ -433,7 +433,7 @@ def simulate_mechanism(
         raise ValueError("select must be 'verdicts' or 'score'")
     theta = np.asarray(theta, dtype=float)
     K = theta.size
-    table = score_table(rule, theta, q, eps)  # (K, 4)
+    table = score_table(rule, theta, q, eps) if select == "score" else None  # (K, 4)
     gaps = cost_gap(theta, pi)
     out = np.empty((len(N), reps))
     for a, n in enumerate(N):
@@ -556,7 +556,11 @@ def threshold_ci(
     reps = gaps.shape[1]
     point = first_crossing(N, gaps.mean(axis=1), target)
     idx = rng.integers(0, reps, size=(boot, reps))
-    bm = gaps[:, idx].mean(axis=2)
+    # resample means as (multiplicity of each replication) @ gaps: one matrix product instead of a
+    # (len(N), boot, reps) gather
+    offsets = (idx + reps * np.arange(boot)[:, None]).ravel()
+    counts = np.bincount(offsets, minlength=boot * reps).reshape(boot, reps)
+    bm = (counts @ gaps.T).T / reps
     ns = np.sort(np.array([first_crossing(N, bm[:, b], target) for b in range(boot)]))
     # order statistics (no interpolation, so ``inf`` — never reached — is handled without warnings)
     lo_i, hi_i = int(np.floor(0.025 * (boot - 1))), int(np.ceil(0.975 * (boot - 1)))
