@@ -564,7 +564,8 @@ def build(root: Path | None = None, echo=print) -> int:
         "-n",
         "--keep-going",
         "--quiet",
-        *(["--all"] if built_with and built_with != key else []),
+        # also when the last build failed (its stamp is gone): pages it left may be stale
+        *(["--all"] if built_with != key else []),
     ]
     env = dict(os.environ, COSTCORRECT_ROOT=str(root), COSTCORRECT_BUILD=str(out))
     echo("building the book (jupyter-book build -W -n --keep-going)")
