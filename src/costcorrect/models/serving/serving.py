@@ -17,6 +17,13 @@ Reconstruction (the paper's own equations are not public). Three layers:
    term, a decode term and the KV-transfer tax (disaggregated only).
 
 The symbolic decomposition and break-even conditions are in :func:`symbolic_model`.
+
+Every numeric function takes NumPy arrays that broadcast (SLO targets, efficiencies, η, slack), so a
+declared range is one vectorised evaluation: :func:`arch_costs` (the array form of :func:`evaluate`),
+:func:`rederive`, :func:`iso_cost_power`, :func:`slo_tightening`, :func:`breakeven_maps` (a
+:class:`Maps` of named axes) and :func:`on_grid` (a grid plus one point in a single call). Each
+element is computed with the same operations as a scalar call, so a point of a grid equals that point
+evaluated alone, bit for bit (the bisections run elementwise with fixed iteration counts).
 """
 
 from __future__ import annotations
