@@ -528,3 +528,15 @@ def test_plot_frames() -> None:
     assert curves.loc[curves.curve == "(a) constant floor", "ler"].iloc[0] == pytest.approx(
         0.5 / 8 + 0.1
     )
+
+
+def test_sample_writes_and_reads_a_sinter_csv(tmp_path) -> None:
+    meta = qec.make_task(
+        3, 0.01, arms=("uncorr", "corr"), max_shots=512, max_errors=5, batch=256, seed=2
+    )
+    path = str(tmp_path / "s.csv")
+    stats, pairs = qec.sample([meta], workers=0, save_stats=path)
+    loaded, _ = qec.sample([], stats_csv=path)
+    assert set(stats["decoder"]) == {"uncorr", "corr"} and len(pairs) == 1
+    merged = loaded.set_index("decoder")["errors"].to_dict()
+    assert merged == stats.set_index("decoder")["errors"].to_dict()

@@ -319,3 +319,30 @@ def test_interpolated_thresholds_use_first_crossing() -> None:
     )
     out = cm.interpolated_thresholds(sim, 0.05)
     assert out["N at 5%"].iloc[0] == pytest.approx(cm.first_crossing([16, 64], [0.1, 0.025], 0.05))
+
+
+def test_payment_illustration_truthful_earns_more_on_average() -> None:
+    out = cm.payment_illustration(0.6, 0.2, 256, 400, np.random.default_rng(1))
+    assert out["payments within [cost, cap]"]
+    assert out["difference (simulated)"] == pytest.approx(out["difference (b·4c²)"], abs=0.01)
+    assert out["difference (b·4c²)"] > 0
+    assert (
+        cm.payment_illustration(0.6, 0.0, 16, 10, np.random.default_rng(1))["difference (b·4c²)"]
+        == 0
+    )
+
+
+def test_gap_figure_frame_adds_both_bounds() -> None:
+    sim = cm.simulate_grid(_two_benchmarks(), [0.1], [2], [16, 64], 50, 3)
+    finite = sim[np.isfinite(sim["N"])]
+    fig = cm.gap_figure_frame(finite)
+    assert len(fig) == len(finite) + 2 * (finite["mechanism"] == "joint").sum()
+    up = fig[fig["mechanism"].str.startswith("upper")]
+    assert (up["gap"] > 0).all() and (fig["gap_plot"] >= 1e-4).all()
+
+
+def test_start_all_equals_run_all() -> None:
+    grid_kw = dict(benchmarks=_two_benchmarks(), Cs=[0.1], Ks=[2], Ns=[16, 64], R=50, seed=4)
+    tasks = [("grid", grid_kw), ("grid", dict(grid_kw, seed=5))]
+    started = cm.start_all(tasks, jobs=2).get()
+    assert all(a.equals(b) for a, b in zip(started, cm.run_all(tasks, jobs=1)))
