@@ -75,3 +75,10 @@ def test_product_at_named_points():
     )
     with pytest.raises(ValueError):
         levers.product_at(r, {"runtime": "top"})
+
+
+def test_fleet_multipliers_pass_the_fleet_factor_straight_through():
+    """With every other lever at 1, a fleet factor F divides CPM, and so Cost-correct, by F."""
+    t = levers.fleet_multipliers({"a": 2.0, "b": 2.79})
+    assert t.loc["a", "CPM multiplier"] == pytest.approx(0.5)
+    assert t.loc["b", "Cost-correct multiplier"] == pytest.approx(1 / 2.79)

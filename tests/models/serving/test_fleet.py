@@ -225,3 +225,37 @@ def test_build_configs_returns_copies():
     a.loc[:, "tokens_per_s"] = 0.0
     _, b = fleet.build_configs(models, context=1024)
     assert (b["tokens_per_s"] > 0).all()
+
+
+def test_point_helpers_match_the_sweeps():
+    """The one-point helpers the chapter sweeps are the sweeps' own maxima."""
+    names, demand = ["Mistral-7B", "LLaMA-2-70B"], {"Mistral-7B": 20000.0, "LLaMA-2-70B": 8000.0}
+    kw = {"context": 1024, "max_batch": 128, "tp_eff": 0.9}
+    gpus, cfg = fleet.build_configs(names, **kw)
+    table, _ = fleet.scarcity_sweep(cfg, demand, list(gpus.index), [1.0, 0.5, 0.0])
+    assert (
+        fleet.cost_gain_at(names, demand, [1.0, 0.5, 0.0], **kw) == table["gain vs per-model"].max()
+    )
+    good = fleet.goodput_sweep(cfg, demand, list(gpus.index), [1.0, 0.5])
+    assert fleet.goodput_gain_at(names, demand, [1.0, 0.5], **kw) == good["goodput gain"].max()
+    mid, top = ["A100-80GB-SXM", "L40S"], ["H100-SXM", "H200-SXM"]
+    assert fleet.midtier_ratio_at(names, mid, top, **kw) == fleet.perf_per_dollar_ratio(
+        cfg, mid, top
+    )
+
+
+def test_listing_breadth_counts_distinct_clouds_per_class():
+    listings = pd.DataFrame(
+        {
+            "snapshot": ["s"] * 6,
+            "accelerator": ["H100", "H100-SXM", "H100", "A100", "A100-80GB", "L40S"],
+            "cloud": ["x", "x", "y", "x", "z", "x"],
+        }
+    )
+    exact = fleet.listing_breadth(listings, "s", "exact")
+    family = fleet.listing_breadth(listings, "s", "family")
+    assert exact["H100-SXM"] == 2 and exact["A100-80GB-SXM"] == 1 and exact["H200-SXM"] == 0
+    assert family["H100-SXM"] == 2 and family["A100-80GB-SXM"] == 2  # x and z
+    mid, top = ["A100-80GB-SXM", "L40S"], ["H100-SXM", "H200-SXM"]
+    assert fleet.top_vs_mid_breadth(listings, mid, top, snapshot="s", naming="exact") == 2.0
+    assert fleet.top_vs_mid_breadth(listings, mid, top, snapshot="s", naming="family") == 1.0

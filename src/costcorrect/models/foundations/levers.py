@@ -138,3 +138,24 @@ def product_at(ranges: pd.DataFrame, points: Mapping[str, str]) -> float:
             raise ValueError(f"{name}: point must be one of {LEVER_POINTS}, not {point!r}")
         total *= float(ranges.loc[name, point])
     return total
+
+
+def fleet_multipliers(factors: Mapping[str, float]) -> pd.DataFrame:
+    """Each fleet factor placed in the decomposition, every other lever held at 1.
+
+    Rows: the names of ``factors``; columns: the fleet factor, the CPM multiplier it gives through
+    :func:`price_ratio_expr` (``with_fleet=True``) and the Cost-correct multiplier at R = 1, ρ̄ = 0,
+    α = 1 (:func:`costcorrect.models.foundations.core.cost_correct`).
+    """
+    from costcorrect.models.foundations import core
+
+    ratio = price_ratio_expr(with_fleet=True)
+    neutral = {LEVER_SYMBOLS[n]: 1 for n in [*STACK_LEVERS, "architecture"]}
+    out = pd.DataFrame({"fleet factor": {k: float(v) for k, v in factors.items()}})
+    out["CPM multiplier"] = [
+        float(ratio.subs({F_fleet: f, **neutral})) for f in out["fleet factor"]
+    ]
+    out["Cost-correct multiplier"] = [
+        float(core.cost_correct(m, 1, 0, 1)) for m in out["CPM multiplier"]
+    ]
+    return out

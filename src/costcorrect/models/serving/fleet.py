@@ -609,3 +609,88 @@ def goodput_sweep(
             }
         )
     return pd.DataFrame(rows)
+
+
+def midtier_ratio_at(
+    model_names: Sequence[str],
+    mid: Sequence[str],
+    top: Sequence[str],
+    *,
+    context: float,
+    max_batch: int,
+    tp_eff: float,
+) -> float:
+    """:func:`perf_per_dollar_ratio` of the configurations at one point of the declared ranges."""
+    cfg = build_configs(model_names, context=context, max_batch=max_batch, tp_eff=tp_eff)[1]
+    return perf_per_dollar_ratio(cfg, mid, top)
+
+
+def cost_gain_at(
+    model_names: Sequence[str],
+    demand: Mapping[str, float],
+    scarcity: Sequence[float],
+    *,
+    context: float,
+    max_batch: int,
+    tp_eff: float,
+) -> float:
+    """Largest joint-vs-per-model cost gain over :func:`scarcity_sweep` at one point of the ranges."""
+    gpus, cfg = build_configs(model_names, context=context, max_batch=max_batch, tp_eff=tp_eff)
+    table, _ = scarcity_sweep(cfg, demand, list(gpus.index), scarcity)
+    return float(table["gain vs per-model"].max())
+
+
+def goodput_gain_at(
+    model_names: Sequence[str],
+    demand: Mapping[str, float],
+    fractions: Sequence[float],
+    *,
+    context: float,
+    max_batch: int,
+    tp_eff: float,
+) -> float:
+    """Largest joint-vs-per-model goodput gain over :func:`goodput_sweep` at one point of the ranges."""
+    gpus, cfg = build_configs(model_names, context=context, max_batch=max_batch, tp_eff=tp_eff)
+    return float(goodput_sweep(cfg, demand, list(gpus.index), fractions)["goodput gain"].max())
+
+
+#: accelerator names of each fleet class in SkyPilot's catalogue: the class's own name ("exact") or
+#: every variant of the same chip ("family"; the L40, a different part, belongs to neither)
+CATALOGUE_NAMES = {
+    "exact": {
+        "A100-80GB-SXM": ("A100-80GB",),
+        "L40S": ("L40S",),
+        "H100-SXM": ("H100",),
+        "H200-SXM": ("H200",),
+    },
+    "family": {
+        "A100-80GB-SXM": ("A100", "A100-80GB", "A100-80GB-SXM"),
+        "L40S": ("L40S",),
+        "H100-SXM": ("H100", "H100-MEGA", "H100-NVL", "H100-NVLINK", "H100-SXM"),
+        "H200-SXM": ("H200", "H200-SXM"),
+    },
+}
+
+
+def listing_breadth(listings: pd.DataFrame, snapshot: str, naming: str) -> pd.Series:
+    """Distinct clouds that list each fleet class in one catalogue snapshot (``data/coral/cloud_listings``).
+
+    ``naming`` is ``"exact"`` or ``"family"`` (:data:`CATALOGUE_NAMES`). A listing says a cloud offers
+    the class, not how much of it is free to rent.
+    """
+    snap = listings[listings["snapshot"] == snapshot]
+    return pd.Series(
+        {
+            g: snap.loc[snap["accelerator"].isin(names), "cloud"].nunique()
+            for g, names in CATALOGUE_NAMES[naming].items()
+        }
+    )
+
+
+def top_vs_mid_breadth(
+    listings: pd.DataFrame, mid: Sequence[str], top: Sequence[str], *, snapshot: str, naming: str
+) -> float:
+    """Clouds listing the most widely listed top-tier class ÷ those listing the most widely listed
+    mid-tier class (> 1: the top tier is listed more widely)."""
+    b = listing_breadth(listings, snapshot, naming)
+    return float(b[list(top)].max() / b[list(mid)].max())
