@@ -120,6 +120,7 @@ def test_launch_buttons_only_for_a_published_book():
     assert published["repository_url"] == "https://github.com/someone/costcorrect-book"
     assert published["use_repository_button"] and published["use_issues_button"]
     assert published["launch_buttons"]["binderhub_url"] == "https://mybinder.org"
+    assert published["repository_provider"] == "github"  # also on a GitHub Enterprise host
 
 
 def test_summary_box_shows_the_verdict_counts_and_folds_the_bookkeeping():

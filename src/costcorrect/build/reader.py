@@ -40,6 +40,7 @@ def launch_options(repository_url: str | None) -> dict[str, Any]:
         }
     return {
         "repository_url": url,
+        "repository_provider": "github",  # the Pages workflow runs on GitHub (also GitHub Enterprise)
         "repository_branch": "main",
         "path_to_docs": "",  # the staged book's notebooks/ is the repository's notebooks/
         "use_repository_button": True,
