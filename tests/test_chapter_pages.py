@@ -262,6 +262,10 @@ def _table_and_card(page, slug: str) -> None:
     details = card.locator("details.cc-card-more > dl")
     assert table.count() and card.count(), slug
     assert not details.evaluate(SHOWN), f"{slug}: the first card's details are open by default"
+    extra = table.evaluate(
+        "t => { const s = t.closest('.cc-scroll'); return s.scrollWidth - s.clientWidth; }"
+    )
+    assert extra <= 1, f"{slug}: the verdict table is {extra}px wider than the column"
     problems = []
     for mode in ("", ".dark"):
         if mode:
