@@ -540,3 +540,24 @@ def test_sample_writes_and_reads_a_sinter_csv(tmp_path) -> None:
     assert set(stats["decoder"]) == {"uncorr", "corr"} and len(pairs) == 1
     merged = loaded.set_index("decoder")["errors"].to_dict()
     assert merged == stats.set_index("decoder")["errors"].to_dict()
+
+
+def test_ablation_summary_names_the_biggest_switch() -> None:
+    import pandas as pd
+
+    stats, _ = _fake_stats()
+    stats.loc[(stats.noise == "uniform-data") & (stats.decoder == "corr"), "ler"] *= 0.5
+    stats.loc[(stats.noise == "uniform-data") & (stats.decoder == "corr"), "errors"] //= 2
+    fig = pd.DataFrame({"uncorr_pm": [0.04, 0.03], "corr_pm": [0.03, 0.015]}, index=[5, 9])
+    out = qec.ablation_summary(qec.ablation_table(stats, fig, 0.95), fig)
+    assert out["biggest"] == "data"
+    assert out["move"] == pytest.approx(0.5, rel=0.02)
+    assert out["gain_pub"] == pytest.approx(2.0)
+    assert set(out) >= {
+        "others",
+        "chapter_pub",
+        "uniform_pub",
+        "lam_chapter",
+        "lam_uniform",
+        "lam_pub",
+    }

@@ -346,3 +346,19 @@ def test_start_all_equals_run_all() -> None:
     tasks = [("grid", grid_kw), ("grid", dict(grid_kw, seed=5))]
     started = cm.start_all(tasks, jobs=2).get()
     assert all(a.equals(b) for a, b in zip(started, cm.run_all(tasks, jobs=1)))
+
+
+def test_per_verifier_pay_is_blind_to_the_covariance() -> None:
+    from costcorrect.models.verification import scoring
+
+    assert all(cm.per_verifier_blind(rule) for rule in scoring.RULES)
+
+
+def test_within_between_example_splits_the_covariance() -> None:
+    w, p1, p2 = np.array([0.5, 0.5]), np.array([0.9, 0.5]), np.array([0.85, 0.45])
+    a = cm.within_between_example(w, p1, p2, np.zeros(2))
+    b = cm.within_between_example(w, p1, p2, np.array([0.03, 0.06]))
+    assert a["error of instance-level forecast"] == pytest.approx(0.0)
+    assert b["error of instance-level forecast"] == pytest.approx(b["within E[c(x)]"])
+    total = b["within E[c(x)]"] + b["between Cov(p1(x), p2(x))"]
+    assert b["error of population forecast"] == pytest.approx(total)

@@ -213,6 +213,22 @@ q1, q2, q3 = sp.symbols("p1 p2 p3", positive=True)
 c12, c13, c23, k123 = sp.symbols("c12 c13 c23 kappa123", real=True)
 
 
+def within_between_example(
+    w: np.ndarray, p1x: np.ndarray, p2x: np.ndarray, cx: np.ndarray
+) -> dict[str, float]:
+    """An AND pipeline over instance types with weights ``w``, per-type accept rates ``p1x, p2x``
+    and within-instance covariances ``cx``: its accept rate, the within and between parts of the
+    verdicts' covariance, and the error of the instance-level and of the population forecast."""
+    and_rate = float(w @ (p1x * p2x + cx))
+    return {
+        "AND accept rate": and_rate,
+        "within E[c(x)]": float(w @ cx),
+        "between Cov(p1(x), p2(x))": float(w @ (p1x * p2x) - (w @ p1x) * (w @ p2x)),
+        "error of instance-level forecast": float(and_rate - w @ (p1x * p2x)),
+        "error of population forecast": float(and_rate - (w @ p1x) * (w @ p2x)),
+    }
+
+
 def bahadur_pmf3() -> list[sp.Expr]:
     """Joint law of three binary verdicts from marginals, pairwise covariances and the third central moment.
 
@@ -269,6 +285,24 @@ def composition_errors3() -> list[RuleError]:
 # --------------------------------------------------------------------------------------------
 # the joint scoring rule sees what the marginal one cannot
 # --------------------------------------------------------------------------------------------
+
+
+def per_verifier_blind(rule: str) -> bool:
+    """Whether the expected per-verifier payment ``E[S(r1, V1)] + E[S(r2, V2)]`` under the joint law
+    of two verdicts (:func:`sym_joint_pmf2`) is free of the covariance ``c`` (SymPy), for a scoring
+    rule of :mod:`costcorrect.models.verification.scoring`."""
+    from costcorrect.models.verification import scoring
+
+    r1, r2 = sp.symbols("r1 r2", positive=True)
+    pm = sym_joint_pmf2()
+    # V1 = 1 on outcomes 10, 11; V2 = 1 on 01, 11
+    e1 = (pm[2] + pm[3]) * scoring.sym_score(rule, [1 - r1, r1], 1) + (
+        pm[0] + pm[1]
+    ) * scoring.sym_score(rule, [1 - r1, r1], 0)
+    e2 = (pm[1] + pm[3]) * scoring.sym_score(rule, [1 - r2, r2], 1) + (
+        pm[0] + pm[2]
+    ) * scoring.sym_score(rule, [1 - r2, r2], 0)
+    return sp.simplify(sp.diff(e1 + e2, c)) == 0
 
 
 def brier_joint_vs_product() -> sp.Expr:
@@ -953,6 +987,7 @@ __all__ = [
     "matched_marginal_selection",
     "monotone_rules",
     "payment_illustration",
+    "per_verifier_blind",
     "per_verifier_floor",
     "pipeline_accept",
     "rule_name",
@@ -970,5 +1005,6 @@ __all__ = [
     "threshold_n",
     "threshold_ratio_by_benchmark",
     "union_bound",
+    "within_between_example",
     "worst_threshold",
 ]
