@@ -341,13 +341,6 @@ def test_gap_figure_frame_adds_both_bounds() -> None:
     assert (up["gap"] > 0).all() and (fig["gap_plot"] >= 1e-4).all()
 
 
-def test_start_all_equals_run_all() -> None:
-    grid_kw = dict(benchmarks=_two_benchmarks(), Cs=[0.1], Ks=[2], Ns=[16, 64], R=50, seed=4)
-    tasks = [("grid", grid_kw), ("grid", dict(grid_kw, seed=5))]
-    started = cm.start_all(tasks, jobs=2).get()
-    assert all(a.equals(b) for a, b in zip(started, cm.run_all(tasks, jobs=1)))
-
-
 def test_per_verifier_pay_is_blind_to_the_covariance() -> None:
     from costcorrect.models.verification import scoring
 

@@ -724,31 +724,6 @@ def _run_task(kind: str, kwargs: dict) -> pd.DataFrame:
     return _TASKS[kind](**kwargs)
 
 
-class Pending:
-    """Tasks started by :func:`start_all`; :meth:`get` waits for them and returns their tables."""
-
-    def __init__(self, pool, result) -> None:
-        self._pool, self._result = pool, result
-
-    def get(self) -> list[pd.DataFrame]:
-        try:
-            return self._result.get()
-        finally:
-            self._pool.join()
-
-
-def start_all(tasks: Sequence[tuple[str, dict]], jobs: int = 2) -> Pending:
-    """Start :func:`run_all`'s tasks in ``jobs`` forked workers and return at once, so the caller
-    can go on with other work (the symbolic derivations) while they run; ``.get()`` gives the same
-    tables as :func:`run_all`, in the order of ``tasks``."""
-    import multiprocessing as mp
-
-    pool = mp.get_context("fork").Pool(max(1, min(jobs, len(tasks))))
-    result = pool.starmap_async(_run_task, list(tasks), chunksize=1)
-    pool.close()
-    return Pending(pool, result)
-
-
 def run_all(tasks: Sequence[tuple[str, dict]], jobs: int = 2) -> list[pd.DataFrame]:
     """Run each ``(kind, kwargs)`` task, ``"grid"`` (:func:`simulate_grid`) or ``"thresholds"``
     (:func:`seed_thresholds`), in ``jobs`` forked workers; results in the order of ``tasks``.
@@ -997,7 +972,6 @@ __all__ = [
     "simulate_grid",
     "simulate_selection",
     "simulate_single",
-    "start_all",
     "sym_accept",
     "sym_joint_pmf2",
     "sym_lecam",
