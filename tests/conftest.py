@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+from costcorrect.build import patches
+
 # Property tests: no per-example deadline (2 busy cores make timings noisy) and a fixed seed per test,
 # so a re-run explores the same examples (deterministic CI, like every other random draw here). How
 # many examples each property test tries is the profile's to decide, never the test's: `ci` (the
@@ -52,28 +54,14 @@ def scope_of(nodeid: str) -> str:
 
 def pytest_xdist_make_scheduler(config, log):
     """`make test` runs ``-n 2 --dist loadscope`` with this book's scopes (:func:`scope_of`):
-    pytest-xdist's scheduler hands out whole scopes, largest first, to whichever worker is free.
-    (``--dist loadgroup`` would do this from xdist_group marks, but pytest-xdist 3.8 cannot rename
-    the tests of a group under pytest 9, so its groups are silently ignored.)"""
+    pytest-xdist's scheduler hands out whole scopes to whichever worker is free."""
     if config.getoption("dist") != "loadscope":
         return None
-    from xdist.scheduler import LoadScopeScheduling
-
-    class BookScopes(LoadScopeScheduling):
-        def _split_scope(self, nodeid: str) -> str:
-            return scope_of(nodeid)
-
-    return BookScopes(config, log)
+    return patches.scope_scheduler(config, log, scope_of)
 
 
 def pytest_collection_modifyitems(config, items):
-    # nbval compares rich outputs unless told otherwise; only the claim cells' text matters.
-    extra = ("text/html", "image/svg+xml", "application/javascript", "text/latex")
-    for item in items:
-        if item.__class__.__name__ == "IPyNbCell":
-            parent = item.parent
-            if not set(extra) <= set(parent.skip_compare):
-                parent.skip_compare = tuple(parent.skip_compare) + extra
+    patches.nbval_compare_text_only(items)
 
 
 def require_build(path: Path = BUILD / "claims.json"):
