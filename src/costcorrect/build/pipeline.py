@@ -2,8 +2,8 @@
 
 ``execute``: every ``notebooks/<slug>.md`` → ``_build/executed/<slug>.ipynb``, one worker per core,
 skipping a chapter whose cache key is unchanged. The key hashes the notebook, the package modules
-the chapter imported in its last run (recorded by ``costcorrect/__init__``), the chapter's data
-(files and descriptors) and every other table it read in its last run (recorded by
+its code cells import and everything those import (a static graph: ``ast`` and grimp), the
+chapter's data (files and descriptors) and every other table it read in its last run (recorded by
 :func:`costcorrect.data.load`), the lock file, the Python version and the parameters. A failing
 chapter leaves no executed notebook, no cache entry and no claims behind, and the run exits
 non-zero naming the notebook, the cell and the exception.
