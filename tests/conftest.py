@@ -46,11 +46,13 @@ PDF_SCOPE = "tests/build/test_pdf.py"
 
 @functools.cache
 def links_the_pdf(page: str) -> bool:
-    """Whether built page ``page`` (under ``_build/html``) links the PDF edition."""
+    """Whether built page ``page`` (under ``_build/html``) links the PDF edition, or is a redirect
+    (Jupyter Book's ``index.html``: the browser test checks the links of the page it leads to)."""
     from costcorrect.build.pdf import PDF_NAME
 
     path = BUILD / "html" / page
-    return path.is_file() and PDF_NAME in path.read_text(encoding="utf-8", errors="replace")
+    text = path.read_text(encoding="utf-8", errors="replace") if path.is_file() else ""
+    return PDF_NAME in text or 'http-equiv="Refresh"' in text
 
 
 def scope_of(nodeid: str) -> str:
@@ -83,12 +85,15 @@ _seconds: dict[str, float] = {}
 
 
 def expected_seconds(scope: str, last: dict[str, float], chapters: dict[str, float]) -> float:
-    """How long ``scope`` is expected to take: its last run, else its chapter's execution time."""
+    """How long ``scope`` is expected to take: its last run, else its chapter's execution time, else
+    a rough guess (the PDF takes minutes, a browser page seconds, most tests less)."""
     if scope in last:
         return last[scope]
     if scope.endswith(".ipynb"):
         return chapters.get(Path(scope).stem) or 60.0
-    return 0.0
+    return (
+        120.0 if scope == PDF_SCOPE else 10.0 if scope.startswith("tests/test_browser.py") else 0.0
+    )
 
 
 # nbval re-executes each executed chapter in a fresh kernel and compares its claim cells: once per
@@ -140,19 +145,33 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=lambda item: -expected_seconds(scope_of(item.nodeid), last, chapters))
 
 
-def pytest_runtest_logreport(report):
-    scope = scope_of(report.nodeid)
-    _seconds[scope] = _seconds.get(scope, 0.0) + report.duration
-    if scope.endswith(".ipynb") and not report.passed:
-        _nbval_failed.add(scope)  # failed, or skipped: nothing new to record
+class Recorder:
+    """Records each scope's duration and the nbval notebooks that passed. A plugin, not conftest
+    hooks: a conftest's test hooks only see the tests under its folder, nbval's are in _build/."""
+
+    def pytest_runtest_logreport(self, report):
+        scope = scope_of(report.nodeid)
+        _seconds[scope] = _seconds.get(scope, 0.0) + report.duration
+        if scope.endswith(".ipynb") and not report.passed:
+            _nbval_failed.add(scope)  # failed, or skipped: nothing new to record
+
+    def pytest_sessionfinish(self, session):
+        if hasattr(session.config, "workerinput"):
+            return  # the controller records what every worker reported
+        cache = getattr(session.config, "cache", None)
+        if cache and _seconds:
+            last = cache.get(SECONDS, {})
+            cache.set(SECONDS, last | {k: round(v, 2) for k, v in _seconds.items()})
+        ran = [ROOT / s for s in _seconds if s.endswith(".ipynb") and s not in _nbval_failed]
+        if ran:
+            passed = _nbval_passed() | {nb.name: nbval_key(nb) for nb in ran if nb.exists()}
+            NBVAL_PASSED.parent.mkdir(parents=True, exist_ok=True)
+            text = json.dumps(passed, indent=1, sort_keys=True) + "\n"
+            NBVAL_PASSED.write_text(text, encoding="utf-8")
 
 
-def pytest_sessionfinish(session):
-    cache = getattr(session.config, "cache", None)
-    if cache and _seconds and not hasattr(session.config, "workerinput"):  # the controller
-        cache.set(
-            SECONDS, {**cache.get(SECONDS, {}), **{k: round(v, 2) for k, v in _seconds.items()}}
-        )
+def pytest_configure(config):
+    config.pluginmanager.register(Recorder(), "costcorrect-recorder")
 
 
 def require_build(path: Path = BUILD / "claims.json"):
