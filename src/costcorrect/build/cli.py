@@ -74,6 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     be.add_argument(
         "--repeat", type=int, default=1, help="run each rebuild N times and report the median"
     )
+    be.add_argument("--no-setup", action="store_true", help="do not time a fresh venv's set-up")
     pdf = sub.add_parser(
         "pdf", help="print the whole book to _build/pdf/costcorrect-book.pdf (headless Chromium)"
     )
@@ -145,7 +146,7 @@ def _main(a: argparse.Namespace) -> int:
         return build_pdf()
     from costcorrect.build.bench import run
 
-    return run(only=a.only, repeat=a.repeat)
+    return run(setup=not a.no_setup, only=a.only, repeat=a.repeat)
 
 
 if __name__ == "__main__":
