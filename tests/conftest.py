@@ -141,8 +141,15 @@ def pytest_collection_modifyitems(config, items):
     last = cache.get(SECONDS, {}) if cache else {}
     timings = BUILD / "timings.json"
     chapters = json.loads(timings.read_text()) if timings.exists() else {}
-    # a stable sort: the cells of a notebook keep their order
-    items.sort(key=lambda item: -expected_seconds(scope_of(item.nodeid), last, chapters))
+
+    # a stable sort: the cells of a notebook keep their order; in the PDF's scope, the pages that
+    # link the PDF come after the test that prints it (pytest collects tests/*.py before tests/build/)
+    def order(item) -> tuple[float, bool]:
+        scope = scope_of(item.nodeid)
+        page = scope == PDF_SCOPE and not item.nodeid.startswith(PDF_SCOPE)
+        return -expected_seconds(scope, last, chapters), page
+
+    items.sort(key=order)
 
 
 class Recorder:

@@ -55,3 +55,24 @@ def test_an_nbval_record_holds_only_for_the_same_execution(tmp_path):
     assert conftest.nbval_key(copy) == conftest.nbval_key(executed)
     copy.write_bytes(executed.read_bytes().replace(b'"execution"', b'"execution" ', 1))
     assert conftest.nbval_key(copy) != conftest.nbval_key(executed)  # another execution's bytes
+
+
+def test_pages_linking_the_pdf_are_ordered_after_the_pdf_test(monkeypatch, tmp_path):
+    from types import SimpleNamespace
+
+    (tmp_path / "html").mkdir()
+    (tmp_path / "html" / "a.html").write_text('<a href="costcorrect-book.pdf">PDF</a>')
+    monkeypatch.setattr(conftest, "BUILD", tmp_path)
+    conftest.links_the_pdf.cache_clear()
+    ids = [
+        "tests/test_browser.py::test_page[a.html]",  # collected first, as pytest does
+        "tests/test_browser.py::test_page[b.html]",
+        "tests/build/test_pdf.py::test_the_pdf_reuses_the_html_build",
+        "tests/test_data.py::test_x",
+    ]
+    items = [SimpleNamespace(nodeid=i) for i in ids]
+    try:
+        conftest.pytest_collection_modifyitems(SimpleNamespace(cache=None), items)
+    finally:
+        conftest.links_the_pdf.cache_clear()
+    assert [i.nodeid for i in items] == [ids[2], ids[0], ids[1], ids[3]]
