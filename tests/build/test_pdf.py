@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 
 import pytest
 
@@ -32,9 +34,14 @@ def reader():
         and os.environ.get("CI") != "true"
     ):
         pytest.skip("headless Chromium not found: no PDF edition (install Debian's `chromium`)")
-    with pytest.MonkeyPatch.context() as mp:  # the book's _build, not nbval's scratch folder
-        mp.setenv("COSTCORRECT_BUILD", str(BUILD))
-        assert pdf.build_pdf() == 0, "`costcorrect pdf` failed: see the captured output"
+    # a process of its own: this worker's browser test may hold Playwright's sync API already, and
+    # it prints into the book's _build (not nbval's scratch folder)
+    env = dict(os.environ, COSTCORRECT_BUILD=str(BUILD))
+    cmd = [sys.executable, "-m", "costcorrect", "pdf"]
+    made = subprocess.run(cmd, env=env, cwd=BUILD.parent, capture_output=True, text=True)
+    assert made.returncode == 0, (
+        f"`costcorrect pdf` failed:\n{made.stdout[-3000:]}{made.stderr[-3000:]}"
+    )
     from pypdf import PdfReader
 
     return PdfReader(str(PDF))
