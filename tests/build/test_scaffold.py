@@ -88,6 +88,7 @@ parts:
   - caption: The ledger
     chapters:
       - file: claims
+      - file: help-wanted
       - file: methods
       - file: references
 """
@@ -95,7 +96,8 @@ parts:
 
 def mini_book(dest):
     """A one-chapter book to scaffold into: the book's configuration, static files, bibliography and
-    the ledger's pages (claims, methods, references) with a table of contents of only those, an empty
+    the ledger's pages (claims, help wanted, methods, references) with a table of contents of only
+    those, an empty
     data package, the lock file and pyproject.toml — what a build needs, and no chapter."""
     dest.mkdir()
     for name in ("pyproject.toml", "requirements.lock"):
@@ -107,7 +109,14 @@ def mini_book(dest):
     book = dest / "book"
     book.mkdir()
     shutil.copytree(ROOT / "book" / "static", book / "static")
-    for name in ("_config.yml", "references.bib", "claims.md", "methods.md", "references.md"):
+    for name in (
+        "_config.yml",
+        "references.bib",
+        "claims.md",
+        "help-wanted.md",
+        "methods.md",
+        "references.md",
+    ):
         shutil.copy(ROOT / "book" / name, book / name)
     (book / "intro.md").write_text("(intro)=\n# A one-chapter book\n\nSee {doc}`claims`.\n")
     (book / "_toc.yml").write_text(MINI_TOC)
