@@ -40,20 +40,21 @@ html: setup ## build _build/html from the executed chapters (no execution)
 	$(VPY) -m costcorrect build
 
 # pytest on both cores: --dist loadscope with the book's scopes (tests/conftest.py) hands tests out one
-# by one to the free worker (the browser test is one test per page) and keeps each notebook's nbval
-# cells together;
-# per-test timeout from pyproject.toml (pytest-timeout); the 15 slowest tests are listed at the end.
+# by one to the free worker (the browser test is one test per page), longest first by the last run's
+# durations (--no-loadscope-reorder keeps that order), and keeps each notebook's nbval cells together;
+# the PDF test prints the PDF edition (as `make pdf`) on one worker while the other runs other tests.
+# Per-test timeout from pyproject.toml (pytest-timeout); the 15 slowest tests are listed at the end.
 # Property tests run the `ci` Hypothesis profile; HYPOTHESIS_PROFILE=thorough make test runs more.
 test: book ## the whole test suite: unit, data, notebooks (nbval), ledger, citation, book, browser, PDF
-	TIMEFORMAT='make test: PDF edition took %0Rs'; time $(VPY) -m costcorrect pdf --skip-without-chromium
-	TIMEFORMAT='make test: pytest took %0Rs'; time $(VPY) -m pytest -n 2 --dist loadscope --durations=15 \
+	TIMEFORMAT='make test: pytest took %0Rs (user %0Us, system %0Ss)'; time $(VPY) -m pytest -n 2 \
+	  --dist loadscope --no-loadscope-reorder --durations=15 \
 	  tests _build/executed --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg $(PYTEST_ARGS)
 
 test-fast: setup ## unit and data tests only (no notebooks, no book)
 	$(VPY) -m pytest -n 2 tests -m "not book and not browser and not slow"
 
 snapshot: book ## after reviewing a verdict change: rewrite the committed verdict snapshot (tests/__snapshots__/)
-	$(VPY) -m pytest tests/test_ledger.py -k test_verdicts_match_the_committed_snapshot --snapshot-update -p no:xdist
+	$(VPY) -m pytest tests/test_ledger.py -k test_verdicts_match_the_committed_snapshot --snapshot-update -n 0
 
 new-paper: setup ## scaffold a chapter: make new-paper SLUG=my-paper TITLE="My paper" URL=https://...
 	@test -n "$(SLUG)" -a -n "$(TITLE)" -a -n "$(URL)" || { echo 'usage: make new-paper SLUG=<slug> TITLE="<title>" URL=<url>'; exit 2; }

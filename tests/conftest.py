@@ -7,11 +7,15 @@ figures of `make book` untouched. Tests that read the real build use :data:`BUIL
 
 from __future__ import annotations
 
+import functools
+import json
 import os
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
+
+from costcorrect.build import patches
 
 # Property tests: no per-example deadline (2 busy cores make timings noisy) and a fixed seed per test,
 # so a re-run explores the same examples (deterministic CI, like every other random draw here). How
@@ -35,45 +39,146 @@ os.environ["COSTCORRECT_BUILD"] = str(BUILD / "nbval")
 
 
 # Tests that must share one worker, by file: a notebook's nbval cells share one kernel and run in
-# order; the PDF checks read the PDF once (a module fixture).
+# order; the PDF checks print the PDF and read it once (a module fixture).
 GROUPED_FILES = ("tests/build/test_pdf.py",)
+PDF_SCOPE = "tests/build/test_pdf.py"
+
+
+@functools.cache
+def links_the_pdf(page: str) -> bool:
+    """Whether built page ``page`` (under ``_build/html``) links the PDF edition, or is a redirect
+    (Jupyter Book's ``index.html``: the browser test checks the links of the page it leads to)."""
+    from costcorrect.build.pdf import PDF_NAME
+
+    path = BUILD / "html" / page
+    text = path.read_text(encoding="utf-8", errors="replace") if path.is_file() else ""
+    return PDF_NAME in text or 'http-equiv="Refresh"' in text
 
 
 def scope_of(nodeid: str) -> str:
     """The unit of work `make test` hands to one worker: a notebook's cells (nbval) or a grouped file
-    together, every other test alone (so the browser test's pages spread over both cores)."""
+    together, every other test alone (so the browser test's pages spread over both cores) — except
+    the browser test of a page that links the PDF, which runs after the PDF test has printed it."""
     path = nodeid.split("::", 1)[0]
     if ".ipynb" in nodeid:
         return nodeid.rsplit("::", 1)[0]
     if path in GROUPED_FILES:
         return path
+    if nodeid.startswith("tests/test_browser.py::test_page[") and links_the_pdf(nodeid[33:-1]):
+        return PDF_SCOPE
     return nodeid
 
 
 def pytest_xdist_make_scheduler(config, log):
     """`make test` runs ``-n 2 --dist loadscope`` with this book's scopes (:func:`scope_of`):
-    pytest-xdist's scheduler hands out whole scopes, largest first, to whichever worker is free.
-    (``--dist loadgroup`` would do this from xdist_group marks, but pytest-xdist 3.8 cannot rename
-    the tests of a group under pytest 9, so its groups are silently ignored.)"""
+    pytest-xdist's scheduler hands out whole scopes to whichever worker is free."""
     if config.getoption("dist") != "loadscope":
         return None
-    from xdist.scheduler import LoadScopeScheduling
+    return patches.scope_scheduler(config, log, scope_of)
 
-    class BookScopes(LoadScopeScheduling):
-        def _split_scope(self, nodeid: str) -> str:
-            return scope_of(nodeid)
 
-    return BookScopes(config, log)
+# Longest first: the scopes are handed out in the order of their duration in the last run (pytest's
+# cache; a notebook never timed yet counts its chapter's execution time), so the long ones start
+# early and the short ones fill the gaps at the end (`make test` passes --no-loadscope-reorder).
+SECONDS = "costcorrect/scope-seconds"
+_seconds: dict[str, float] = {}
+
+
+def expected_seconds(scope: str, last: dict[str, float], chapters: dict[str, float]) -> float:
+    """How long ``scope`` is expected to take: its last run, else its chapter's execution time, else
+    a rough guess (the PDF takes minutes, a browser page seconds, most tests less)."""
+    if scope in last:
+        return last[scope]
+    if scope.endswith(".ipynb"):
+        return chapters.get(Path(scope).stem) or 60.0
+    return (
+        120.0 if scope == PDF_SCOPE else 10.0 if scope.startswith("tests/test_browser.py") else 0.0
+    )
+
+
+# nbval re-executes each executed chapter in a fresh kernel and compares its claim cells: once per
+# execution. A notebook whose every cell passed is recorded with its key (the executed notebook's
+# bytes — every execution writes new ones —, its chapter's cache key and the sanitising rules), and
+# is not re-executed again while that key holds (its cells are reported skipped, with the reason).
+# COSTCORRECT_NBVAL=all re-executes every chapter regardless; a fresh _build (CI) has no records.
+NBVAL_PASSED = BUILD / "cache" / "nbval-passed.json"
+_nbval_failed: set[str] = set()
+
+
+def nbval_key(notebook: Path) -> str:
+    """What a passing nbval run of ``notebook`` is recorded under."""
+    import hashlib
+
+    from costcorrect.build import pipeline
+
+    h = hashlib.sha256(notebook.read_bytes())
+    h.update((ROOT / "tests" / "nbval_sanitize.cfg").read_bytes())
+    with pytest.MonkeyPatch.context() as mp:  # the book's own records of the tables it read
+        mp.setenv("COSTCORRECT_BUILD", str(BUILD))
+        h.update(pipeline.cache_key(notebook.stem).encode())
+    return h.hexdigest()
+
+
+def _nbval_passed() -> dict[str, str]:
+    if os.environ.get("COSTCORRECT_NBVAL") == "all" or not NBVAL_PASSED.exists():
+        return {}
+    return json.loads(NBVAL_PASSED.read_text(encoding="utf-8"))
 
 
 def pytest_collection_modifyitems(config, items):
-    # nbval compares rich outputs unless told otherwise; only the claim cells' text matters.
-    extra = ("text/html", "image/svg+xml", "application/javascript", "text/latex")
+    patches.nbval_compare_text_only(items)
+    passed, keys = _nbval_passed(), {}
     for item in items:
         if item.__class__.__name__ == "IPyNbCell":
-            parent = item.parent
-            if not set(extra) <= set(parent.skip_compare):
-                parent.skip_compare = tuple(parent.skip_compare) + extra
+            nb = Path(str(item.fspath))
+            keys.setdefault(nb, nbval_key(nb) if nb.name in passed else None)
+            if keys[nb] is not None and passed[nb.name] == keys[nb]:
+                reason = f"{nb.name} passed nbval in an earlier run of this very execution"
+                item.add_marker(
+                    pytest.mark.skip(reason=reason + " (COSTCORRECT_NBVAL=all re-runs it)")
+                )
+    cache = getattr(config, "cache", None)
+    last = cache.get(SECONDS, {}) if cache else {}
+    timings = BUILD / "timings.json"
+    chapters = json.loads(timings.read_text()) if timings.exists() else {}
+
+    # a stable sort: the cells of a notebook keep their order; in the PDF's scope, the pages that
+    # link the PDF come after the test that prints it (pytest collects tests/*.py before tests/build/)
+    def order(item) -> tuple[float, bool]:
+        scope = scope_of(item.nodeid)
+        page = scope == PDF_SCOPE and not item.nodeid.startswith(PDF_SCOPE)
+        return -expected_seconds(scope, last, chapters), page
+
+    items.sort(key=order)
+
+
+class Recorder:
+    """Records each scope's duration and the nbval notebooks that passed. A plugin, not conftest
+    hooks: a conftest's test hooks only see the tests under its folder, nbval's are in _build/."""
+
+    def pytest_runtest_logreport(self, report):
+        scope = scope_of(report.nodeid)
+        _seconds[scope] = _seconds.get(scope, 0.0) + report.duration
+        if scope.endswith(".ipynb") and not report.passed:
+            _nbval_failed.add(scope)  # failed, or skipped: nothing new to record
+
+    def pytest_sessionfinish(self, session):
+        if hasattr(session.config, "workerinput"):
+            return  # the controller records what every worker reported
+        cache = getattr(session.config, "cache", None)
+        if cache and _seconds:
+            last = cache.get(SECONDS, {})
+            cache.set(SECONDS, last | {k: round(v, 2) for k, v in _seconds.items()})
+        ran = [ROOT / s for s in _seconds if s.endswith(".ipynb") and s not in _nbval_failed]
+        if ran:
+            passed = _nbval_passed() | {nb.name: nbval_key(nb) for nb in ran if nb.exists()}
+            NBVAL_PASSED.parent.mkdir(parents=True, exist_ok=True)
+            text = json.dumps(passed, indent=1, sort_keys=True) + "\n"
+            NBVAL_PASSED.write_text(text, encoding="utf-8")
+
+
+def pytest_configure(config):
+    config.pluginmanager.register(Recorder(), "costcorrect-recorder")
 
 
 def require_build(path: Path = BUILD / "claims.json"):

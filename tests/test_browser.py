@@ -137,12 +137,13 @@ OVERFLOW = """() => {
   const right = col.getBoundingClientRect().right + 1;
   // an element overflows when its box or its content (scrollWidth: long words, nowrap text) reaches
   // past the column's right edge and no ancestor inside the column scrolls or clips it
+  // (the ancestors are walked only for an element that reaches past the edge: cheap on long pages)
   const wide = Array.from(col.querySelectorAll('*')).filter(el => {
     const r = el.getBoundingClientRect();
-    if (r.width === 0 || own(el)) return false;
+    if (r.width === 0) return false;
     const visible = getComputedStyle(el).overflowX === 'visible';
     const reach = visible ? Math.max(r.right, r.left + el.scrollWidth) : r.right;
-    return reach > right;
+    return reach > right && !own(el);
   });
   const offenders = wide.filter(el => !wide.some(o => o !== el && el.contains(o))).slice(0, 5).map(el => {
     const c = typeof el.className === 'string' ? el.className.trim() : '';

@@ -28,13 +28,13 @@ def repo(tmp_path, monkeypatch):
     models.mkdir(parents=True)
     (models / "surface_code.py").write_text('"""A model."""\n')
     build = tmp_path / "_build"
-    (build / "deps").mkdir(parents=True)
-    (build / "deps" / "vhg.modules.json").write_text('["costcorrect.models.qec.surface_code"]')
-    (build / "html").mkdir()
+    (build / "html").mkdir(parents=True)
     (build / "html" / "index.html").write_text("")
     (build / "timings.json").write_text('{"cost-correct": 4.0, "vhg": 6.0}')
     monkeypatch.setenv("COSTCORRECT_ROOT", str(tmp_path))
     monkeypatch.setenv("COSTCORRECT_BUILD", str(build))
+    imports = {"vhg": ["costcorrect.models.qec.surface_code"]}  # the static graph, faked
+    monkeypatch.setattr(bench, "model_modules", lambda slug: imports.get(slug, []))
     return tmp_path
 
 
@@ -116,3 +116,32 @@ def test_median_keeps_every_run():
     m = bench._median(runs)
     assert m["wall_s"] == 5.0 and m["cpu_s"] == 2.5 and m["runs_wall_s"] == [9.0, 3.0, 5.0]
     assert bench._median(runs[:1]) == runs[0]
+
+
+def test_jupyter_book_executes_the_unexecuted_chapters_itself(repo, monkeypatch):
+    src = repo / "_build" / "src"
+    (src / "notebooks").mkdir(parents=True)
+    (src / "_config.yml").write_text('execute:\n  execute_notebooks: "off"\ntitle: T\n')
+    (src / "notebooks" / "vhg.ipynb").write_text("executed")
+    seen = {}
+
+    def fake_run(cmd, cwd=None, env=None, check=False, **kw):
+        import yaml
+
+        scratch = repo / "_build" / "bench-jb"
+        seen["config"] = yaml.safe_load((scratch / "src" / "_config.yml").read_text())
+        seen["vhg"] = json.loads((scratch / "src" / "notebooks" / "vhg.ipynb").read_text())
+        seen["cmd"], seen["build"] = cmd, env["COSTCORRECT_BUILD"]
+        return subprocess.CompletedProcess(cmd, 0)
+
+    monkeypatch.setattr(bench.subprocess, "run", fake_run)
+    out = bench._jupyter_book_sequential(repo)
+    assert set(out) == {"wall_s", "cpu_s", "load"}
+    assert (
+        seen["config"]["execute"]["execute_notebooks"] == "force" and seen["config"]["title"] == "T"
+    )
+    source = "".join(seen["vhg"]["cells"][0]["source"])
+    assert source == "# vhg"  # the chapter's source, not its executed copy
+    assert seen["cmd"][1:3] == ["build", str(repo / "_build" / "bench-jb" / "src")]
+    assert seen["build"] == str(repo / "_build" / "bench-jb" / "_build")
+    assert not (repo / "_build" / "bench-jb").exists()  # removed after

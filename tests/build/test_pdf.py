@@ -1,7 +1,10 @@
 """The PDF edition (`make pdf`): one file with every chapter, figures drawn, math typeset.
 
-``costcorrect pdf`` fails by itself when a figure does not draw or math is left untypeset in the
-single page it prints; this test reads the PDF it wrote (pypdf) and the manifest beside it.
+The module fixture prints the PDF as `make pdf` does (kept when it is up to date): `make test` runs it
+on one worker while the other runs other tests, and the browser test's pages that link the PDF run
+after it on the same worker (``conftest.scope_of``). ``costcorrect pdf`` fails by itself when a figure
+does not draw or math is left untypeset in the single page it prints; these tests read the PDF it
+wrote (pypdf) and the manifest beside it.
 """
 
 from __future__ import annotations
@@ -9,30 +12,43 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 
 import pytest
 
 from conftest import BUILD
 from costcorrect.build import pdf
 
-# one worker reads the PDF once for all of these tests (conftest.GROUPED_FILES)
+# one worker prints and reads the PDF once for all of these tests (conftest.scope_of)
 pytestmark = [pytest.mark.browser, pytest.mark.book]
 PDF = BUILD / "pdf" / pdf.PDF_NAME
 MANIFEST = BUILD / "pdf" / "manifest.json"
 
 
 @pytest.fixture(scope="module")
-def text() -> str:
+def reader():
+    """The PDF edition, printed (or found up to date) by ``costcorrect pdf``, read once."""
     if (
         not (shutil.which("chromium") or shutil.which("chromium-browser"))
         and os.environ.get("CI") != "true"
     ):
         pytest.skip("headless Chromium not found: no PDF edition (install Debian's `chromium`)")
-    if not PDF.exists():
-        pytest.fail(f"{PDF.relative_to(BUILD.parent)} is missing: run `make pdf` (make test does)")
+    # a process of its own: this worker's browser test may hold Playwright's sync API already, and
+    # it prints into the book's _build (not nbval's scratch folder)
+    env = dict(os.environ, COSTCORRECT_BUILD=str(BUILD))
+    cmd = [sys.executable, "-m", "costcorrect", "pdf"]
+    made = subprocess.run(cmd, env=env, cwd=BUILD.parent, capture_output=True, text=True)
+    assert made.returncode == 0, (
+        f"`costcorrect pdf` failed:\n{made.stdout[-3000:]}{made.stderr[-3000:]}"
+    )
     from pypdf import PdfReader
 
-    reader = PdfReader(str(PDF))
+    return PdfReader(str(PDF))
+
+
+@pytest.fixture(scope="module")
+def text(reader) -> str:
     return "\n".join(page.extract_text() or "" for page in reader.pages)
 
 
@@ -60,7 +76,7 @@ def test_no_raw_tex_in_the_pdf(text):
     )
 
 
-def test_every_figure_is_drawn_in_the_pdf(text):
+def test_every_figure_is_drawn_in_the_pdf(reader):
     manifest = json.loads(MANIFEST.read_text(encoding="utf-8"))
     expected = pdf.figures_in_html(BUILD / "html")
     assert expected > 0
@@ -68,21 +84,15 @@ def test_every_figure_is_drawn_in_the_pdf(text):
         "the PDF is older than the HTML book: run `make pdf`"
     )
     assert manifest["figures"] == manifest["figures_drawn"] == expected
-    from pypdf import PdfReader
-
-    assert len(PdfReader(str(PDF)).pages) == manifest["pages"] > 1
+    assert len(reader.pages) == manifest["pages"] > 1
 
 
-def test_the_pdf_is_published_beside_the_html():
-    if not PDF.exists():
-        pytest.skip("no PDF edition was built")
+def test_the_pdf_is_published_beside_the_html(reader):
     copy = BUILD / "html" / pdf.PDF_NAME
     assert copy.exists() and copy.read_bytes() == PDF.read_bytes()
 
 
-def test_every_chapter_has_a_bookmark(text):
-    from pypdf import PdfReader
-
+def test_every_chapter_has_a_bookmark(reader):
     marks: list[str] = []
 
     def walk(items):
@@ -92,7 +102,7 @@ def test_every_chapter_has_a_bookmark(text):
             else:
                 marks.append(_norm(item.title))
 
-    walk(PdfReader(str(PDF)).outline)
+    walk(reader.outline)
     # Chromium builds a bookmark from the printed heading and drops the space where a long title
     # wraps ("frontierunder"): compare titles without their spaces
     marks = ["".join(m.split()) for m in marks]
@@ -104,7 +114,7 @@ def test_every_chapter_has_a_bookmark(text):
     assert not missing, f"chapters without a bookmark in the PDF: {missing}"
 
 
-def test_the_pdf_reuses_the_html_build(text):
+def test_the_pdf_reuses_the_html_build(reader):
     """`make pdf` assembles its single page from the HTML build's environment (_build/.doctrees),
     not from a second full Sphinx build of every chapter."""
     manifest = json.loads(MANIFEST.read_text(encoding="utf-8"))

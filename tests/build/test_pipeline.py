@@ -184,32 +184,71 @@ data.load("other/t")
     assert again.ok and not again.cached
 
 
-def test_cache_key_covers_only_the_modules_the_chapter_imported(repo):
-    pkg = repo / "src" / "costcorrect"
+def test_code_imports_finds_every_form_of_import():
+    cell = (
+        "%matplotlib inline\nimport costcorrect.models.qec.surface_code as sc\n"
+        "from costcorrect import claims, data\nfrom costcorrect.models.serving.hardware import gpu\n"
+        "import numpy, costcorrect\nfrom . import local\n"
+        "def f():\n    from costcorrect.paths import build_dir\n"
+    )
+    assert pipeline.code_imports(cell) == {
+        "costcorrect",
+        "costcorrect.models.qec.surface_code",
+        "costcorrect.claims",
+        "costcorrect.data",
+        "costcorrect.models.serving.hardware",
+        "costcorrect.models.serving.hardware.gpu",
+        "costcorrect.paths",
+        "costcorrect.paths.build_dir",
+    }
+
+
+@pytest.fixture
+def fake_package(repo, monkeypatch):
+    """A package ``ccfake`` (standing in for costcorrect) that chapter ``good`` imports from."""
+    pkg = repo / "src" / "ccfake"
     (pkg / "models").mkdir(parents=True)
     (pkg / "__init__.py").write_text("")
-    (pkg / "models" / "__init__.py").write_text("")
-    (pkg / "models" / "used.py").write_text("X = 1\n")
+    (pkg / "models" / "__init__.py").write_text("from ccfake import paths\n")
+    (pkg / "paths.py").write_text("P = 1\n")
+    (pkg / "helper.py").write_text("H = 1\n")
+    (pkg / "models" / "used.py").write_text("def f():\n    from ccfake import helper\n")
     (pkg / "models" / "other.py").write_text("Y = 1\n")
-    mf = pipeline.modules_file("good")
-    mf.parent.mkdir(parents=True, exist_ok=True)
-    mf.write_text(json.dumps(["costcorrect", "costcorrect.models", "costcorrect.models.used"]))
-    assert pipeline.module_files("good", repo) == sorted(
-        [pkg / "__init__.py", pkg / "models" / "__init__.py", pkg / "models" / "used.py"]
-    )
+    cell = "\n```{code-cell} ipython3\nfrom ccfake.models import used\n```\n"
+    (repo / "notebooks" / "good.md").write_text(HEADER.format(slug="good") + cell)
+    monkeypatch.syspath_prepend(str(repo / "src"))
+    monkeypatch.setattr(pipeline, "PACKAGE", "ccfake")
+    pipeline.import_graph.cache_clear()
+    yield pkg
+    pipeline.import_graph.cache_clear()
+
+
+def test_chapter_modules_follow_the_imports_statically(repo, fake_package):
+    # used imports helper inside a function; importing ccfake.models runs its __init__ (paths)
+    assert pipeline.chapter_modules("good", repo) == [
+        "ccfake",
+        "ccfake.helper",
+        "ccfake.models",
+        "ccfake.models.used",
+        "ccfake.paths",
+    ]
+    assert pipeline.module_files(["ccfake", "ccfake.models.used"]) == [
+        fake_package / "__init__.py",
+        fake_package / "models" / "used.py",
+    ]
+    assert pipeline.chapter_modules("bad", repo) == []
+
+
+def test_cache_key_covers_only_the_modules_the_chapter_imports(repo, fake_package):
     k0, kb = pipeline.cache_key("good", root=repo), pipeline.cache_key("bad", root=repo)
-    (pkg / "models" / "other.py").write_text("Y = 2  # edited\n")
+    (fake_package / "models" / "other.py").write_text("Y = 2  # edited\n")
     assert pipeline.cache_key("good", root=repo) == k0  # a module it does not import
-    (pkg / "models" / "used.py").write_text("X = 1  # edited\n")
-    assert pipeline.cache_key("good", root=repo) != k0
-    assert pipeline.cache_key("bad", root=repo) == kb  # bad imported nothing
-
-
-def test_execution_records_the_imported_modules(repo):
-    (repo / "notebooks" / "bad.md").unlink()
-    assert pipeline.execute(["good"], echo=lambda *_: None)[0].ok
-    mods = json.loads(pipeline.modules_file("good").read_text())
-    assert "costcorrect.claims" in mods and "costcorrect.build.pipeline" not in mods
+    for edited in ("helper.py", "paths.py", "models/used.py"):
+        (fake_package / edited).write_text((fake_package / edited).read_text() + "# edited\n")
+        k1 = pipeline.cache_key("good", root=repo)
+        assert k1 != k0, edited
+        k0 = k1
+    assert pipeline.cache_key("bad", root=repo) == kb  # bad imports nothing of ccfake
 
 
 def test_parameterised_reruns_go_apart_and_unknown_names_are_refused(repo):
@@ -252,15 +291,6 @@ def test_invalid_data_stops_the_build_before_any_chapter(repo):
     assert proc.returncode == 1
     assert "data/other/t.csv: the table has no rows (rule: non-empty" in proc.stderr
     assert not (repo / "_build" / "executed" / "good.ipynb").exists()
-
-
-def test_worker_processes_add_to_the_chapter_module_record(tmp_path):
-    """A chapter's worker processes (sinter, forked sweeps) import the package too: their records merge."""
-    env = dict(os.environ, COSTCORRECT_CHAPTER="demo", COSTCORRECT_BUILD=str(tmp_path / "_build"))
-    for code in ("import costcorrect.models.serving.hardware", "import costcorrect.paths"):
-        subprocess.run([sys.executable, "-c", code], env=env, check=True)
-    mods = json.loads((tmp_path / "_build" / "deps" / "demo.modules.json").read_text())
-    assert "costcorrect.models.serving.hardware" in mods and "costcorrect.paths" in mods
 
 
 def test_parameter_names_are_remembered_until_the_notebook_changes(repo, monkeypatch):

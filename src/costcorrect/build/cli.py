@@ -3,113 +3,101 @@
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import sys
 
 
-def _params(pairs: list[list[str]] | None) -> dict:
+def _fail(message: str, code: int) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return code
+
+
+def _rerun(slugs: list[str], pairs: list[list[str]], jobs: int | None) -> int:
+    """Execute one chapter with other parameters into ``_build/runs/<slug>-<hash>/``, apart from the book."""
     import yaml
-
-    out = {}
-    for name, value in pairs or []:
-        out[name] = yaml.safe_load(
-            value
-        )  # numbers, booleans and lists as papermill -y would read them
-    return out
-
-
-def _rerun(slugs: list[str], params: dict, jobs: int | None) -> int:
-    """Execute chapters with other parameters into ``_build/runs/<slug>-<hash>/``, apart from the book."""
-    import os
 
     from costcorrect.build.pipeline import execute, notebook_parameters, run_dir
 
     if len(slugs) != 1:
-        print(
-            "error: parameters apply to one chapter at a time: name exactly one chapter",
-            file=sys.stderr,
-        )
-        return 2
+        return _fail("parameters apply to one chapter at a time: name exactly one chapter", 2)
     slug = slugs[0]
+    params = {name: yaml.safe_load(value) for name, value in pairs}  # as papermill -y reads them
     known, _ = notebook_parameters(slug)
     unknown = sorted(set(params) - set(known))
     if unknown:
-        print(
-            f"error: notebooks/{slug}.md has no parameter {', '.join(map(repr, unknown))}; "
+        return _fail(
+            f"notebooks/{slug}.md has no parameter {', '.join(map(repr, unknown))}; "
             f"its parameters are: {', '.join(known)}",
-            file=sys.stderr,
+            2,
         )
-        return 2
     out = run_dir(slug, params)
     os.environ["COSTCORRECT_BUILD"] = str(out)
     results = execute([slug], jobs=jobs, force=True, parameters=params)
     if not results[0].ok:
-        print(f"error: {results[0].error}", file=sys.stderr)
-        return 1
+        return _fail(results[0].error, 1)
     print(
         f"wrote {out}/: executed/{slug}.ipynb, claims.json, figures/ (the book in _build/ is unchanged)"
     )
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    from costcorrect.data import DataError
-
-    try:
-        return _main(argv)
-    except DataError as e:
-        print(f"error: invalid data, no chapter executed:\n{e}", file=sys.stderr)
-        return 1
-
-
-def _main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m costcorrect", description=__doc__)
     sub = p.add_subparsers(dest="cmd", required=True)
     ex = sub.add_parser(
         "execute", help="execute chapters (parallel, cached) and write _build/claims.json"
     )
     ex.add_argument("slugs", nargs="*", help="chapters to execute (default: all)")
-    ex.add_argument("-j", "--jobs", type=int, default=None, help="workers (default: one per core)")
     ex.add_argument("--force", action="store_true", help="ignore the cache")
     ex.add_argument(
-        "-p",
-        "--parameter",
-        nargs=2,
-        action="append",
-        metavar=("NAME", "VALUE"),
+        "-p", "--parameter", nargs=2, action="append", metavar=("NAME", "VALUE"),
         help="papermill parameter (YAML value); the run goes to _build/runs/<slug>-<hash>/",
-    )
+    )  # fmt: skip
     sub.add_parser("build", help="build _build/html from the executed chapters")
     bk = sub.add_parser("book", help="execute (cached) then build")
-    bk.add_argument("-j", "--jobs", type=int, default=None)
+    for cmd in (ex, bk):
+        cmd.add_argument(
+            "-j", "--jobs", type=int, default=None, help="workers (default: one per core)"
+        )
     sub.add_parser("claims", help="print the ledger summary")
     np_ = sub.add_parser("new-paper", help="scaffold a chapter, its data folder and its claims")
-    np_.add_argument("--slug", required=True)
-    np_.add_argument("--title", required=True)
-    np_.add_argument("--url", required=True)
+    for name in ("--slug", "--title", "--url"):
+        np_.add_argument(name, required=True)
     be = sub.add_parser(
         "bench", help="measure set-up, build and test times; write _build/bench.json"
     )
     be.add_argument(
-        "--only",
-        choices=["edits"],
-        default=None,
+        "--only", choices=["edits"], default=None,
         help="edits: only the no-change and one-file-edit rebuilds, on the book already built",
-    )
+    )  # fmt: skip
     be.add_argument(
         "--repeat", type=int, default=1, help="run each rebuild N times and report the median"
     )
+    be.add_argument("--no-setup", action="store_true", help="do not time a fresh venv's set-up")
     pdf = sub.add_parser(
         "pdf", help="print the whole book to _build/pdf/costcorrect-book.pdf (headless Chromium)"
     )
     pdf.add_argument(
-        "--skip-without-chromium",
-        action="store_true",
+        "--skip-without-chromium", action="store_true",
         help="outside CI, warn and succeed when Chromium is not installed (make test uses it)",
-    )
-    a = p.parse_args(argv)
+    )  # fmt: skip
+    return p
 
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; invalid data stops it with the table, row and rule named."""
+    from costcorrect.data import DataError
+
+    try:
+        return _main(_parser().parse_args(argv))
+    except DataError as e:
+        return _fail(f"invalid data, no chapter executed:\n{e}", 1)
+
+
+def _main(a: argparse.Namespace) -> int:
     if a.cmd == "execute" and a.parameter:
-        return _rerun(a.slugs, _params(a.parameter), a.jobs)
+        return _rerun(a.slugs, a.parameter, a.jobs)
     if a.cmd in ("execute", "book"):
         from costcorrect.build.pipeline import execute
 
@@ -119,8 +107,7 @@ def _main(argv: list[str] | None = None) -> int:
         failed = [r for r in results if not r.ok]
         if failed:
             print(f"error: {len(failed)} chapter(s) failed:", file=sys.stderr)
-            for r in failed:
-                print(f"  {r.error}", file=sys.stderr)
+            print("\n".join(f"  {r.error}" for r in failed), file=sys.stderr)
             return 1
         if a.cmd == "execute":
             return 0
@@ -142,35 +129,24 @@ def _main(argv: list[str] | None = None) -> int:
         from costcorrect.build.scaffold import ScaffoldError, new_paper
 
         try:
-            written = new_paper(a.slug, a.title, a.url)
+            print("\n".join(f"wrote {w}" for w in new_paper(a.slug, a.title, a.url)))
         except ScaffoldError as e:
-            print(f"error: {e}", file=sys.stderr)
-            return 2
-        for w in written:
-            print("wrote", w)
+            return _fail(str(e), 2)
         return 0
     if a.cmd == "pdf":
-        import os
-        import shutil
-
         from costcorrect.build.pdf import build_pdf
 
-        if (
-            a.skip_without_chromium
-            and os.environ.get("CI") != "true"
-            and not (shutil.which("chromium") or shutil.which("chromium-browser"))
-        ):
+        chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+        if a.skip_without_chromium and os.environ.get("CI") != "true" and not chromium:
             print(
                 "warning: chromium is not installed: no PDF edition (the PDF and browser tests skip)",
                 file=sys.stderr,
             )
             return 0
         return build_pdf()
-    if a.cmd == "bench":
-        from costcorrect.build.bench import run
+    from costcorrect.build.bench import run
 
-        return run(only=a.only, repeat=a.repeat)
-    return 2
+    return run(setup=not a.no_setup, only=a.only, repeat=a.repeat)
 
 
 if __name__ == "__main__":

@@ -2,8 +2,8 @@
 
 ``execute``: every ``notebooks/<slug>.md`` → ``_build/executed/<slug>.ipynb``, one worker per core,
 skipping a chapter whose cache key is unchanged. The key hashes the notebook, the package modules
-the chapter imported in its last run (recorded by ``costcorrect/__init__``), the chapter's data
-(files and descriptors) and every other table it read in its last run (recorded by
+its code cells import and everything those import (a static graph: ``ast`` and grimp), the
+chapter's data (files and descriptors) and every other table it read in its last run (recorded by
 :func:`costcorrect.data.load`), the lock file, the Python version and the parameters. A failing
 chapter leaves no executed notebook, no cache entry and no claims behind, and the run exits
 non-zero naming the notebook, the cell and the exception.
@@ -15,8 +15,11 @@ status counts, reproducibility table) and run ``jupyter-book build -W -n --keep-
 
 from __future__ import annotations
 
+import ast
 import contextlib
+import functools
 import hashlib
+import importlib.util
 import json
 import os
 import subprocess
@@ -25,27 +28,17 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from costcorrect import claims as ledger
 from costcorrect import data
+from costcorrect.build import patches
 from costcorrect.paths import build_dir, repo_root
 
+if TYPE_CHECKING:
+    import grimp
+
 LOCK_FILE = "requirements.lock"
-
-
-def _kernel_manager_class():
-    """A kernel manager that encrypts kernel traffic when the kernel supports it (silences ipykernel's
-    'running over TCP without encryption' warning on every chapter)."""
-    import zmq
-    from jupyter_client.manager import KernelManager
-    from traitlets import default
-
-    class EncryptedKernelManager(KernelManager):
-        @default("transport_encryption")
-        def _default_encryption(self):
-            return "auto" if zmq.has("curve") else "disabled"
-
-    return EncryptedKernelManager
 
 
 # --------------------------------------------------------------------------- chapters
@@ -166,81 +159,102 @@ def run_dir(slug: str, parameters: dict) -> Path:
 
 
 # --------------------------------------------------------------------------- cache
+PACKAGE = "costcorrect"
+
+
 def _hash_files(h: hashlib._Hash, root: Path, paths: list[Path]) -> None:
     for p in sorted(paths):
-        h.update(str(p.relative_to(root)).encode())
-        h.update(b"\0")
-        h.update(p.read_bytes())
-        h.update(b"\0")
+        h.update(str(p.relative_to(root)).encode() + b"\0" + p.read_bytes() + b"\0")
 
 
-def modules_file(slug: str) -> Path:
-    """Where a chapter's kernel records the ``costcorrect`` modules it imported
-    (see ``costcorrect/__init__``)."""
-    return build_dir() / "deps" / f"{slug}.modules.json"
+def code_imports(source: str) -> set[str]:
+    """Dotted names under :data:`PACKAGE` that a code cell imports (``from a import b`` gives ``a``
+    and ``a.b``: the caller keeps those that are modules); IPython magics and shell lines are skipped."""
+    code = "\n".join(ln for ln in source.splitlines() if not ln.lstrip().startswith(("%", "!")))
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(code)):
+        if isinstance(node, ast.Import):
+            names.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.update([node.module, *(f"{node.module}.{a.name}" for a in node.names)])
+    return {n for n in names if n == PACKAGE or n.startswith(PACKAGE + ".")}
+
+
+@functools.cache
+def import_graph(package: str) -> grimp.ImportGraph:
+    """grimp's static import graph of ``package`` (every import statement, also inside functions)."""
+    import grimp
+
+    return grimp.build_graph(package, cache_dir=None)
+
+
+def chapter_modules(slug: str, root: Path | None = None) -> list[str]:
+    """Every :data:`PACKAGE` module chapter ``slug`` can run: those its code cells import (ast), the
+    packages whose ``__init__`` importing them runs, and everything those import in turn (grimp)."""
+    import jupytext
+
+    nb = jupytext.read((root or repo_root()) / "notebooks" / f"{slug}.md")
+    graph = import_graph(PACKAGE)
+    todo = {m for c in nb.cells if c.cell_type == "code" for m in code_imports(c.source)}
+    todo &= graph.modules
+    seen: set[str] = set()
+    while todo:
+        m = todo.pop()
+        seen.add(m)
+        parents = {m.rsplit(".", i)[0] for i in range(1, m.count(".") + 1)}
+        todo |= (graph.find_modules_directly_imported_by(m) | parents) - seen
+    return sorted(seen)
 
 
 def model_modules(slug: str) -> list[str]:
-    """The model modules (``costcorrect.models.<part>.<module>``) the chapter imported in its last run."""
-    mf = modules_file(slug)
-    names = json.loads(mf.read_text()) if mf.exists() else []
-    return sorted(m for m in names if m.startswith("costcorrect.models.") and m.count(".") == 3)
+    """The model modules (``costcorrect.models.<part>.<module>``) among :func:`chapter_modules`."""
+    return [
+        m
+        for m in chapter_modules(slug)
+        if m.startswith("costcorrect.models.") and m.count(".") == 3
+    ]
 
 
-def module_files(slug: str, root: Path | None = None) -> list[Path]:
-    """Source files of the package modules the chapter imported in its last run
-    (plus package ``__init__``s)."""
-    root = root or repo_root()
-    pkg = root / "src"
-    mf = modules_file(slug)
-    names = set(json.loads(mf.read_text())) if mf.exists() else set()
-    files: set[Path] = set()
-    for name in names:
-        parts = name.split(".")
-        base = pkg.joinpath(*parts)
-        for cand in (base.with_suffix(".py"), base / "__init__.py"):
-            if cand.is_file():
-                files.add(cand)
-        for i in range(1, len(parts)):  # importing a.b.c runs a/__init__ and a/b/__init__
-            init = pkg.joinpath(*parts[:i], "__init__.py")
-            if init.is_file():
-                files.add(init)
-    return sorted(files)
+def package_base() -> Path:
+    """The folder holding the installed :data:`PACKAGE` (``src/`` of an editable install)."""
+    return Path(importlib.util.find_spec(PACKAGE).origin).parents[1]
+
+
+def module_files(modules: list[str]) -> list[Path]:
+    """The source files of ``modules`` (of the installed :data:`PACKAGE`)."""
+    files = [package_base().joinpath(*m.split(".")) for m in modules]
+    return sorted(
+        f.with_suffix(".py") if f.with_suffix(".py").is_file() else f / "__init__.py" for f in files
+    )
 
 
 def cache_key(slug: str, parameters: dict | None = None, root: Path | None = None) -> str:
     """The hash that decides whether chapter ``slug`` must be re-executed.
 
-    It covers the notebook, the package modules the chapter imported in its last run, the chapter's
-    data and every other table it read (both recorded during execution), the lock file, the Python
-    version, the parameters and the chapter's entries in the committed verdict snapshot (automatic
-    notes compare with them) — so editing a model module re-executes only the chapters that use it.
+    It covers the notebook, the package modules it can run (:func:`chapter_modules`, a static
+    graph), the chapter's data and every other table it read in its last run (recorded by
+    :func:`costcorrect.data.load`), the lock file, the Python version, the parameters and the
+    chapter's entries in the committed verdict snapshot (automatic notes compare with them) — so
+    editing a model module re-executes only the chapters that import it.
     """
     root = root or repo_root()
     h = hashlib.sha256()
     _hash_files(h, root, [root / "notebooks" / f"{slug}.md"])
-    mods = module_files(slug, root)
+    mods = module_files(chapter_modules(slug, root))
     h.update(b"modules:" + str(len(mods)).encode())
-    _hash_files(h, root, mods)
+    _hash_files(h, package_base(), mods)
     chapter_data = root / "data" / slug
     if chapter_data.is_dir():
         _hash_files(h, root, [p for p in chapter_data.rglob("*") if p.is_file()])
     pkg = json.loads((root / "data" / "datapackage.json").read_text(encoding="utf-8"))
-    # tables of other chapters this one read in its last run (recorded by costcorrect.data.load)
-    deps_file = data.dependencies_file(slug)
+    deps_file = data.dependencies_file(slug)  # tables of other chapters it read in its last run
     deps = set(json.loads(deps_file.read_text())) if deps_file.exists() else set()
     mine = [
-        r
-        for r in pkg.get("resources", [])
-        if str(r.get("name", "")).startswith(slug + "/") or r.get("name") in deps
+        r for r in pkg.get("resources", []) if r["name"].startswith(slug + "/") or r["name"] in deps
     ]
     h.update(json.dumps(mine, sort_keys=True).encode())
-    others = [root / "data" / r["path"] for r in mine if not str(r["name"]).startswith(slug + "/")]
-    _hash_files(h, root, [p for p in others if p.exists()])
-    lock = root / LOCK_FILE
-    if lock.exists():
-        _hash_files(h, root, [lock])
-    # the book's committed verdicts of this chapter (its automatic notes are written against them)
+    others = [root / "data" / r["path"] for r in mine if not r["name"].startswith(slug + "/")]
+    _hash_files(h, root, [p for p in [*others, root / LOCK_FILE] if p.exists()])
     snap = root / ledger.SNAPSHOT
     committed = json.loads(snap.read_text(encoding="utf-8")) if snap.is_file() else {}
     h.update(
@@ -267,7 +281,6 @@ def is_fresh(slug: str, key: str) -> bool:
         entry.get("key") == key
         and (build_dir() / "executed" / f"{slug}.ipynb").exists()
         and ledger.chapter_file(slug).exists()
-        and modules_file(slug).exists()
     )
 
 
@@ -332,7 +345,6 @@ def execute_one(slug: str, parameters: dict | None = None) -> Result:
         _cache_file(slug),
         ledger.chapter_file(slug),
         data.dependencies_file(slug),
-        modules_file(slug),
     ):
         stale.unlink(missing_ok=True)
     os.environ["COSTCORRECT_CHAPTER"] = (
@@ -357,7 +369,7 @@ def execute_one(slug: str, parameters: dict | None = None) -> Result:
             kernel_name="python3",
             progress_bar=False,
             log_output=False,
-            kernel_manager_class=_kernel_manager_class(),
+            kernel_manager_class=patches.kernel_manager_class(),
         )
     except BaseException as exc:
         ledger.chapter_file(slug).unlink(missing_ok=True)

@@ -4,18 +4,17 @@
   ``vl-convert``) into ``_build/assets`` and adds that folder to ``html_static_path``;
 * points ``mathjax_path`` at the local copy;
 * adds the Vega bundle (an ES module) only to pages that hold a figure;
-* fixes two accessibility faults of the generated HTML (see :func:`fix_accessibility`);
+* applies the patches of :mod:`costcorrect.build.patches` (numfig, viewcode, thebe, accessibility);
 * puts a summary box under every chapter's title (claims by status, execution time, tables, model
   modules, how to rerun it) and publishes each executed notebook beside its page for download.
 """
 
 from __future__ import annotations
 
-import html
-import re
 import shutil
 from pathlib import Path
 
+from costcorrect.build import patches
 from costcorrect.figures import VEGA_BUNDLE, vega_bundle
 from costcorrect.paths import build_dir
 
@@ -68,31 +67,8 @@ def _config_inited(app, config) -> None:
     config.mathjax_path = "mathjax/tex-chtml.js"
 
 
-def _numfig_from_config(app, config) -> None:
-    """Give ``numfig`` back the value ``_config.yml`` sets: sphinx-jupyterbook-latex forces it on at
-    ``config-inited`` for every builder, and with it on every incremental build unpickles every
-    page's doctree to number figures (the book numbers none)."""
-    if "numfig" in config.overrides:
-        config.numfig = config.overrides["numfig"]
-
-
-def _drop_thebe(context: dict) -> None:
-    """Remove sphinx-thebe's scripts: Jupyter Book 1 adds them twice (a redeclared const breaks the page)
-    and they point at a CDN; live kernels are not part of this offline book."""
-    kept = []
-    for js in context.get("script_files", []):
-        name = str(getattr(js, "filename", js) or "")
-        body = (
-            str(getattr(js, "attributes", {}).get("body", "")) if hasattr(js, "attributes") else ""
-        )
-        if "thebe" in name or "THEBE_JS_URL" in body:
-            continue
-        kept.append(js)
-    context["script_files"][:] = kept  # in place: Sphinx appends page scripts to this same list
-
-
 def _page_context(app, pagename, templatename, context, doctree) -> None:
-    _drop_thebe(context)
+    patches.drop_thebe(context)
     body = context.get("body", "")
     if "cc-figure" in body:
         app.add_js_file(VEGA_BUNDLE, type="module")
@@ -154,26 +130,6 @@ def _publish_notebooks(app, exception) -> None:
             shutil.copy2(nb, out / nb.name)
 
 
-_TOGGLE = re.compile(r"(<a [^>]*>(.*?)</a>\s*<details[^>]*>\s*)<summary>")
-
-
-def fix_accessibility(text: str) -> str:
-    """Repair two faults axe-core reports as serious/critical in the HTML Sphinx and the theme write.
-
-    * the sidebar's section toggles are ``<summary>`` elements holding only an icon (no accessible
-      name): each gets ``aria-label="Sections of <chapter title>"``;
-    * docutils writes the bibliography as ``role="list"`` whose children have the deprecated
-      ``role="doc-biblioentry"`` (so the list has no list items): they become ``role="listitem"``.
-    """
-
-    def label(m: re.Match) -> str:
-        name = html.unescape(re.sub(r"<[^>]+>", "", m.group(2))).strip()
-        return m.group(1) + f'<summary aria-label="{html.escape("Sections of " + name)}">'
-
-    text = _TOGGLE.sub(label, text)
-    return text.replace('role="doc-biblioentry"', 'role="listitem"')
-
-
 def _sync_static(app) -> None:
     """Copy the book's own static files (``static/``) into ``_static`` when they changed.
 
@@ -196,43 +152,18 @@ def _fix_pages(app, exception) -> None:
     _sync_static(app)
     for page in Path(app.outdir).rglob("*.html"):
         text = page.read_text(encoding="utf-8")
-        fixed = fix_accessibility(text)
+        fixed = patches.fix_accessibility(text)
         if fixed != text:
             page.write_text(fixed, encoding="utf-8")
 
 
-def _stale_source_pages(app):
-    """Drop viewcode source pages that an incremental build would leave stale.
-
-    ``sphinx.ext.viewcode`` re-renders ``_modules/<module>.html`` only when the module's file is
-    newer than the page, so a page keeps its back-links after the module's documentation moves to
-    another page, and the page of a module no longer documented stays behind. Before viewcode
-    collects its pages, delete those whose documenting pages changed since the last build (recorded
-    in the doctree directory) and those of modules no longer documented; viewcode then writes them
-    afresh. Returns no pages of its own.
-    """
-    import json
-
-    modules = getattr(app.env, "_viewcode_modules", {}) or {}
-    now = {m: sorted(set(entry[2].values())) for m, entry in modules.items() if entry}
-    record = Path(app.doctreedir) / "costcorrect-viewcode.json"
-    before = json.loads(record.read_text(encoding="utf-8")) if record.exists() else {}
-    pages = Path(app.outdir) / "_modules"
-    for page in pages.rglob("*.html") if pages.is_dir() else []:
-        module = ".".join(page.relative_to(pages).with_suffix("").parts)
-        if module != "index" and (module not in now or before.get(module) != now[module]):
-            page.unlink()
-    record.write_text(json.dumps(now, sort_keys=True), encoding="utf-8")
-    return []
-
-
 def setup(app):
     # before sphinx.ext.viewcode's own html-collect-pages handler (priority 500)
-    app.connect("html-collect-pages", _stale_source_pages, priority=400)
+    app.connect("html-collect-pages", patches.stale_source_pages, priority=400)
     app.connect("build-finished", _fix_pages)
     app.connect("config-inited", _config_inited)
     # after sphinx-jupyterbook-latex, which forces numfig on
-    app.connect("config-inited", _numfig_from_config, priority=900)
+    app.connect("config-inited", patches.numfig_from_config, priority=900)
     app.connect("doctree-read", _chapter_summary)
     app.connect("build-finished", _publish_notebooks)
     app.connect("html-page-context", _page_context)
