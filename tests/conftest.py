@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from costcorrect.build import patches
+from costcorrect.machinery import patches
 
 # Property tests: no per-example deadline (2 busy cores make timings noisy) and a fixed seed per test,
 # so a re-run explores the same examples (deterministic CI, like every other random draw here). How
@@ -40,15 +40,15 @@ os.environ["COSTCORRECT_BUILD"] = str(BUILD / "nbval")
 
 # Tests that must share one worker, by file: a notebook's nbval cells share one kernel and run in
 # order; the PDF checks print the PDF and read it once (a module fixture).
-GROUPED_FILES = ("tests/build/test_pdf.py",)
-PDF_SCOPE = "tests/build/test_pdf.py"
+GROUPED_FILES = ("tests/machinery/test_pdf.py",)
+PDF_SCOPE = "tests/machinery/test_pdf.py"
 
 
 @functools.cache
 def links_the_pdf(page: str) -> bool:
     """Whether built page ``page`` (under ``_build/html``) links the PDF edition, or is a redirect
     (Jupyter Book's ``index.html``: the browser test checks the links of the page it leads to)."""
-    from costcorrect.build.pdf import PDF_NAME
+    from costcorrect.machinery.pdf import PDF_NAME
 
     path = BUILD / "html" / page
     text = path.read_text(encoding="utf-8", errors="replace") if path.is_file() else ""
@@ -109,7 +109,7 @@ def nbval_key(notebook: Path) -> str:
     """What a passing nbval run of ``notebook`` is recorded under."""
     import hashlib
 
-    from costcorrect.build import pipeline
+    from costcorrect.machinery import pipeline
 
     h = hashlib.sha256(notebook.read_bytes())
     h.update((ROOT / "tests" / "nbval_sanitize.cfg").read_bytes())
@@ -143,7 +143,7 @@ def pytest_collection_modifyitems(config, items):
     chapters = json.loads(timings.read_text()) if timings.exists() else {}
 
     # a stable sort: the cells of a notebook keep their order; in the PDF's scope, the pages that
-    # link the PDF come after the test that prints it (pytest collects tests/*.py before tests/build/)
+    # link the PDF come after the test that prints it (pytest collects tests/*.py before tests/machinery/)
     def order(item) -> tuple[float, bool]:
         scope = scope_of(item.nodeid)
         page = scope == PDF_SCOPE and not item.nodeid.startswith(PDF_SCOPE)

@@ -7,7 +7,7 @@ import pytest
 
 from conftest import BUILD, ROOT, require_build
 from costcorrect import claims
-from costcorrect.build import pipeline
+from costcorrect.machinery import pipeline
 
 pytestmark = pytest.mark.book
 HTML = BUILD / "html"

@@ -25,7 +25,7 @@ from urllib.parse import unquote, urljoin, urlparse
 import pytest
 
 from conftest import BUILD
-from costcorrect.build.pdf import CHROMIUM_ARGS, WAIT_FIGURES, serve
+from costcorrect.machinery.pdf import CHROMIUM_ARGS, WAIT_FIGURES, serve
 
 pytestmark = [pytest.mark.browser, pytest.mark.book]
 HTML = BUILD / "html"

@@ -3,7 +3,7 @@
 import re
 
 from costcorrect import claims
-from costcorrect.build import pages, reader
+from costcorrect.machinery import pages, reader
 
 
 def _rec(**kw):

@@ -24,8 +24,8 @@ from urllib.parse import urljoin
 import pytest
 
 from conftest import ROOT
-from costcorrect.build.lint import cells as code_cells
-from costcorrect.build.pipeline import toc_chapters
+from costcorrect.machinery.lint import cells as code_cells
+from costcorrect.machinery.pipeline import toc_chapters
 
 # the browser test's local server fixture and helpers, reused (its Chromium is not: see below)
 from test_browser import CHROMIUM, HTML, SHOTS, _go_dark, _light_page, server  # noqa: F401
@@ -158,7 +158,7 @@ def test_buttons_follow_where_the_book_is_built():
     and the tests alike); the download menu offers the executed notebook and the MyST source."""
     import os
 
-    from costcorrect.build.reader import REPOSITORY_ENV
+    from costcorrect.machinery.reader import REPOSITORY_ENV
 
     published = bool(os.environ.get(REPOSITORY_ENV))
     for slug in CHAPTERS:
@@ -236,7 +236,7 @@ def test_verdict_table_and_compact_card_in_light_and_dark_mode(server):  # noqa:
 def _check_table_and_card(base: str) -> None:
     from playwright.sync_api import sync_playwright
 
-    from costcorrect.build.pdf import CHROMIUM_ARGS
+    from costcorrect.machinery.pdf import CHROMIUM_ARGS
 
     slug = next(
         (s for s in CHAPTERS if "cc-card-more" in _page(s).read_text(encoding="utf-8")), None

@@ -428,7 +428,7 @@ def test_value_reads_a_rows_threshold_as_a_model_input():
 
 def test_every_chapter_register_parses():
     """The real registers load: every row's test columns are well formed."""
-    from costcorrect.build import pipeline
+    from costcorrect.machinery import pipeline
     from costcorrect.paths import repo_root
 
     for slug in pipeline.toc_chapters(repo_root()):

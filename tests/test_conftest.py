@@ -6,7 +6,9 @@ from conftest import PDF_SCOPE, expected_seconds, scope_of
 
 def test_scopes_keep_a_notebook_and_the_pdf_together_and_spread_the_rest():
     assert scope_of("_build/executed/coral.ipynb::Cell 3") == "_build/executed/coral.ipynb"
-    assert scope_of("tests/build/test_pdf.py::test_every_chapter_title_is_in_the_pdf") == PDF_SCOPE
+    assert (
+        scope_of("tests/machinery/test_pdf.py::test_every_chapter_title_is_in_the_pdf") == PDF_SCOPE
+    )
     page = "tests/test_browser.py::test_page[methods.html]"
     assert scope_of(page) == page
     assert scope_of("tests/test_data.py::test_x") == "tests/test_data.py::test_x"
@@ -67,7 +69,7 @@ def test_pages_linking_the_pdf_are_ordered_after_the_pdf_test(monkeypatch, tmp_p
     ids = [
         "tests/test_browser.py::test_page[a.html]",  # collected first, as pytest does
         "tests/test_browser.py::test_page[b.html]",
-        "tests/build/test_pdf.py::test_the_pdf_reuses_the_html_build",
+        "tests/machinery/test_pdf.py::test_the_pdf_reuses_the_html_build",
         "tests/test_data.py::test_x",
     ]
     items = [SimpleNamespace(nodeid=i) for i in ids]

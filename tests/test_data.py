@@ -194,7 +194,7 @@ def test_an_empty_table_is_allowed_only_when_declared(repo):
 
 def test_every_register_has_the_one_register_schema():
     """Each chapter's claims register has the schema `make new-paper` writes (one definition)."""
-    from costcorrect.build.scaffold import register_descriptor
+    from costcorrect.machinery.scaffold import register_descriptor
 
     regs = [r for r in data.read_package()["resources"] if r["name"].endswith("/register")]
     assert regs
@@ -304,7 +304,7 @@ def test_a_missing_column_is_named_and_nothing_else(scratch):
 def test_an_unlisted_table_is_refused_at_make_book(scratch):
     import shutil
 
-    from costcorrect.build import pipeline
+    from costcorrect.machinery import pipeline
 
     root, table, _ = scratch
     # a package of this chapter's tables only: each of the three validations below reads every

@@ -8,7 +8,7 @@ from syrupy.extensions.json import JSONSnapshotExtension
 
 from conftest import BUILD, ROOT, require_build
 from costcorrect import claims
-from costcorrect.build import pipeline
+from costcorrect.machinery import pipeline
 
 pytestmark = pytest.mark.book
 

@@ -8,7 +8,7 @@ import tomllib
 import yaml
 
 from conftest import ROOT
-from costcorrect.build import pages, pipeline
+from costcorrect.machinery import pages, pipeline
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.md"))
 

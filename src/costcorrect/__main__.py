@@ -1,6 +1,6 @@
-"""``python -m costcorrect``: the command line (:mod:`costcorrect.build.cli`)."""
+"""``python -m costcorrect``: the command line (:mod:`costcorrect.machinery.cli`)."""
 
-from costcorrect.build.cli import main
+from costcorrect.machinery.cli import main
 
 if __name__ == "__main__":
     raise SystemExit(main())

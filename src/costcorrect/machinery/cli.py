@@ -17,7 +17,7 @@ def _rerun(slugs: list[str], pairs: list[list[str]], jobs: int | None) -> int:
     """Execute one chapter with other parameters into ``_build/runs/<slug>-<hash>/``, apart from the book."""
     import yaml
 
-    from costcorrect.build.pipeline import execute, notebook_parameters, run_dir
+    from costcorrect.machinery.pipeline import execute, notebook_parameters, run_dir
 
     if len(slugs) != 1:
         return _fail("parameters apply to one chapter at a time: name exactly one chapter", 2)
@@ -99,7 +99,7 @@ def _main(a: argparse.Namespace) -> int:
     if a.cmd == "execute" and a.parameter:
         return _rerun(a.slugs, a.parameter, a.jobs)
     if a.cmd in ("execute", "book"):
-        from costcorrect.build.pipeline import execute
+        from costcorrect.machinery.pipeline import execute
 
         results = execute(
             getattr(a, "slugs", None) or None, jobs=a.jobs, force=getattr(a, "force", False)
@@ -112,7 +112,7 @@ def _main(a: argparse.Namespace) -> int:
         if a.cmd == "execute":
             return 0
     if a.cmd in ("build", "book"):
-        from costcorrect.build.pipeline import build
+        from costcorrect.machinery.pipeline import build
 
         return build()
     if a.cmd == "claims":
@@ -126,7 +126,7 @@ def _main(a: argparse.Namespace) -> int:
             print(f"{ch:<24} {n:>3} claims  " + "  ".join(f"{k} {v}" for k, v in sorted(c.items())))
         return 0
     if a.cmd == "new-paper":
-        from costcorrect.build.scaffold import ScaffoldError, new_paper
+        from costcorrect.machinery.scaffold import ScaffoldError, new_paper
 
         try:
             print("\n".join(f"wrote {w}" for w in new_paper(a.slug, a.title, a.url)))
@@ -134,7 +134,7 @@ def _main(a: argparse.Namespace) -> int:
             return _fail(str(e), 2)
         return 0
     if a.cmd == "pdf":
-        from costcorrect.build.pdf import build_pdf
+        from costcorrect.machinery.pdf import build_pdf
 
         chromium = shutil.which("chromium") or shutil.which("chromium-browser")
         if a.skip_without_chromium and os.environ.get("CI") != "true" and not chromium:
@@ -144,7 +144,7 @@ def _main(a: argparse.Namespace) -> int:
             )
             return 0
         return build_pdf()
-    from costcorrect.build.bench import run
+    from costcorrect.machinery.bench import run
 
     return run(setup=not a.no_setup, only=a.only, repeat=a.repeat)
 

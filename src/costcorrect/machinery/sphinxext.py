@@ -4,7 +4,7 @@
   ``vl-convert``) into ``_build/assets`` and adds that folder to ``html_static_path``;
 * points ``mathjax_path`` at the local copy;
 * adds the Vega bundle (an ES module) only to pages that hold a figure;
-* applies the patches of :mod:`costcorrect.build.patches` (numfig, viewcode, thebe, accessibility);
+* applies the patches of :mod:`costcorrect.machinery.patches` (numfig, viewcode, thebe, accessibility);
 * puts a summary box under every chapter's title (claims by status, execution time, tables, model
   modules, how to rerun it) and publishes each executed notebook beside its page for download.
 """
@@ -14,8 +14,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from costcorrect.build import patches
 from costcorrect.figures import VEGA_BUNDLE, vega_bundle
+from costcorrect.machinery import patches
 from costcorrect.paths import build_dir
 
 MATHJAX_FILES = ("tex-chtml.js",)
@@ -84,8 +84,8 @@ def _chapter_summary(app, doctree) -> None:
     if not docname.startswith("notebooks/"):
         return
     from costcorrect import claims
-    from costcorrect.build import pages, pipeline
     from costcorrect.data import DataError, dependencies_file
+    from costcorrect.machinery import pages, pipeline
 
     slug = docname.split("/", 1)[1]
     build = build_dir()

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 
 from costcorrect import claims as ledger
 from costcorrect import data
-from costcorrect.build import patches
+from costcorrect.machinery import patches
 from costcorrect.paths import build_dir, repo_root
 
 if TYPE_CHECKING:
@@ -506,7 +506,7 @@ def stage(root: Path | None = None) -> tuple[Path, bool]:
 
     Returns the folder and whether anything in it changed.
     """
-    from costcorrect.build import pages
+    from costcorrect.machinery import pages
 
     root = root or repo_root()
     src = build_dir() / "src"

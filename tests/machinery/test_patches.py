@@ -2,7 +2,7 @@
 
 from types import SimpleNamespace
 
-from costcorrect.build import patches
+from costcorrect.machinery import patches
 
 
 def test_patched_internals_are_those_the_patches_were_checked_against():

@@ -1,4 +1,4 @@
-"""The reader-facing extension (costcorrect.build.reader) in a real, one-page Sphinx build with the
+"""The reader-facing extension (costcorrect.machinery.reader) in a real, one-page Sphinx build with the
 book's theme: launch buttons only when the repository URL is given, the MyST source and the executed
 notebook in the download menu, claim cards drawn again from the chapter's ledger."""
 
@@ -11,7 +11,7 @@ import pytest
 
 from conftest import ROOT
 from costcorrect import claims
-from costcorrect.build import reader
+from costcorrect.machinery import reader
 
 SLUG = "rose"  # a real chapter: its MyST source is what the download menu offers
 OLD_CARD = (
@@ -79,7 +79,7 @@ def _build(tmp_path, monkeypatch, repository: str | None) -> str:
     ]
     nbformat.write(nb, src / "notebooks" / f"{SLUG}.ipynb")
     (src / "conf.py").write_text(
-        "extensions = ['myst_nb', 'sphinx_book_theme', 'costcorrect.build.reader']\n"
+        "extensions = ['myst_nb', 'sphinx_book_theme', 'costcorrect.machinery.reader']\n"
         "html_theme = 'sphinx_book_theme'\n"
         "nb_execution_mode = 'off'\n"
         "html_theme_options = {'use_download_button': True, 'launch_buttons': {}}\n",

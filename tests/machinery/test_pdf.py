@@ -18,7 +18,7 @@ import sys
 import pytest
 
 from conftest import BUILD
-from costcorrect.build import pdf
+from costcorrect.machinery import pdf
 
 # one worker prints and reads the PDF once for all of these tests (conftest.scope_of)
 pytestmark = [pytest.mark.browser, pytest.mark.book]

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from costcorrect.build import bench
+from costcorrect.machinery import bench
 
 
 @pytest.fixture

@@ -340,7 +340,7 @@ def help_wanted_markdown(rows: list[dict], titles: dict[str, str], records: list
 
 def generated(root: Path) -> dict[str, str]:
     """Every generated page or fragment, by its path in the staged source tree (``_build/src``)."""
-    from costcorrect.build.pipeline import toc_chapters
+    from costcorrect.machinery.pipeline import toc_chapters
 
     records = _ledger()
     order = toc_chapters(root)

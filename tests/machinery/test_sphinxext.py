@@ -1,6 +1,6 @@
 from types import SimpleNamespace
 
-from costcorrect.build import sphinxext
+from costcorrect.machinery import sphinxext
 
 
 def test_assets_are_local(tmp_path):

@@ -1,6 +1,6 @@
 """The PDF edition: the whole book in one file, ``_build/pdf/costcorrect-book.pdf``.
 
-Jupyter Book builds the staged sources (``_build/src``, see :func:`costcorrect.build.pipeline.stage`) as
+Jupyter Book builds the staged sources (``_build/src``, see :func:`costcorrect.machinery.pipeline.stage`) as
 one single HTML page (Sphinx's ``singlehtml`` builder, into ``_build/pdf/work``), starting from a copy
 of the HTML build's environment (``_build/.doctrees``): Sphinx reads no source again and only
 assembles the page from the doctrees `make book` already wrote (seconds, not a second full build;
@@ -98,7 +98,7 @@ h1, h2, h3 { break-after: avoid; }
 
 def chapter_titles(html_dir: Path | None = None) -> dict[str, str]:
     """``{slug: title}`` of every chapter page in the built HTML book (book order)."""
-    from costcorrect.build.pipeline import toc_chapters
+    from costcorrect.machinery.pipeline import toc_chapters
 
     html_dir = html_dir or build_dir() / "html"
     out = {}
@@ -275,7 +275,7 @@ def _publish(dest: Path) -> None:
 
 def build_pdf(echo=print) -> int:
     """``make pdf``: single-page HTML → PDF; writes the PDF, its manifest and a copy in ``_build/html``."""
-    from costcorrect.build.pipeline import stage
+    from costcorrect.machinery.pipeline import stage
 
     start = time.perf_counter()
     src, _ = stage()

@@ -1,5 +1,5 @@
 from conftest import ROOT
-from costcorrect.build import pages
+from costcorrect.machinery import pages
 
 
 def _rec(

@@ -1,6 +1,6 @@
 """Hold the chapters' code to the package's standard: ruff (lint and format) and short cells.
 
-``python -m costcorrect.build.lint [--fix] [slug ...]`` checks every code cell of
+``python -m costcorrect.machinery.lint [--fix] [slug ...]`` checks every code cell of
 ``notebooks/<slug>.md`` (a Jupytext MyST notebook) with the repository's ruff configuration (the
 notebook rules are the ``notebooks/**`` per-file ignores in ``pyproject.toml``), checks that no cell
 is longer than :data:`MAX_CELL_LINES` non-blank lines, and names each problem by notebook, cell

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from costcorrect.build import pipeline
+from costcorrect.machinery import pipeline
 
 HEADER = """---
 jupytext:

@@ -1,7 +1,7 @@
 """Every patch of a third-party internal, in one place (and nowhere else).
 
 Each patch names the private behaviour it relies on. :data:`CHECKED` pins the versions they were
-written against and :func:`internals_changed` re-checks each internal; ``tests/build/test_patches.py``
+written against and :func:`internals_changed` re-checks each internal; ``tests/machinery/test_patches.py``
 fails on any difference, so an upgrade makes us look at each patch again before it silently breaks.
 """
 

@@ -1,10 +1,10 @@
-"""costcorrect.build.lint: the chapters' code cells held to ruff and to short cells."""
+"""costcorrect.machinery.lint: the chapters' code cells held to ruff and to short cells."""
 
 from pathlib import Path
 
 import pytest
 
-from costcorrect.build import lint
+from costcorrect.machinery import lint
 from costcorrect.paths import repo_root
 
 NB = """---

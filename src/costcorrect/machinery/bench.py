@@ -26,7 +26,7 @@ import sys
 import time
 from pathlib import Path
 
-from costcorrect.build.pipeline import model_modules, notebook_slugs
+from costcorrect.machinery.pipeline import model_modules, notebook_slugs
 from costcorrect.paths import build_dir, repo_root
 
 EDITED_CHAPTER = "cost-correct"

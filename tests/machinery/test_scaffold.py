@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from conftest import ROOT
-from costcorrect.build import scaffold
+from costcorrect.machinery import scaffold
 
 
 def _snapshot(root):
