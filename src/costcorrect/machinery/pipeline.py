@@ -27,6 +27,7 @@ import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
+from multiprocessing import get_context
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -433,7 +434,9 @@ def execute(
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
     if todo:
         echo(f"executing {len(todo)} chapter(s) with {jobs} worker(s); {len(results)} cached")
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
+        # spawned, not forked: a caller with threads (a test worker running Playwright) would fork a
+        # copy of their held locks, and the forked worker hangs
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
             futures = {pool.submit(execute_one, s, parameters): s for s in todo}
             for fut in as_completed(futures):
                 try:
