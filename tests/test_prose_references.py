@@ -110,7 +110,9 @@ def stale_references(path: Path) -> list[str]:
 
 
 def test_scaffolded_paths_are_what_the_scaffold_writes():
-    source = (ROOT / "src" / "costcorrect" / "build" / "scaffold.py").read_text(encoding="utf-8")
+    source = (ROOT / "src" / "costcorrect" / "machinery" / "scaffold.py").read_text(
+        encoding="utf-8"
+    )
     for ref in SCAFFOLDED:
         assert ref.replace("data/<slug>/", "{slug}/") in source, ref
 
