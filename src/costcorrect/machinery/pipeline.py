@@ -556,8 +556,7 @@ def build(root: Path | None = None, echo=print) -> int:
     h = hashlib.sha256()
     pkg = root / "src" / "costcorrect"
     read = [p for p in pkg.rglob("*.py") if "models" not in p.relative_to(pkg).parts]
-    # the pages' Jinja2 templates (beside this module)
-    read += sorted((Path(__file__).parent / "templates").glob("*.j2"))
+    read += sorted((pkg / "machinery" / "templates").glob("*.j2"))  # the pages' Jinja2 templates
     _hash_files(h, root, [p for p in [*read, root / LOCK_FILE] if p.is_file()])
     key = h.hexdigest() + "\n"
     built_with = stamp.read_text() if stamp.exists() else ""
