@@ -189,3 +189,81 @@ def test_derived_table_takes_units_of_the_tables_the_chapter_read(monkeypatch):
         data, "units", lambda n, p=None: {"hbm_tb_s": "GB/s"} if n == "other/table" else real(n, p)
     )
     assert _heads(figures.table(derived))[1] == "hbm_tb_s"
+
+
+# --------------------------------------------------------------------------------------------------
+# Chart templates
+
+
+def _marks(spec: dict) -> list[str]:
+    out = []
+    for v in figures._views(spec):
+        mark = v["mark"]
+        out.append(mark["type"] if isinstance(mark, dict) else mark)
+    return out
+
+
+def test_waterfall_draws_bars_between_levels_with_highlight():
+    steps = pd.DataFrame(
+        {"lever": ["a", "rest"], "factor": [2.0, 4.0], "before": [1.0, 0.5], "after": [0.5, 0.125]}
+    )
+    chart = figures.waterfall(steps, title="W", y_title="index", highlight="rest")
+    spec = chart.to_dict()
+    assert _marks(spec) == ["bar", "text"]
+    bars = spec["layer"][0]["encoding"]
+    assert bars["y"]["scale"]["type"] == "log" and bars["y2"]["field"] == "after"
+    assert bars["x"]["sort"] == ["a", "rest"]  # the frame's order, not alphabetical
+    assert "rest" in str(bars["color"]["condition"]["test"])
+    fig = figures.show(chart, "demo.waterfall", write=False)
+    assert "÷2" in fig.svg and "÷4" in fig.svg  # the labels come from the frame's factors
+
+
+def test_curve_with_pick_reads_the_point_off_the_curve_at_the_slider():
+    curve = pd.DataFrame({"x": [1.0, 1.5, 2.0], "y": [8.0, 5.0, 4.0]})
+    pick = figures.slider("px", 1.5, 1.0, 2.0, 0.5, "x")
+    band = {"low": 3.0, "mid": 4.5, "high": 6.0}
+    chart = figures.curve_with_pick(
+        curve, "x", "y", pick, band=band, label="y = ", title="T", x_title="x", y_title="y"
+    )
+    spec = chart.to_dict()
+    assert _marks(spec) == ["rect", "rule", "line", "point", "text"]
+    assert spec["params"][0]["bind"]["input"] == "range" and spec["params"][0]["value"] == 1.5
+    filters = [t["filter"] for v in spec["layer"] for t in v.get("transform", []) if "filter" in t]
+    assert filters and all("px" in f and "0.25" in f for f in filters)  # half the slider's step
+    assert spec["description"].startswith("T. Line chart of y against x")
+    # the static SVG (notebook, print, PDF) shows the point at the slider's starting value
+    svg = figures.show(chart, "demo.pick", write=False).svg
+    assert "y = 5.0×" in svg and "y = 8.0×" not in svg
+
+
+def test_roofline_lines_and_points():
+    roofs = pd.DataFrame({"gpu": ["g", "g"], "intensity": [1.0, 10.0], "tflops": [2.0, 5.0]})
+    pts = pd.DataFrame({"workload": ["w"], "batch": [1], "intensity": [2.0], "tflops": [4.0]})
+    spec = figures.roofline(roofs, pts, title="R", points_title="on g").to_dict()
+    assert _marks(spec) == ["line", "point"]
+    enc = spec["layer"][0]["encoding"]
+    assert enc["x"]["scale"]["type"] == "log" and enc["y"]["scale"]["type"] == "log"
+    assert spec["layer"][1]["encoding"]["shape"]["title"] == "on g"
+
+
+def test_lines_with_labelled_rules():
+    frame = pd.DataFrame({"n": [1, 10, 1, 10], "r": [2.0, 0.5, 1.5, 0.8], "b": [8, 8, 64, 64]})
+    chart = figures.lines(
+        frame, "n", "r", "b", log_x=True, rules={"even": 1.0}, title="L", x_title="n", y_title="r"
+    )
+    spec = chart.to_dict()
+    assert _marks(spec) == ["line", "rule", "text"]
+    assert spec["layer"][0]["encoding"]["color"]["sort"] == [8, 64]
+    assert ">even<" in figures.show(chart, "demo.lines", write=False).svg
+
+
+def test_panels_share_one_log_y_axis():
+    frame = pd.DataFrame({"t": ["a", "a", "b", "b"], "v": [1, 2, 1, 3], "rel": [1, 2, 0.5, 1]})
+    chart = figures.panels(
+        frame, "t", "v", "rel", title="P", titles={"b": "B", "a": "A"}, y_title="y", log_x=("a",)
+    )
+    spec = chart.to_dict()
+    assert spec["resolve"]["scale"]["y"] == "shared" and spec["columns"] == 2
+    assert [c["title"] for c in spec["concat"]] == ["B", "A"]
+    assert spec["concat"][1]["encoding"]["x"]["scale"]["type"] == "log"
+    assert figures.describe(spec)[0] == "P"

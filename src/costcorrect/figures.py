@@ -260,6 +260,194 @@ def slider(
 
 
 # --------------------------------------------------------------------------------------------------
+# Chart templates: a chapter passes the frame its model computed and captions the result. Nothing
+# here computes a number a reader sees; the templates only draw what they are given.
+
+
+def _log(on: bool) -> alt.Scale:
+    """A log scale ending at the data (a "nice" log domain can add decades), or a linear one."""
+    return alt.Scale(type="log", nice=False) if on else alt.Scale(zero=False)
+
+
+def waterfall(
+    steps: Any, *, title: str, y_title: str, category: str = "lever", highlight: str | None = None
+) -> alt.LayerChart:
+    """Bars from each row's ``before`` to its ``after`` level on a log axis, labelled ``÷factor``.
+
+    ``steps`` is a frame like :func:`costcorrect.models.foundations.levers.waterfall`'s (columns
+    ``category``, ``factor``, ``before``, ``after``), drawn in its row order; the bar named
+    ``highlight`` (e.g. what the named factors leave unexplained) takes the second palette colour.
+    """
+    from costcorrect.numbers import number
+
+    data = steps.assign(label=["÷" + number(f, 3) for f in steps["factor"]])
+    x = alt.X(f"{category}:N", sort=list(steps[category]), title=None)
+    colour: Any = alt.value(PALETTE[0])
+    if highlight is not None:
+        is_it = alt.datum[category] == highlight
+        colour = alt.condition(is_it, alt.value(PALETTE[1]), alt.value(PALETTE[0]))
+    y = alt.Y("before:Q", scale=alt.Scale(type="log"), title=y_title)
+    tip = [category, "factor", "before", "after"]
+    bars = (
+        alt.Chart(data).mark_bar(size=38).encode(x=x, y=y, y2="after:Q", color=colour, tooltip=tip)
+    )
+    labels = alt.Chart(data).mark_text(dy=-8).encode(x=x, y="before:Q", text="label:N")
+    return (bars + labels).properties(title=title, width=520)
+
+
+def curve_with_pick(
+    curve: Any,
+    x: str,
+    y: str,
+    pick: Any,
+    *,
+    title: str,
+    x_title: str,
+    y_title: str,
+    band: dict[str, float] | None = None,
+    label: str | None = None,
+) -> alt.LayerChart:
+    """A curve ``y(x)`` on a log ``y`` axis, an optional shaded ``band`` (``low``, ``high``; dashed at
+    ``mid``), and the point of the curve at the ``x`` a slider picks.
+
+    ``pick`` is a :func:`slider` over ``x`` whose step is the grid step of ``curve``: the point is the
+    row of ``curve`` at the slider's value, read from the computed frame, not recomputed in the
+    browser. The static SVG (notebook, print and PDF) shows the slider at its starting value, so the
+    point sits at the chapter's parameter. ``label`` prefixes the point's value (``"F_stack = "``).
+    """
+    name, step = pick.name, float(pick.param.bind.step)
+    axis_x = alt.X(f"{x}:Q", title=x_title, scale=alt.Scale(zero=False))
+    axis_y = alt.Y(f"{y}:Q", title=y_title, scale=alt.Scale(type="log"))
+    line = alt.Chart(curve).mark_line().encode(x=axis_x, y=axis_y, tooltip=[x, y])
+    layers: list[Any] = []
+    if band is not None:
+        frame = _one_row(band)
+        layers.append(
+            alt.Chart(frame)
+            .mark_rect(opacity=0.15, color=PALETTE[4])
+            .encode(y="low:Q", y2="high:Q")
+        )
+        layers.append(
+            alt.Chart(frame).mark_rule(strokeDash=[6, 3], color=PALETTE[4]).encode(y="mid:Q")
+        )
+    picked = alt.Chart(curve).transform_filter(f"abs(datum['{x}'] - {name}) < {step / 2}")
+    point = picked.mark_point(size=120, filled=True, color=PALETTE[1]).encode(
+        x=f"{x}:Q", y=f"{y}:Q"
+    )
+    text = f"'{label or ''}' + format(datum['{y}'], '.1f') + '×'"
+    note = picked.transform_calculate(text=text).mark_text(
+        dx=10, dy=-10, align="left", color=PALETTE[1]
+    )
+    note = note.encode(x=f"{x}:Q", y=f"{y}:Q", text="text:N")
+    chart = alt.layer(*layers, line, point, note).add_params(pick)
+    described = f"Line chart of {y_title} against {x_title}"
+    if band is not None:
+        described += ", a shaded band from low to high with a dashed line at its middle"
+    described += f"; a slider picks {x_title} and a point marks the curve there."
+    return chart.properties(title=title, width=520, description=f"{title}. {described}")
+
+
+def _one_row(values: dict[str, float]) -> Any:
+    """A one-row frame of ``values`` (the data of a band or a reference line)."""
+    import pandas as pd
+
+    return pd.DataFrame({k: [float(v)] for k, v in values.items()})
+
+
+def roofline(roofs: Any, points: Any, *, title: str, points_title: str) -> alt.LayerChart:
+    """Log-log rooflines (``roofs``: gpu, intensity, tflops, one line per GPU) with workloads placed
+    on one roof (``points``: workload, batch, intensity, tflops, one shape per workload)."""
+    x = alt.X(
+        "intensity:Q", scale=alt.Scale(type="log"), title="arithmetic intensity (FLOP per HBM byte)"
+    )
+    y = alt.Y("tflops:Q", scale=alt.Scale(type="log"), title="attainable BF16 TFLOP/s")
+    lines = (
+        alt.Chart(roofs)
+        .mark_line()
+        .encode(
+            x=x,
+            y=y,
+            color=alt.Color("gpu:N", title="roofline"),
+            tooltip=["gpu", "intensity", "tflops"],
+        )
+    )
+    dots = (
+        alt.Chart(points)
+        .mark_point()
+        .encode(
+            x="intensity:Q",
+            y="tflops:Q",
+            shape=alt.Shape("workload:N", title=points_title),
+            color=alt.value(PALETTE[6]),
+            tooltip=["workload", "batch", "intensity", "tflops"],
+        )
+    )
+    return (lines + dots).properties(title=title, width=520, height=320)
+
+
+def lines(
+    frame: Any,
+    x: str,
+    y: str,
+    color: str,
+    *,
+    title: str,
+    x_title: str,
+    y_title: str,
+    log_x: bool = False,
+    rules: dict[str, float] | None = None,
+) -> alt.LayerChart:
+    """One line per value of ``color``, with dashed horizontal ``rules`` (``{label: y}``, e.g. a
+    break-even level), each labelled at the left edge."""
+    enc_x = alt.X(f"{x}:Q", title=x_title, scale=_log(log_x))
+    enc_c = alt.Color(f"{color}:N", sort=list(dict.fromkeys(frame[color])), title=color)
+    chart: Any = (
+        alt.Chart(frame)
+        .mark_line()
+        .encode(x=enc_x, y=alt.Y(f"{y}:Q", title=y_title), color=enc_c, tooltip=[color, x, y])
+    )
+    if rules:
+        import pandas as pd
+
+        marks = pd.DataFrame({"label": list(rules), "y": [float(v) for v in rules.values()]})
+        rule = alt.Chart(marks).mark_rule(strokeDash=[4, 4], color="#767676").encode(y="y:Q")
+        text = alt.Chart(marks).mark_text(align="left", dx=4, dy=-6, color="#555")
+        chart = chart + rule + text.encode(x=alt.value(0), y="y:Q", text="label:N")
+    return chart.properties(title=title, width=520, height=300)
+
+
+def panels(
+    frame: Any,
+    facet: str,
+    x: str,
+    y: str,
+    *,
+    title: str,
+    titles: dict[str, str],
+    y_title: str,
+    log_x: tuple[str, ...] = (),
+    columns: int = 2,
+    tooltip: list[Any] | None = None,
+) -> alt.ConcatChart:
+    """Small multiples: one panel per value of ``facet`` in the order of ``titles`` (its panel and
+    x-axis title), each with its own x axis (log for the facets in ``log_x``), all on one shared log
+    ``y`` axis so that the panels compare how far each facet moves ``y``."""
+    charts = [
+        alt.Chart(frame[frame[facet] == key], title=label)
+        .mark_line()
+        .encode(
+            x=alt.X(f"{x}:Q", title=label, scale=_log(key in log_x)),
+            y=alt.Y(f"{y}:Q", title=y_title, scale=alt.Scale(type="log")),
+            tooltip=tooltip or [x, y],
+        )
+        .properties(width=230, height=170)
+        for key, label in titles.items()
+    ]
+    chart = alt.concat(*charts, columns=columns).resolve_scale(y="shared")
+    return chart.properties(title=title)
+
+
+# --------------------------------------------------------------------------------------------------
 # Tables
 
 

@@ -66,3 +66,15 @@ def test_most_extreme_value():
     assert core.most_extreme([0.41, 0.59], 0.2, 0.7) == 0.59
     assert core.most_extreme([0.78, 0.9], 0.2, 0.7) == 0.9
     assert core.most_extreme([0.1, 0.5], 0.2, 0.7) == 0.1
+
+
+def test_sensitivity_moves_one_term_at_a_time():
+    ref = dict(cpm=10.0, r=10.0, rho_bar=3.0, a=0.5)
+    spans = {"cpm": [5.0, 10.0, 20.0], "rho_bar": [0.0, 7.0], "a": [0.25, 1.0]}
+    s = core.sensitivity(ref, spans)
+    assert list(s["term"]) == ["cpm"] * 3 + ["rho_bar"] * 2 + ["a"] * 2
+    assert s["cost_correct"].iloc[1] == pytest.approx(core.cost_correct(**ref))
+    # elasticity +1 in CPM, (1+ρ̄) in rollouts, −1 in α: the relative column shows each
+    assert s["relative"].to_numpy() == pytest.approx([0.5, 1.0, 2.0, 0.25, 2.0, 2.0, 0.5])
+    with pytest.raises(ValueError, match="tokens"):
+        core.sensitivity(ref, {"tokens": [1.0]})

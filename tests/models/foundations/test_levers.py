@@ -82,3 +82,17 @@ def test_fleet_multipliers_pass_the_fleet_factor_straight_through():
     t = levers.fleet_multipliers({"a": 2.0, "b": 2.79})
     assert t.loc["a", "CPM multiplier"] == pytest.approx(0.5)
     assert t.loc["b", "Cost-correct multiplier"] == pytest.approx(1 / 2.79)
+
+
+def test_waterfall_to_ends_at_the_total_fall():
+    wf = levers.waterfall_to(280.0, {"quantization": 2.0, "architecture": 3.0})
+    assert list(wf["lever"]) == ["quantization", "architecture", "unexplained"]
+    assert wf["after"].iloc[-1] == pytest.approx(1 / 280)
+    assert wf["factor"].iloc[-1] == pytest.approx(280 / 6)
+
+
+def test_stack_factor_curve_is_the_solved_demand():
+    curve = levers.stack_factor_curve(280.0, [1.0, 3.0, 10.0])
+    assert list(curve.columns) == ["F_arch", "F_stack"]
+    assert curve["F_stack"].to_numpy() == pytest.approx([280.0, 280 / 3, 28.0])
+    assert (curve["F_arch"] * curve["F_stack"]).to_numpy() == pytest.approx([280.0] * 3)

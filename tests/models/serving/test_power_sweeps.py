@@ -78,3 +78,36 @@ def test_roofline_points_under_the_roof(setup):
     assert list(pts["workload"]).count("prefill") == 1 and len(pts) == 7
     assert (pts["tflops"] <= g.bf16_dense_tflops + 1e-9).all()
     assert (pts["tflops"] <= pts["intensity"] * g.hbm_tb_s + 1e-9).all()
+
+
+def test_roofline_is_the_lower_of_the_two_roofs():
+    gpus = [hardware.gpu("A100"), hardware.gpu("H200")]
+    roofs = power.roofline(gpus, [1.0, 100.0, 1e4])
+    names = [g.gpu for g in gpus]
+    assert list(roofs["gpu"]) == [names[0]] * 3 + [names[1]] * 3
+    h200 = roofs[roofs["gpu"] == names[1]]["tflops"].to_numpy()
+    g = gpus[1]
+    # left of the ridge the roof is bandwidth-bound, right of it compute-bound
+    assert h200 == pytest.approx([g.hbm_tb_s, 100 * g.hbm_tb_s, g.bf16_dense_tflops])
+
+
+def test_request_energy_ratio_starts_at_k_p_and_tends_to_k_d(setup):
+    m, g = setup
+    state = m.layers * m.heads * m.head_dim**2 * m.dtype_bytes
+    n = [1e-3, 1e9]
+    fits = hardware.max_batch(m, g, 4096)
+    got = power.request_energy_ratio(
+        m, g, [8, fits, fits + 100], 4096, state, 1.5, 2048, n, 700, 300
+    )
+    # a batch that does not fit is capped to the largest that does, and kept once
+    assert sorted(set(got["batch"])) == sorted({8, fits})
+    for b, rows in got.groupby("batch"):
+        short, long_ = rows["ratio"]
+        assert short == pytest.approx(1.5, rel=1e-3)  # no output: the prefill ratio k_p
+        assert long_ == pytest.approx(power.decode_energy_ratio(m, g, b, 4096, state), rel=1e-3)
+    # the crossover: above 1 on short requests, below it on long ones (k_d < 1 at these batches)
+    assert (
+        got.groupby("batch")["ratio"]
+        .agg(["first", "last"])
+        .pipe(lambda r: (r["first"] > 1) & (r["last"] < 1))
+    ).all()

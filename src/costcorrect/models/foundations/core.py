@@ -13,8 +13,10 @@ give the SymPy form that chapters derive from.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import pandas as pd
 import sympy as sp
 
 CPM, R, rho, alpha = sp.symbols("CPM R rho_bar alpha", positive=True)
@@ -46,6 +48,33 @@ def rollout_ratio(n_samples):
 def cost_correct(cpm, r, rho_bar, a):
     """Cost-correct in USD per million accepted final-answer tokens."""
     return cpm * r * (1 + rho_bar) / a
+
+
+def sensitivity(
+    reference: Mapping[str, float], spans: Mapping[str, Sequence[float]]
+) -> pd.DataFrame:
+    """Cost-correct as one term at a time moves over its span, the others held at ``reference``.
+
+    ``reference`` gives ``cpm``, ``r``, ``rho_bar`` and ``a`` (the arguments of :func:`cost_correct`);
+    ``spans`` maps some of them to the values to sweep. A frame of term, value, cost_correct (USD per
+    million accepted tokens) and relative (over Cost-correct at the reference).
+    """
+    unknown = set(spans) - set(reference)
+    if unknown:
+        raise ValueError(f"spans name terms the reference does not give: {sorted(unknown)}")
+    base = cost_correct(**reference)
+    rows = [
+        {
+            "term": term,
+            "value": float(x),
+            "cost_correct": float(cost_correct(**{**reference, term: x})),
+        }
+        for term, xs in spans.items()
+        for x in xs
+    ]
+    out = pd.DataFrame(rows, columns=["term", "value", "cost_correct"])
+    out["relative"] = out["cost_correct"] / base
+    return out
 
 
 def vcpd(cpm):

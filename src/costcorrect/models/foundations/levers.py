@@ -122,6 +122,22 @@ def implied_residual(total: float, known: Mapping[str, float]) -> float:
     return total / prod
 
 
+def waterfall_to(total: float, factors: Mapping[str, float]) -> pd.DataFrame:
+    """:func:`waterfall` of ``factors`` followed by the ``unexplained`` factor that takes the price
+    index down to ``1/total`` (:func:`implied_residual`): the lever waterfall of a fall of ``total``."""
+    return waterfall({**factors, "unexplained": implied_residual(total, factors)})
+
+
+def stack_factor_curve(total: float, arch) -> pd.DataFrame:
+    """The stack factor a fall of ``total`` demands at each architecture factor of ``arch``:
+    :func:`solve_stack_factor` evaluated; a frame of ``F_arch`` and ``F_stack``."""
+    import numpy as np
+
+    demand = sp.lambdify(F_arch, solve_stack_factor().subs(F_total, total))
+    arch = np.asarray(arch, dtype=float)
+    return pd.DataFrame({"F_arch": arch, "F_stack": demand(arch)})
+
+
 LEVER_POINTS = ("low", "mid", "high")
 
 

@@ -9,7 +9,10 @@ Wellein 2026, arXiv:2605.11999).
 * DVFS: :func:`dvfs_scale` (the ``f·V(f)²`` factor of dynamic power), :func:`locked_power`,
   :func:`clock_lock_saving`, :func:`saving_expr`, :func:`min_clock_share`, and the bound on the
   clock-dependent share, :func:`max_clock_share` (idle floor and :func:`hbm_power_w` excluded).
-* Crossover: :func:`request_energy_exprs`, :func:`crossover_tokens_expr`, :func:`halving_tokens_expr`.
+* Crossover: :func:`request_energy_exprs`, :func:`crossover_tokens_expr`, :func:`halving_tokens_expr`,
+  and their numbers in the step model, :func:`request_energy_ratio` (the crossover figure).
+* Roofline figure: :func:`roofline` (the GPUs' datasheet roofs), :func:`roofline_points` (decode and
+  prefill placed on one roof).
 * Sweeps of the chapter, vectorised where the step model allows: :func:`compute_over_memory`,
   :func:`lock_feasible_saving`, :func:`lock_throughput_loss`, :func:`cap_headroom_w`,
   :func:`energy_ratio_at_batch` (measured serving runs).
@@ -386,6 +389,28 @@ def roofline_points(model, gpu, batches, context: float, prompt_tokens: float, s
     return frame
 
 
+def roofline(gpus, intensity):
+    """Datasheet rooflines of ``gpus``: attainable dense BF16 TFLOP/s, ``min(peak, I·HBM bandwidth)``,
+    at each arithmetic intensity ``I`` of ``intensity`` (FLOP/byte); a frame of gpu, intensity and
+    tflops (TB/s × FLOP/byte = TFLOP/s)."""
+    import pandas as pd
+
+    i = np.asarray(intensity, dtype=float)
+    return pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "gpu": g.gpu,
+                    "intensity": i,
+                    "tflops": np.minimum(g.bf16_dense_tflops, i * g.hbm_tb_s),
+                }
+            )
+            for g in gpus
+        ],
+        ignore_index=True,
+    )
+
+
 # ------------------------------------------------------------------ prefill–decode crossover
 
 E_pre, e_dec, k_p, k_d, n_out = sp.symbols("E_pre e_dec k_p k_d n", positive=True)
@@ -408,6 +433,47 @@ def halving_tokens_expr() -> sp.Expr:
     e = request_energy_exprs()
     (sol,) = sp.solve(sp.Eq(e["replacement"], e["baseline"] / 2), n_out)
     return sp.simplify(sol)
+
+
+def request_energy_ratio(
+    model,
+    gpu,
+    batches,
+    context: float,
+    state_bytes: float,
+    k_prefill: float,
+    prompt_tokens: float,
+    output_tokens,
+    prefill_w: float,
+    decode_w: float,
+):
+    """Request energy of a constant-state design over GQA's against output length, per batch.
+
+    :func:`request_energy_exprs` evaluated with the step model
+    (:func:`costcorrect.models.serving.hardware.step_time`): ``E_pre`` is the prompt's step time at
+    ``prefill_w``, ``e_dec`` a GQA decode step at ``decode_w`` shared by its batch, ``k_p`` is
+    ``k_prefill`` and ``k_d`` is :func:`decode_energy_ratio` at equal power. Batches larger than the
+    KV cache holds at ``context`` are capped to the largest that fits (each batch kept once). A frame
+    of batch, output tokens and ratio.
+    """
+    import pandas as pd
+
+    from costcorrect.models.serving import hardware
+
+    energy = request_energy_exprs()
+    ratio = sp.lambdify((E_pre, e_dec, k_p, k_d, n_out), energy["replacement"] / energy["baseline"])
+    e_pre = (
+        float(hardware.step_time(model, gpu, 0, 0, prompt_tokens, prompt_tokens / 2)) * prefill_w
+    )
+    n = np.asarray(output_tokens, dtype=float)
+    fits = hardware.max_batch(model, gpu, context)
+    frames = []
+    for b in dict.fromkeys(min(int(b), fits) for b in batches):
+        e_tok = decode_w * float(hardware.step_time(model, gpu, b, b * context)) / b
+        kd = decode_energy_ratio(model, gpu, b, context, state_bytes)
+        r = ratio(e_pre, e_tok, k_prefill, kd, n)
+        frames.append(pd.DataFrame({"batch": b, "output tokens": n, "ratio": r}))
+    return pd.concat(frames, ignore_index=True)
 
 
 # ------------------------------------------------------------------ Cost-correct
