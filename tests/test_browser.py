@@ -17,9 +17,11 @@ local server and the browser are session fixtures: one of each per worker, start
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import shutil
+from pathlib import Path
 from urllib.parse import unquote, urljoin, urlparse
 
 import pytest
@@ -32,7 +34,6 @@ HTML = BUILD / "html"
 SHOTS = BUILD / "screenshots"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SKIP_PAGES = {"genindex.html", "search.html"}
-SHOT_TIMEOUT = 120_000  # ms
 
 
 def _pages() -> list[str]:
@@ -197,9 +198,41 @@ def _axe(page) -> list[str]:
     return out
 
 
+# the theme's dark mode, switched in place with colour transitions off (so axe and the screenshot see
+# the final colours); returns the page's light background, which the caller waits to see replaced
 DARK = """() => { const html = document.documentElement;
+  const style = document.createElement('style');
+  style.textContent = '*, *::before, *::after { transition: none !important; animation: none !important; }';
+  document.head.appendChild(style);
+  const light = getComputedStyle(document.body).backgroundColor;
   html.dataset.theme = 'dark'; html.dataset.mode = 'dark';
-  localStorage.setItem('mode', 'dark'); localStorage.setItem('theme', 'dark'); }"""
+  localStorage.setItem('mode', 'dark'); localStorage.setItem('theme', 'dark');
+  return light; }"""
+DARK_APPLIED = "(light) => getComputedStyle(document.body).backgroundColor !== light"
+
+
+def _go_dark(page) -> None:
+    """Switch ``page`` to the theme's dark mode and wait until its background has changed colour
+    (a concrete condition, no fixed sleep; fails if the dark theme does not apply)."""
+    light = page.evaluate(DARK)
+    page.wait_for_function(DARK_APPLIED, arg=light, timeout=10_000)
+    assert page.evaluate("() => document.documentElement.dataset.theme") == "dark"
+
+
+def _full_page_shot(page, path) -> None:
+    """A full-page PNG screenshot of ``page`` saved at ``path``: what Playwright's
+    ``page.screenshot(full_page=True)`` asks Chromium for (``captureBeyondViewport``), plus Chromium's
+    ``optimizeForSpeed`` PNG encoding (faster, a somewhat larger file): the longest pages are some
+    100,000 pixels tall, and encoding them was a large share of the browser test's time."""
+    cdp = page.context.new_cdp_session(page)
+    size = cdp.send("Page.getLayoutMetrics")["cssContentSize"]
+    clip = {"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1}
+    shot = cdp.send(
+        "Page.captureScreenshot",
+        {"format": "png", "captureBeyondViewport": True, "optimizeForSpeed": True, "clip": clip},
+    )
+    cdp.detach()
+    Path(path).write_bytes(base64.b64decode(shot["data"]))
 
 
 INLINE_MATH = re.compile(r'<span class="math notranslate nohighlight">\\\((.*?)\\\)</span>', re.S)
@@ -338,17 +371,10 @@ def test_page(server, browser, anchors, page_path):
     problems += _axe(page)
     SHOTS.mkdir(parents=True, exist_ok=True)
     name = page_path.replace("/", "__").removesuffix(".html")
-    # a full-page shot of the longest pages (the claims page) can outlast Playwright's default 30 s
-    # on two busy cores (it did, on main): allow two minutes, the per-test timeout still applies
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True, timeout=SHOT_TIMEOUT)
-    # switch to the theme's dark mode in place; colour transitions off so axe sees the final colours
-    page.add_style_tag(
-        content="*, *::before, *::after { transition: none !important; animation: none !important; }"
-    )
-    page.evaluate(DARK)
-    page.wait_for_timeout(300)
+    _full_page_shot(page, SHOTS / f"{name}.png")
+    _go_dark(page)
     problems += [p.replace("axe ", "axe (dark mode) ", 1) for p in _axe(page)]
-    page.screenshot(path=str(SHOTS / f"{name}.dark.png"), full_page=True, timeout=SHOT_TIMEOUT)
+    _full_page_shot(page, SHOTS / f"{name}.dark.png")
     context.close()
     assert not problems, f"{page_path}:\n  " + "\n  ".join(dict.fromkeys(problems))
 
@@ -405,15 +431,6 @@ def _light_page(browser, url: str):
     page.goto(url, wait_until="load")
     assert page.evaluate("() => document.documentElement.dataset.theme") == "light"
     return page
-
-
-def _go_dark(page) -> None:
-    page.add_style_tag(
-        content="*, *::before, *::after { transition: none !important; animation: none !important; }"
-    )
-    page.evaluate(DARK)
-    page.wait_for_timeout(300)
-    assert page.evaluate("() => document.documentElement.dataset.theme") == "dark"
 
 
 def test_screenshots_of_the_reader_features(server, browser):
