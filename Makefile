@@ -41,7 +41,8 @@ html: setup ## build _build/html from the executed chapters (no execution)
 
 # pytest on both cores: --dist loadscope with the book's scopes (tests/conftest.py) hands tests out one
 # by one to the free worker (the browser test is one test per page), longest first by the last run's
-# durations (--no-loadscope-reorder keeps that order), and keeps each notebook's nbval cells together;
+# durations (a fresh clone: a guess from each page's size and each chapter's execution time;
+# --no-loadscope-reorder keeps that order), and keeps each notebook's nbval cells together;
 # the PDF test prints the PDF edition (as `make pdf`) on one worker while the other runs other tests.
 # Per-test timeout from pyproject.toml (pytest-timeout); the 15 slowest tests are listed at the end.
 # Property tests run the `ci` Hypothesis profile; HYPOTHESIS_PROFILE=thorough make test runs more.

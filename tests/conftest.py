@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,7 @@ os.environ["COSTCORRECT_BUILD"] = str(BUILD / "nbval")
 # order; the PDF checks print the PDF and read it once (a module fixture).
 GROUPED_FILES = ("tests/machinery/test_pdf.py",)
 PDF_SCOPE = "tests/machinery/test_pdf.py"
+PAGE_TEST = "tests/test_browser.py::test_page["  # one test per page of the book
 
 
 @functools.cache
@@ -64,7 +66,7 @@ def scope_of(nodeid: str) -> str:
         return nodeid.rsplit("::", 1)[0]
     if path in GROUPED_FILES:
         return path
-    if nodeid.startswith("tests/test_browser.py::test_page[") and links_the_pdf(nodeid[33:-1]):
+    if nodeid.startswith(PAGE_TEST) and links_the_pdf(nodeid[len(PAGE_TEST) : -1]):
         return PDF_SCOPE
     return nodeid
 
@@ -84,16 +86,37 @@ SECONDS = "costcorrect/scope-seconds"
 _seconds: dict[str, float] = {}
 
 
-def expected_seconds(scope: str, last: dict[str, float], chapters: dict[str, float]) -> float:
+NOT_MARKUP = re.compile(r"<(script|style|svg)\b.*?</\1>", re.S | re.I)
+
+
+@functools.cache
+def page_seconds(page: str) -> float:
+    """A first guess at the browser test's time on built page ``page``, before it was ever timed:
+    it grows with the page's markup (axe's checks and the full-page screenshots work element by
+    element), about a second per 15 kB; scripts, styles and drawn figures weigh little."""
+    path = BUILD / "html" / page
+    if not path.is_file():
+        return 10.0
+    markup = NOT_MARKUP.sub("", path.read_text(encoding="utf-8", errors="replace"))
+    return 2.0 + len(markup) / 15_000
+
+
+def expected_seconds(
+    scope: str, last: dict[str, float], chapters: dict[str, float], slow: bool = False
+) -> float:
     """How long ``scope`` is expected to take: its last run, else its chapter's execution time, else
-    a rough guess (the PDF takes minutes, a browser page seconds, most tests less)."""
+    a rough guess (the PDF takes minutes, a browser page seconds by its size, a test marked
+    ``slow`` some seconds, most tests less). A fresh clone (CI) has no last run: its order is the
+    guesses'."""
     if scope in last:
         return last[scope]
     if scope.endswith(".ipynb"):
         return chapters.get(Path(scope).stem) or 60.0
-    return (
-        120.0 if scope == PDF_SCOPE else 10.0 if scope.startswith("tests/test_browser.py") else 0.0
-    )
+    if scope == PDF_SCOPE:
+        return 120.0
+    if scope.startswith(PAGE_TEST):
+        return page_seconds(scope[len(PAGE_TEST) : -1])
+    return 10.0 if slow or scope.startswith("tests/test_browser.py") else 0.0
 
 
 # nbval re-executes each executed chapter in a fresh kernel and compares its claim cells: once per
@@ -147,7 +170,8 @@ def pytest_collection_modifyitems(config, items):
     def order(item) -> tuple[float, bool]:
         scope = scope_of(item.nodeid)
         page = scope == PDF_SCOPE and not item.nodeid.startswith(PDF_SCOPE)
-        return -expected_seconds(scope, last, chapters), page
+        slow = hasattr(item, "get_closest_marker") and item.get_closest_marker("slow") is not None
+        return -expected_seconds(scope, last, chapters, slow), page
 
     items.sort(key=order)
 

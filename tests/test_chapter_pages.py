@@ -221,6 +221,7 @@ def _in_own_thread(fn, *args) -> None:
 
 
 @pytest.mark.browser
+@pytest.mark.slow  # its own Chromium: started early in `make test`, not last
 def test_verdict_table_and_compact_card_in_light_and_dark_mode(server):  # noqa: F811
     """Screenshots (artefacts) of a verdict table and a compact claim card, light and dark; the card's
     details are closed, open from the keyboard, and print open; axe finds nothing serious."""

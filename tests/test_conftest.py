@@ -47,6 +47,25 @@ def test_expected_seconds_prefer_the_last_run_then_the_chapter_time():
         > 0
     )
     assert expected_seconds("tests/test_data.py::test_x", {}, {}) == 0.0
+    assert expected_seconds("tests/test_data.py::test_x", {}, {}, slow=True) > 0.0
+
+
+def test_a_page_never_timed_is_expected_to_take_time_by_its_markup(monkeypatch, tmp_path):
+    (tmp_path / "html").mkdir()
+    (tmp_path / "html" / "long.html").write_text("<p>claim</p>" * 20_000)
+    (tmp_path / "html" / "short.html").write_text(
+        "<p>claim</p>" + "<svg>" + "<g/>" * 50_000 + "</svg>"
+    )
+    monkeypatch.setattr(conftest, "BUILD", tmp_path)
+    conftest.page_seconds.cache_clear()
+    try:
+        long, short = (
+            expected_seconds(f"tests/test_browser.py::test_page[{p}]", {}, {})
+            for p in ("long.html", "short.html")
+        )
+    finally:
+        conftest.page_seconds.cache_clear()
+    assert long > 5 * short > 0  # a drawn figure's markup is not the page's
 
 
 def test_an_nbval_record_holds_only_for_the_same_execution(tmp_path):
