@@ -29,6 +29,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -229,7 +230,8 @@ def within_between_example(
     }
 
 
-def bahadur_pmf3() -> list[sp.Expr]:
+@cache
+def bahadur_pmf3() -> tuple[sp.Expr, ...]:
     """Joint law of three binary verdicts from marginals, pairwise covariances and the third central moment.
 
     ``P(x) = prod_i f_i(x_i) * (1 + sum_{i<j} c_ij z_i z_j + kappa z_1 z_2 z_3)`` with
@@ -247,7 +249,7 @@ def bahadur_pmf3() -> list[sp.Expr]:
             1 + sum(cov[(i1, j1)] * z[i1] * z[j1] for (i1, j1) in cov) + k123 * z[0] * z[1] * z[2]
         )
         pmf.append(sp.factor(sp.expand(f * corr)))
-    return pmf
+    return tuple(pmf)  # built once (SymPy's factoring is slow) and shared: immutable
 
 
 def bahadur_checks() -> dict[str, bool]:
