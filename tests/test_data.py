@@ -194,14 +194,14 @@ def test_an_empty_table_is_allowed_only_when_declared(repo):
 
 def test_every_register_has_the_one_register_schema():
     """Each chapter's claims register has the schema `make new-paper` writes (one definition)."""
-    from costcorrect.machinery.scaffold import register_descriptor
+    from costcorrect.machinery.scaffold import descriptors
 
     regs = [r for r in data.read_package()["resources"] if r["name"].endswith("/register")]
     assert regs
     for res in regs:
         slug = res["name"].split("/", 1)[0]
         assert res["path"] == f"{slug}/register.csv"
-        assert res["schema"] == register_descriptor(slug, "t", "https://x")["schema"], res["name"]
+        assert res["schema"] == descriptors(slug, "t", "https://x")[1]["schema"], res["name"]
 
 
 def test_every_numeric_field_declares_its_unit():

@@ -67,8 +67,8 @@ def test_dashboard_escapes_filters_and_links():
 
 
 def test_lock_versions_reads_pins():
-    pins = dict(pages.lock_versions(ROOT, ["sympy"]))
-    assert set(pins) == {"sympy"} and pins["sympy"][0].isdigit()
+    pins = dict(pages.lock_versions(ROOT))
+    assert len(pins) > 100 and pins["sympy"][0].isdigit() and "jupyter-book" in pins
 
 
 def test_status_chart_is_a_local_vega_figure():

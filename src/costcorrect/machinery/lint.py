@@ -4,8 +4,9 @@
 ``notebooks/<slug>.md`` (a Jupytext MyST notebook) with the repository's ruff configuration (the
 notebook rules are the ``notebooks/**`` per-file ignores in ``pyproject.toml``), checks that no cell
 is longer than :data:`MAX_CELL_LINES` non-blank lines, and names each problem by notebook, cell
-number (counting code cells from 1) and line in the cell. ``--fix`` applies ``ruff format`` to each
-cell in place and leaves the prose untouched.
+number (counting code cells from 1) and line in the cell. ruff reads the code cells as a Jupyter
+notebook (its own notebook support: one program, diagnostics by cell and line; formatting cell by
+cell). ``--fix`` writes the ``ruff format``-ed cells back in place and leaves the prose untouched.
 """
 
 from __future__ import annotations
@@ -45,10 +46,18 @@ def cells(text: str) -> list[Cell]:
     return found
 
 
-def _ruff(args: list[str], source: str, slug: str) -> subprocess.CompletedProcess[str]:
+def _ruff(args: list[str], found: list[Cell], slug: str) -> subprocess.CompletedProcess[str]:
+    """``ruff <args>`` on the code cells as a notebook of only them (so ruff's cell N is code cell N)."""
+    code = {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None}
+    notebook = {
+        "cells": [dict(code, source=c.body.removesuffix("\n")) for c in found],
+        "metadata": {"language_info": {"name": "python"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
     return subprocess.run(
-        [sys.executable, "-m", "ruff", *args, "--stdin-filename", f"notebooks/{slug}.py", "-"],
-        input=source,
+        [sys.executable, "-m", "ruff", *args, "--stdin-filename", f"notebooks/{slug}.ipynb", "-"],
+        input=json.dumps(notebook),
         capture_output=True,
         text=True,
         cwd=repo_root(),
@@ -56,15 +65,15 @@ def _ruff(args: list[str], source: str, slug: str) -> subprocess.CompletedProces
     )
 
 
-def _program(found: list[Cell]) -> tuple[str, list[tuple[int, int]]]:
-    """The cells joined into one program, and for each program line its (cell, line in cell)."""
-    lines: list[str] = []
-    where: list[tuple[int, int]] = []
-    for c in found:
-        for j, line in enumerate(c.body.splitlines(), start=1):
-            lines.append(line)
-            where.append((c.number, j))
-    return "\n".join(lines) + "\n", where
+def formatted(found: list[Cell], slug: str) -> list[str]:
+    """Each code cell's body as ``ruff format`` writes it (all unchanged when a cell does not parse:
+    ``ruff check`` names that cell and line)."""
+    proc = _ruff(["format"], found, slug)
+    if proc.returncode != 0:
+        return [c.body for c in found]
+    return [
+        "".join(c["source"]) + "\n" if c["source"] else "" for c in json.loads(proc.stdout)["cells"]
+    ]
 
 
 def problems(slug: str, root: Path | None = None) -> list[str]:
@@ -72,19 +81,12 @@ def problems(slug: str, root: Path | None = None) -> list[str]:
     path = (root or repo_root()) / "notebooks" / f"{slug}.md"
     found = cells(path.read_text(encoding="utf-8"))
     out: list[str] = []
-    program, where = _program(found)
-    checked = _ruff(["check", "--output-format", "json", "--no-fix"], program, slug)
+    checked = _ruff(["check", "--output-format", "json", "--no-fix"], found, slug)
     for d in json.loads(checked.stdout or "[]"):
-        row = d["location"]["row"]
-        cell, line = where[row - 1] if 0 < row <= len(where) else (0, row)
-        out.append(f"{path.name}: cell {cell}, line {line}: {d['code']} {d['message']}")
-    for c in found:
-        formatted = _ruff(["format"], c.body, slug)
-        if formatted.returncode != 0:
-            out.append(
-                f"{path.name}: cell {c.number}: ruff format failed: {formatted.stderr.strip()}"
-            )
-        elif formatted.stdout != c.body:
+        where = f"cell {d['cell']}, line {d['location']['row']}"
+        out.append(f"{path.name}: {where}: {d['code']} {d['message']}")
+    for c, body in zip(found, formatted(found, slug)):
+        if body != c.body:
             out.append(
                 f"{path.name}: cell {c.number} (file line {c.first_line}): not ruff-formatted"
             )
@@ -101,10 +103,10 @@ def fix(slug: str, root: Path | None = None) -> bool:
     """``ruff format`` every code cell of ``notebooks/<slug>.md`` in place; True if the file changed."""
     path = (root or repo_root()) / "notebooks" / f"{slug}.md"
     text = path.read_text(encoding="utf-8")
+    found = cells(text)
     parts, last = [], 0
-    for c in cells(text):
-        formatted = _ruff(["format"], c.body, slug)
-        parts += [text[last : c.start], formatted.stdout if formatted.returncode == 0 else c.body]
+    for c, body in zip(found, formatted(found, slug)):
+        parts += [text[last : c.start], body]
         last = c.end
     new = "".join(parts) + text[last:]
     if new != text:

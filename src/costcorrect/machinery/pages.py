@@ -7,7 +7,9 @@ reproducibility table all come from ``_build/claims.json``, ``_build/timings.jso
 
 from __future__ import annotations
 
+import ast
 import json
+import re
 from collections import Counter
 from functools import cache
 from pathlib import Path
@@ -60,8 +62,12 @@ def register_rows(records: list[dict], order: list[str]) -> list[dict]:
     from costcorrect import data
 
     have = {n.split("/", 1)[0] for n in data.names() if n.endswith("/register")}
-    chapters = [c for c in order if c in have] + sorted(have - set(order))
-    return coverage(records, {c: register(c) for c in chapters})
+    return coverage(records, {c: register(c) for c in in_book_order(have, order)})
+
+
+def in_book_order(chapters: set[str], order: list[str]) -> list[str]:
+    """``chapters`` in book order (``order``), then any others sorted."""
+    return [c for c in order if c in chapters] + sorted(chapters - set(order))
 
 
 def register_sentence(rows: list[dict], chapters: int) -> str:
@@ -112,10 +118,10 @@ def register_html(
     chapters = list(dict.fromkeys(r["chapter"] for r in rows))
     opts = {
         "chapter": [(c, titles.get(c, c)) for c in chapters],
-        "status": [(s, s) for s in ROW_STATUSES],
-        "why": [(w, w) for w in WHY_UNVERIFIABLE],
+        "status": ROW_STATUSES,
+        "why": WHY_UNVERIFIABLE,
         "origin": [("paper", "paper's claim"), ("cited", "cited figure")],
-        "read": [(x, x) for x in READ_IN],
+        "read": READ_IN,
     }
     return render("register.html.j2", rows=rows, titles=titles, status=status, opts=opts)
 
@@ -144,99 +150,61 @@ def dashboard_html(records: list[dict], order: list[str], titles: dict[str, str]
     recomputed number was held to, the region where a conditional verdict holds, the falsifiability
     probe, and the note.
     """
-    chapters = [c for c in order if any(r["chapter"] == c for r in records)]
-    chapters += sorted({r["chapter"] for r in records} - set(chapters))
+    chapters = in_book_order({r["chapter"] for r in records}, order)
     rank = {c: i for i, c in enumerate(chapters)}
     recs = sorted(records, key=lambda r: (rank[r["chapter"]], r["id"]))
     opts = {
         "chapter": [(c, titles.get(c, c)) for c in chapters],
-        "status": [(s, s) for s in STATUSES],
+        "status": STATUSES,
         "origin": [("paper", "paper claim"), ("cited", "cited figure"), ("book", "book result")],
-        "evidence": [(e, e) for e in EVIDENCE] + [("—", "— (book result)")],
-        "probe": [
-            (v, v) for v in ("can fail", "cannot fail", "can change", "cannot change", "n/a")
-        ],
+        "evidence": [*EVIDENCE, ("—", "— (book result)")],
+        "probe": ["can fail", "cannot fail", "can change", "cannot change", "n/a"],
     }
     return render("dashboard.html.j2", records=recs, titles=titles, opts=opts)
 
 
 def status_chart_html(records: list[dict], order: list[str], titles: dict[str, str]) -> str:
-    """An interactive bar chart of claim statuses per chapter (drawn by the book's local Vega bundle)."""
+    """An interactive bar chart of claim statuses per chapter (drawn by the book's local Vega bundle;
+    Vega-Lite counts the records)."""
     import altair as alt
-    import pandas as pd
 
     from costcorrect.figures import STATUS_COLORS, Figure
 
     rows = [
-        {
-            "chapter": titles.get(r["chapter"], r["chapter"]),
-            "slug": r["chapter"],
-            "status": r["status"],
-            "order": order.index(r["chapter"]) if r["chapter"] in order else len(order),
-        }
+        {"chapter": titles.get(r["chapter"], r["chapter"]), "status": r["status"]}
         for r in records
         if r["origin"] == "paper"
     ]
     if not rows:
         return "<p>No claims recorded yet: run <code>make book</code>.</p>\n"
-    df = (
-        pd.DataFrame(rows)
-        .groupby(["chapter", "slug", "status", "order"], as_index=False)
-        .size()
-        .rename(columns={"size": "claims"})
-    )
     chart = (
-        alt.Chart(df)
+        alt.Chart(alt.Data(values=rows))
         .mark_bar()
         .encode(
             y=alt.Y("chapter:N", sort=[titles.get(c, c) for c in order], title=None),
-            x=alt.X("claims:Q", title="claims", stack="zero"),
+            x=alt.X("count():Q", title="claims", stack="zero"),
             color=alt.Color(
                 "status:N",
                 scale=alt.Scale(domain=list(STATUS_COLORS), range=list(STATUS_COLORS.values())),
                 legend=alt.Legend(orient="bottom", title=None),
             ),
             order=alt.Order("status:N"),
-            tooltip=["chapter", "status", "claims"],
+            tooltip=["chapter:N", "status:N", alt.Tooltip("count():Q", title="claims")],
         )
         .properties(width=460, height=alt.Step(18), title="Paper claims by chapter and status")
     )
     return Figure("book.claim-status", chart.to_dict(), svg="").html() + "\n"
 
 
-def lock_versions(root: Path, names: list[str] | None = None) -> list[tuple[str, str]]:
-    """(package, version) pairs pinned in ``requirements.lock`` (all, or those named)."""
+def lock_versions(root: Path) -> list[tuple[str, str]]:
+    """(package, version) pairs pinned in ``requirements.lock``."""
     lock = root / "requirements.lock"
     pins = []
-    if lock.exists():
-        for line in lock.read_text(encoding="utf-8").splitlines():
-            line = line.split("#", 1)[0].strip()
-            if "==" in line:
-                name, ver = line.split("==", 1)
-                pins.append((name.strip(), ver.split(";")[0].strip()))
-    if names is not None:
-        want = {n.lower().replace("_", "-") for n in names}
-        pins = [p for p in pins if p[0].lower().replace("_", "-") in want]
+    for line in lock.read_text(encoding="utf-8").splitlines() if lock.exists() else []:
+        name, pinned, version = line.split("#", 1)[0].split(";", 1)[0].partition("==")
+        if pinned:
+            pins.append((name.strip(), version.strip()))
     return pins
-
-
-KEY_PACKAGES = [
-    "jupyter-book",
-    "sphinx",
-    "myst-nb",
-    "papermill",
-    "jupytext",
-    "nbval",
-    "altair",
-    "vl-convert-python",
-    "sympy",
-    "numpy",
-    "scipy",
-    "pandas",
-    "stim",
-    "pymatching",
-    "sinter",
-]
 
 
 def reproducibility_markdown(
@@ -262,38 +230,29 @@ def reproducibility_markdown(
         chapters=chapters,
         total=sum(v for v in timings.values() if isinstance(v, (int, float))),
         python=platform.python_version(),
-        key_pins=lock_versions(root, KEY_PACKAGES),
-        pinned=len(lock_versions(root)),
+        pins={name.lower().replace("_", "-"): (name, v) for name, v in lock_versions(root)},
     )
 
 
-PARTS = {
-    "foundations": "Foundations: the Cost-correct algebra, prices and levers",
-    "serving": "Serving and hardware: one hardware model, queueing, fleets, power",
-    "allocation": "Allocating compute: channel thresholds, routing, scaling laws",
-    "verification": "Markets for verification: scoring rules, mechanisms, self-play",
-    "qec": "Beyond LLM inference: surface-code simulation",
-}
-
-
-def model_parts(root: Path) -> dict[str, list[str]]:
-    """The model modules by part (book order, then any other part): part -> dotted module names."""
+def model_parts(root: Path) -> dict[str, tuple[str, list[str]]]:
+    """The model modules by part: part -> (title, dotted module names), parts in the order of their
+    pages in ``book/_toc.yml`` (``models/<part>``), then any other; a part's title is the first line
+    of its package's docstring."""
     base = root / "src" / "costcorrect" / "models"
-    if not base.is_dir():
-        return {}
-    parts = [p for p in PARTS if (base / p).is_dir()] + sorted(
-        p.name
-        for p in base.iterdir()
-        if p.is_dir() and p.name not in PARTS and (p / "__init__.py").exists()
-    )
-    return {
-        part: [
+    found = {p.parent.name for p in base.glob("*/__init__.py")}
+    toc = (root / "book" / "_toc.yml").read_text(encoding="utf-8")
+    out = {}
+    for part in in_book_order(found, re.findall(r"file: models/(\w+)", toc)):
+        doc = ast.get_docstring(
+            ast.parse((base / part / "__init__.py").read_text(encoding="utf-8"))
+        )
+        modules = [
             f"costcorrect.models.{part}.{mod.stem}"
             for mod in sorted((base / part).glob("*.py"))
             if mod.name != "__init__.py"
         ]
-        for part in parts
-    }
+        out[part] = ((doc or part).splitlines()[0].rstrip("."), modules)
+    return out
 
 
 def model_page(module: str) -> str:
@@ -307,17 +266,14 @@ def models_pages(root: Path) -> dict[str, str]:
     (``models/<part>.md``) with an ``automodule`` per module."""
     parts = model_parts(root)
     index = [
-        f"- [{PARTS.get(part, part)}](models/{part}.md): "
-        + ", ".join(f"`{m.rsplit('.', 1)[1]}`" for m in mods)
-        for part, mods in parts.items()
+        f"- [{title}](models/{part}.md): " + ", ".join(f"`{m.rsplit('.', 1)[1]}`" for m in mods)
+        for part, (title, mods) in parts.items()
     ]
     out = {
         "_generated/models.md": "\n".join(index) + "\n" if index else "No model modules found.\n"
     }
-    for part, mods in parts.items():
-        out[f"models/{part}.md"] = render(
-            "models-part.md.j2", title=PARTS.get(part, part), modules=mods
-        )
+    for part, (title, mods) in parts.items():
+        out[f"models/{part}.md"] = render("models-part.md.j2", title=title, modules=mods)
     return out
 
 
@@ -361,8 +317,6 @@ def generated(root: Path) -> dict[str, str]:
 
 def _first_sentence(text: str, limit: int = 160) -> str:
     """The first sentence of a note (cut at ``limit`` characters), for one-line reasons."""
-    import re
-
     m = re.match(r"(.+?[.;])(\s|$)", text.strip())
     out = (m.group(1) if m else text.strip()).rstrip(";")
     return out if len(out) <= limit else out[: limit - 1].rstrip() + "…"

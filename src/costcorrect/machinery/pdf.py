@@ -11,7 +11,7 @@ copied into ``_build/html`` so the published book links it (``costcorrect-book.p
 
 ``_build/pdf/manifest.json`` records what was printed: chapter titles, figures expected (the
 ``.cc-figure`` elements of the pages in ``_build/html``) and drawn, pages and size; the test
-(``tests/test_pdf.py``) checks the PDF against it.
+(``tests/machinery/test_pdf.py``) checks the PDF against it.
 """
 
 from __future__ import annotations
@@ -34,66 +34,14 @@ from costcorrect.paths import build_dir, repo_root
 
 PDF_NAME = "costcorrect-book.pdf"
 
-# Wait until every figure has an SVG with marks (at most 30 s) and MathJax has finished; return one
-# record per figure: its id, its marks, its size and the start of its text. The browser test uses it.
-WAIT_FIGURES = r"""async () => {
-  const figs = Array.from(document.querySelectorAll('.cc-figure'));
-  for (let i = 0; i < 300; i++) {
-    if (figs.every(f => f.querySelector('svg path, svg rect, svg text'))) break;
-    await new Promise(r => setTimeout(r, 100));
-  }
-  if (window.MathJax && MathJax.startup && MathJax.startup.promise) { await MathJax.startup.promise; }
-  return figs.map(f => {
-    const svg = f.querySelector('svg');
-    const marks = svg ? svg.querySelectorAll('path, rect, circle, line, text').length : 0;
-    const box = svg ? svg.getBoundingClientRect() : {width: 0, height: 0};
-    return {id: f.id, marks: marks, width: box.width, height: box.height, text: f.textContent.slice(0, 80)};
-  });
-}"""
-
-# WAIT_FIGURES, then what the PDF check needs: figures drawn, math left untypeset, TeX in the prose.
-WAIT = (
-    r"""async () => {
-  const figs = await ("""
-    + WAIT_FIGURES
-    + r""")();
-  const math = Array.from(document.querySelectorAll('.math'));
-  const untypeset = math.filter(m => !m.querySelector('mjx-container') && !m.closest('mjx-container'));
-  // TeX left in the prose (code is not prose): the same rule as the browser test's RAW_MATH
-  const clone = (document.querySelector('main') || document.body).cloneNode(true);
-  clone.querySelectorAll('pre, code, .highlight, script, style, .cc-figure, mjx-container, '
-                         + '.output.text_plain, .output.stream').forEach(e => e.remove());
-  const text = clone.textContent;
-  const raw = ['$$', '\\frac', '\\alpha', '\\begin{'].filter(p => text.includes(p));
-  for (const m of text.matchAll(/\$(?=\S)([^$\n]{1,120}?)(?<=\S)\$/g)) {
-    if (/\\[A-Za-z]|[\^_{}]/.test(m[1]) || /^[A-Za-z]'?$/.test(m[1])) raw.push(m[0]);
-  }
-  return {raw_math: raw, figures: figs.length,
-          drawn: figs.filter(f => f.marks >= 3).length,
-          untypeset: untypeset.length};
-}"""
-)
-
-# Print layout: only the article, folded code stays folded, figures and tables kept whole.
-PRINT_CSS = """
-@page { size: A4; margin: 16mm 14mm 18mm 14mm; }
-.bd-header, .bd-sidebar-primary, .bd-sidebar-secondary, .bd-header-article, .bd-footer,
-.bd-footer-article, .prev-next-area, .headerlink, .toggle-secondary-sidebar, .search-button,
-#pst-back-to-top, .skip-link, button.copybtn { display: none !important; }
-.bd-main .bd-content .bd-article-container { max-width: 100% !important; }
-.bd-page-width { max-width: 100% !important; }
-.cc-figure, figure.cc-figure-box, .cc-card, .cc-summary, table,
-mjx-container[display="true"] { break-inside: avoid; }
-.cc-figure svg { max-width: 100%; height: auto; }
-.cc-scroll, .cell_output { overflow: visible !important; }
-/* page breaks do not apply inside flex containers: lay the theme's columns out as blocks */
-.bd-container, .bd-container__inner, .bd-main, .bd-content, .bd-article-container, .bd-article,
-.bd-page-width { display: block !important; }
-/* every document (part page, chapter, ledger page) starts a new page: the single page marks each
-   with <span id="document-<name>"> before its section */
-span[id^="document-"] + section { break-before: page; }
-h1, h2, h3 { break-after: avoid; }
-"""
+# the page scripts and the print layout (``print/``): wait-figures.js waits until every figure is
+# drawn and MathJax has finished and returns one record per figure (the browser test uses it too);
+# math-state.js then finds math left untypeset and TeX left in the prose; print.css (print media
+# only) lays out the PDF
+ASSETS = Path(__file__).with_name("print")
+WAIT_FIGURES = (ASSETS / "wait-figures.js").read_text(encoding="utf-8")
+MATH_STATE = (ASSETS / "math-state.js").read_text(encoding="utf-8")
+PRINT_CSS = (ASSETS / "print.css").read_text(encoding="utf-8")
 
 
 def chapter_titles(html_dir: Path | None = None) -> dict[str, str]:
@@ -205,7 +153,7 @@ def chromium_path() -> str:
     return found
 
 
-def print_pdf(page_file: Path, dest: Path, echo=print) -> dict:
+def print_pdf(page_file: Path, dest: Path) -> dict:
     """Open ``page_file`` from a local server in headless Chromium (network cut off) and print it."""
     from playwright.sync_api import sync_playwright
 
@@ -227,10 +175,10 @@ def print_pdf(page_file: Path, dest: Path, echo=print) -> dict:
         page.route("**/*", route)
         page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
         page.goto(url, wait_until="load")
-        state = page.evaluate(WAIT)
-        page.add_style_tag(content=PRINT_CSS)
-        page.emulate_media(media="print")
-        page.wait_for_timeout(300)
+        figures = page.evaluate(WAIT_FIGURES)
+        state = page.evaluate(MATH_STATE)
+        state.update(figures=len(figures), drawn=sum(f["marks"] >= 3 for f in figures))
+        page.add_style_tag(content=PRINT_CSS)  # @media print: no relayout before page.pdf
         dest.parent.mkdir(parents=True, exist_ok=True)
         page.pdf(
             path=str(dest),
@@ -250,11 +198,13 @@ def print_pdf(page_file: Path, dest: Path, echo=print) -> dict:
 
 
 def source_key(src: Path) -> str:
-    """Hash of the staged sources, the print code and the built HTML's assets: the PDF is rebuilt
+    """Hash of the staged sources, the print code (and ``print/``) and the ledger: the PDF is rebuilt
     only when one of them changed."""
     import hashlib
 
     h = hashlib.sha256(Path(__file__).read_bytes())
+    for p in sorted(ASSETS.iterdir()):
+        h.update(p.read_bytes())
     for p in sorted(q for q in src.rglob("*") if q.is_file()):
         h.update(str(p.relative_to(src)).encode() + b"\0" + p.read_bytes() + b"\0")
     for name in ("claims.json", "timings.json"):
@@ -293,7 +243,7 @@ def build_pdf(echo=print) -> int:
     single_seconds = round(time.perf_counter() - start, 1)
     echo(f"printing {page.relative_to(build_dir())} with headless Chromium")
     tmp = dest.with_suffix(".partial.pdf")
-    state = print_pdf(page, tmp, echo)
+    state = print_pdf(page, tmp)
     problems = list(state["errors"])
     if state["drawn"] != state["figures"]:
         problems.append(
@@ -312,9 +262,9 @@ def build_pdf(echo=print) -> int:
             echo(f"error: {p}")
         return 1
     tmp.replace(dest)
-    from pypdf import PdfReader
+    import pypdfium2
 
-    pages = len(PdfReader(str(dest)).pages)
+    pages = len(pypdfium2.PdfDocument(dest))
     manifest = {
         "pdf": PDF_NAME,
         "pages": pages,
@@ -327,8 +277,8 @@ def build_pdf(echo=print) -> int:
         "seconds": round(time.perf_counter() - start, 1),
         "singlehtml_seconds": single_seconds,
         "reused_html_doctrees": reused,
+        "source_key": key,
     }
-    manifest["source_key"] = key
     manifest_file.write_text(
         json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
     )
