@@ -104,6 +104,8 @@ def test_failure_names_notebook_cell_and_exception_and_leaves_nothing(repo):
     assert not (build / "claims" / "bad.json").exists()  # no half-recorded ledger
     assert not (build / "cache" / "bad.json").exists()
     assert (build / "failed" / "bad.ipynb").exists()
+    # the run records the parameters papermill sees (the summary box lists them)
+    assert pipeline.parameter_names("good") == ["x"] and pipeline.parameter_names("bad") == []
     ledger = json.loads((build / "claims.json").read_text())
     assert [r["id"] for r in ledger] == ["good.one"]
     # second run: the good chapter is cached, the bad one is retried and fails again
@@ -291,24 +293,6 @@ def test_invalid_data_stops_the_build_before_any_chapter(repo):
     assert proc.returncode == 1
     assert "data/other/t.csv: the table has no rows (rule: non-empty" in proc.stderr
     assert not (repo / "_build" / "executed" / "good.ipynb").exists()
-
-
-def test_parameter_names_are_remembered_until_the_notebook_changes(repo, monkeypatch):
-    calls = []
-    real = pipeline.notebook_parameters
-
-    def counting(slug, root=None):
-        calls.append(slug)
-        return real(slug, root)
-
-    monkeypatch.setattr(pipeline, "notebook_parameters", counting)
-    assert pipeline.parameter_names("good", repo) == ["x"]
-    assert pipeline.parameter_names("good", repo) == ["x"]
-    assert calls == ["good"]
-    nb = repo / "notebooks" / "good.md"
-    nb.write_text(nb.read_text().replace("x = 1", "x = 1\ny = 2"))
-    assert pipeline.parameter_names("good", repo) == ["x", "y"]
-    assert calls == ["good", "good"]
 
 
 def test_data_is_validated_again_only_when_it_changes(repo, monkeypatch):

@@ -54,11 +54,11 @@ def _parser() -> argparse.ArgumentParser:
         "-p", "--parameter", nargs=2, action="append", metavar=("NAME", "VALUE"),
         help="papermill parameter (YAML value); the run goes to _build/runs/<slug>-<hash>/",
     )  # fmt: skip
-    sub.add_parser("build", help="build _build/html from the executed chapters")
+    bu = sub.add_parser("build", help="build _build/html from the executed chapters")
     bk = sub.add_parser("book", help="execute (cached) then build")
-    for cmd in (ex, bk):
+    for cmd in (ex, bu, bk):
         cmd.add_argument(
-            "-j", "--jobs", type=int, default=None, help="workers (default: one per core)"
+            "-j", "--jobs", type=int, default=None, help="processes (default: one per core)"
         )
     sub.add_parser("claims", help="print the ledger summary")
     np_ = sub.add_parser("new-paper", help="scaffold a chapter, its data folder and its claims")
@@ -114,7 +114,7 @@ def _main(a: argparse.Namespace) -> int:
     if a.cmd in ("build", "book"):
         from costcorrect.machinery.pipeline import build
 
-        return build()
+        return build(jobs=a.jobs)
     if a.cmd == "claims":
         from collections import Counter
 

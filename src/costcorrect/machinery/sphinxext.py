@@ -4,7 +4,8 @@
   ``vl-convert``) into ``_build/assets`` and adds that folder to ``html_static_path``;
 * points ``mathjax_path`` at the local copy;
 * adds the Vega bundle (an ES module) only to pages that hold a figure;
-* applies the patches of :mod:`costcorrect.machinery.patches` (numfig, viewcode, thebe, accessibility);
+* applies the patches of :mod:`costcorrect.machinery.patches` (parallel reading, viewcode, thebe,
+  accessibility);
 * puts a summary box under every chapter's title (claims by status, execution time, tables, model
   modules, how to rerun it) and publishes each executed notebook beside its page for download.
 """
@@ -162,8 +163,7 @@ def setup(app):
     app.connect("html-collect-pages", patches.stale_source_pages, priority=400)
     app.connect("build-finished", _fix_pages)
     app.connect("config-inited", _config_inited)
-    # after sphinx-jupyterbook-latex, which forces numfig on
-    app.connect("config-inited", patches.numfig_from_config, priority=900)
+    app.connect("builder-inited", patches.multitoc_parallel_safe)
     app.connect("doctree-read", _chapter_summary)
     app.connect("build-finished", _publish_notebooks)
     app.connect("html-page-context", _page_context)
