@@ -105,7 +105,8 @@ def test_failure_names_notebook_cell_and_exception_and_leaves_nothing(repo):
     assert not (build / "cache" / "bad.json").exists()
     assert (build / "failed" / "bad.ipynb").exists()
     # the run records the parameters papermill sees (the summary box lists them)
-    assert pipeline.parameter_names("good") == ["x"] and pipeline.parameter_names("bad") == []
+    assert pipeline.cache_entry("good")["parameter_names"] == ["x"]
+    assert pipeline.cache_entry("bad") == {}
     ledger = json.loads((build / "claims.json").read_text())
     assert [r["id"] for r in ledger] == ["good.one"]
     # second run: the good chapter is cached, the bad one is retried and fails again

@@ -60,7 +60,6 @@ def _parser() -> argparse.ArgumentParser:
         cmd.add_argument(
             "-j", "--jobs", type=int, default=None, help="processes (default: one per core)"
         )
-    sub.add_parser("claims", help="print the ledger summary")
     np_ = sub.add_parser("new-paper", help="scaffold a chapter, its data folder and its claims")
     for name in ("--slug", "--title", "--url"):
         np_.add_argument(name, required=True)
@@ -115,16 +114,6 @@ def _main(a: argparse.Namespace) -> int:
         from costcorrect.machinery.pipeline import build
 
         return build(jobs=a.jobs)
-    if a.cmd == "claims":
-        from collections import Counter
-
-        from costcorrect.claims import load
-
-        recs = load()
-        for ch, n in Counter(r["chapter"] for r in recs).items():
-            c = Counter(r["status"] for r in recs if r["chapter"] == ch)
-            print(f"{ch:<24} {n:>3} claims  " + "  ".join(f"{k} {v}" for k, v in sorted(c.items())))
-        return 0
     if a.cmd == "new-paper":
         from costcorrect.machinery.scaffold import ScaffoldError, new_paper
 

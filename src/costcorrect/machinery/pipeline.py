@@ -39,6 +39,9 @@ if TYPE_CHECKING:
     import grimp
 
 LOCK_FILE = "requirements.lock"
+# each chapter's execution seconds as a cold build (no cache entries yet) expects them, to start the
+# longest first; same format as _build/timings.json, which refreshes it
+EXPECTED_SECONDS = "notebooks/execution-seconds.json"
 
 
 # --------------------------------------------------------------------------- chapters
@@ -96,13 +99,6 @@ def notebook_parameters(slug: str, root: Path | None = None) -> tuple[dict[str, 
         logger.removeHandler(handler)
     problems = [f"notebooks/{slug}.md, parameters cell: {m}" for m in messages]
     return {name: str(p["default"]) for name, p in found.items()}, problems
-
-
-def parameter_names(slug: str) -> list[str]:
-    """The names of the chapter's parameters, recorded in its cache entry by its last execution."""
-    with contextlib.suppress(OSError, ValueError, KeyError):
-        return list(json.loads(_cache_file(slug).read_text(encoding="utf-8"))["parameter_names"])
-    return []
 
 
 def run_dir(slug: str, parameters: dict) -> Path:
@@ -224,12 +220,17 @@ def _cache_file(slug: str) -> Path:
     return build_dir() / "cache" / f"{slug}.json"
 
 
+def cache_entry(slug: str) -> dict:
+    """What the chapter's last successful execution recorded: its cache ``key``, ``seconds``,
+    ``parameters`` and ``parameter_names`` (papermill's); ``{}`` when there is none."""
+    with contextlib.suppress(OSError, ValueError):
+        return json.loads(_cache_file(slug).read_text(encoding="utf-8"))
+    return {}
+
+
 def is_fresh(slug: str, key: str) -> bool:
     """True when the executed notebook, its claims and its cache entry match ``key``."""
-    cf = _cache_file(slug)
-    if not cf.exists():
-        return False
-    entry = json.loads(cf.read_text(encoding="utf-8"))
+    entry = cache_entry(slug)
     return (
         entry.get("key") == key
         and "parameter_names" in entry  # entries written before the names were recorded
@@ -353,8 +354,10 @@ def execute(
     # the data package is validated once, before any chapter runs (frictionless), also when every
     # chapter is cached: a bad or unlisted table stops `make book` (skipped while data/ is unchanged)
     _validate_data(root)
-    timings = _timings()
-    todo.sort(key=lambda s: -timings.get(s, 60.0))  # longest first balances the workers
+    # longest first balances the workers: by the last run's times, else the expected ones
+    expected = root / EXPECTED_SECONDS
+    seconds = json.loads(expected.read_text(encoding="utf-8")) if expected.is_file() else {}
+    todo.sort(key=lambda s: -cache_entry(s).get("seconds", seconds.get(s) or 60.0))
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
     if todo:
         echo(f"executing {len(todo)} chapter(s) with {jobs} worker(s); {len(results)} cached")
@@ -377,7 +380,9 @@ def execute(
         echo(f"all {len(results)} chapter(s) cached; nothing to execute")
     order = {s: i for i, s in enumerate(all_slugs)}
     results.sort(key=lambda r: order[r.slug])
-    _write_timings(results)
+    timings = {r.slug: cache_entry(r.slug).get("seconds") for r in results if r.ok}
+    path = build_dir() / "timings.json"
+    path.write_text(json.dumps(timings, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     ledger.collect(all_slugs)
     return results
 
@@ -395,22 +400,6 @@ def _validate_data(root: Path) -> None:
     data.validate_package()
     stamp.parent.mkdir(parents=True, exist_ok=True)
     stamp.write_text(h.hexdigest() + "\n", encoding="utf-8")
-
-
-def _timings() -> dict[str, float]:
-    out = {}
-    for cf in (build_dir() / "cache").glob("*.json"):
-        with contextlib.suppress(ValueError, KeyError):
-            out[cf.stem] = float(json.loads(cf.read_text())["seconds"])
-    return out
-
-
-def _write_timings(results: list[Result]) -> None:
-    t = _timings()
-    path = build_dir() / "timings.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = {r.slug: t.get(r.slug) for r in results if r.ok}
-    path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
 
 
 # --------------------------------------------------------------------------- staging and build
