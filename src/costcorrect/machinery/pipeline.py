@@ -10,7 +10,8 @@ non-zero naming the notebook, the cell and the exception.
 
 ``build``: stage ``book/`` and the executed notebooks into ``_build/src`` (only changed files are
 rewritten, so Sphinx rebuilds only what changed), write the generated pages (claims dashboard,
-status counts, reproducibility table) and run ``jupyter-book build -W -n --keep-going``.
+status counts, reproducibility table) and build them with Jupyter Book's Sphinx build, as
+``jupyter-book build -W -n --keep-going`` but reading and writing pages in parallel.
 """
 
 from __future__ import annotations
@@ -421,33 +422,27 @@ def stage(root: Path | None = None) -> tuple[Path, bool]:
     from costcorrect.machinery import pages
 
     root = root or repo_root()
-    src = build_dir() / "src"
-    wanted: set[Path] = set()
-    changed = False
-    for p in (root / "book").rglob("*"):
-        if p.is_file() and "__pycache__" not in p.parts:
-            dest = src / p.relative_to(root / "book")
-            changed |= _write_if_changed(dest, p.read_bytes())
-            wanted.add(dest)
-    missing = []
-    for slug in toc_chapters(root):
-        ex = build_dir() / "executed" / f"{slug}.ipynb"
-        if not ex.exists():
-            missing.append(slug)
-            continue
-        dest = src / "notebooks" / f"{slug}.ipynb"
-        changed |= _write_if_changed(dest, ex.read_bytes())
-        wanted.add(dest)
+    src, book, executed = build_dir() / "src", root / "book", build_dir() / "executed"
+    chapters = toc_chapters(root)
+    missing = [slug for slug in chapters if not (executed / f"{slug}.ipynb").exists()]
     if missing:
         raise SystemExit(
             f"error: chapter(s) {missing} are in book/_toc.yml but not executed; run `make book`"
         )
-    for rel, text in pages.generated(root).items():
-        dest = src / rel
-        changed |= _write_if_changed(dest, text.encode("utf-8"))
-        wanted.add(dest)
+    files = {  # path under src -> content
+        p.relative_to(book): p.read_bytes()
+        for p in book.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+    files |= {
+        Path("notebooks", f"{s}.ipynb"): (executed / f"{s}.ipynb").read_bytes() for s in chapters
+    }
+    files |= {Path(rel): text.encode("utf-8") for rel, text in pages.generated(root).items()}
+    changed = False
+    for rel, content in files.items():
+        changed |= _write_if_changed(src / rel, content)
     for p in list(src.rglob("*")):  # remove pages that no longer exist
-        if p.is_file() and p not in wanted:
+        if p.is_file() and p.relative_to(src) not in files:
             p.unlink()
             changed = True
     return src, changed
