@@ -69,6 +69,15 @@ def test_toc_order(repo):
     assert pipeline.notebook_slugs(repo) == ["good", "bad"]
 
 
+def test_chapters_start_longest_first_also_in_a_cold_build(repo):
+    assert pipeline.longest_first(["good", "bad"], repo) == ["good", "bad"]  # unknown: in order
+    (repo / pipeline.EXPECTED_SECONDS).write_text('{"good": 1.0, "bad": 5.0}')
+    assert pipeline.longest_first(["good", "bad"], repo) == ["bad", "good"]
+    (repo / "_build" / "cache").mkdir(parents=True)
+    (repo / "_build" / "cache" / "good.json").write_text('{"seconds": 9.0}')  # the last run wins
+    assert pipeline.longest_first(["good", "bad"], repo) == ["good", "bad"]
+
+
 def test_cache_key_tracks_notebook_data_lock_and_parameters(repo):
     k0 = pipeline.cache_key("good", root=repo)
     assert pipeline.cache_key("good", root=repo) == k0

@@ -355,10 +355,7 @@ def execute(
     # the data package is validated once, before any chapter runs (frictionless), also when every
     # chapter is cached: a bad or unlisted table stops `make book` (skipped while data/ is unchanged)
     _validate_data(root)
-    # longest first balances the workers: by the last run's times, else the expected ones
-    expected = root / EXPECTED_SECONDS
-    seconds = json.loads(expected.read_text(encoding="utf-8")) if expected.is_file() else {}
-    todo.sort(key=lambda s: -cache_entry(s).get("seconds", seconds.get(s) or 60.0))
+    todo = longest_first(todo, root)
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
     if todo:
         echo(f"executing {len(todo)} chapter(s) with {jobs} worker(s); {len(results)} cached")
@@ -386,6 +383,14 @@ def execute(
     path.write_text(json.dumps(timings, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     ledger.collect(all_slugs)
     return results
+
+
+def longest_first(slugs: list[str], root: Path) -> list[str]:
+    """``slugs`` longest first, which balances the workers: by their last run's seconds, else by
+    :data:`EXPECTED_SECONDS` (a cold build), else a minute (a new chapter)."""
+    expected = root / EXPECTED_SECONDS
+    seconds = json.loads(expected.read_text(encoding="utf-8")) if expected.is_file() else {}
+    return sorted(slugs, key=lambda s: -cache_entry(s).get("seconds", seconds.get(s) or 60.0))
 
 
 def _validate_data(root: Path) -> None:
