@@ -457,8 +457,6 @@ def build(root: Path | None = None, jobs: int | None = None, echo=print) -> int:
     """Build ``_build/html`` from the staged sources with Jupyter Book's Sphinx build (as
     ``jupyter-book build -W -n --keep-going``, and in parallel: ``jobs`` processes, default one per
     core); returns its exit status."""
-    from jupyter_book.sphinx import build_sphinx
-
     root = root or repo_root()
     src, changed = stage(root)
     out = build_dir()
@@ -476,6 +474,8 @@ def build(root: Path | None = None, jobs: int | None = None, echo=print) -> int:
     if not changed and built_with == key and (out / "html" / "index.html").exists():
         echo("book is up to date (nothing staged or run by Sphinx changed)")
         return 0
+    from jupyter_book.sphinx import build_sphinx
+
     stamp.unlink(missing_ok=True)
     os.environ.update(COSTCORRECT_ROOT=str(root), COSTCORRECT_BUILD=str(out))
     jobs = jobs or os.cpu_count() or 1
