@@ -58,7 +58,11 @@ def _parser() -> argparse.ArgumentParser:
     bk = sub.add_parser("book", help="execute (cached) then build")
     for cmd in (ex, bu, bk):
         cmd.add_argument(
-            "-j", "--jobs", type=int, default=None, help="processes (default: one per core)"
+            "-j",
+            "--jobs",
+            type=int,
+            default=None,
+            help="processes (default: one per core to execute, one for Sphinx)",
         )
     np_ = sub.add_parser("new-paper", help="scaffold a chapter, its data folder and its claims")
     for name in ("--slug", "--title", "--url"):
@@ -113,7 +117,7 @@ def _main(a: argparse.Namespace) -> int:
     if a.cmd in ("build", "book"):
         from costcorrect.machinery.pipeline import build
 
-        return build(jobs=a.jobs)
+        return build(jobs=a.jobs or 1)
     if a.cmd == "new-paper":
         from costcorrect.machinery.scaffold import ScaffoldError, new_paper
 
