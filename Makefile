@@ -37,7 +37,7 @@ execute: setup ## execute chapters only (CHAPTERS="slug ..." to choose; FORCE=1 
 	$(VPY) -m costcorrect execute $(CHAPTERS) $(if $(JOBS),-j $(JOBS)) $(if $(FORCE),--force)
 
 html: setup ## build _build/html from the executed chapters (no execution)
-	$(VPY) -m costcorrect build
+	$(VPY) -m costcorrect build $(if $(JOBS),-j $(JOBS))
 
 # pytest on both cores: --dist loadscope with the book's scopes (tests/conftest.py) hands tests out one
 # by one to the free worker (the browser test is one test per page), longest first by the last run's

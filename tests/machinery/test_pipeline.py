@@ -69,6 +69,15 @@ def test_toc_order(repo):
     assert pipeline.notebook_slugs(repo) == ["good", "bad"]
 
 
+def test_chapters_start_longest_first_also_in_a_cold_build(repo):
+    assert pipeline.longest_first(["good", "bad"], repo) == ["good", "bad"]  # unknown: in order
+    (repo / pipeline.EXPECTED_SECONDS).write_text('{"good": 1.0, "bad": 5.0}')
+    assert pipeline.longest_first(["good", "bad"], repo) == ["bad", "good"]
+    (repo / "_build" / "cache").mkdir(parents=True)
+    (repo / "_build" / "cache" / "good.json").write_text('{"seconds": 9.0}')  # the last run wins
+    assert pipeline.longest_first(["good", "bad"], repo) == ["good", "bad"]
+
+
 def test_cache_key_tracks_notebook_data_lock_and_parameters(repo):
     k0 = pipeline.cache_key("good", root=repo)
     assert pipeline.cache_key("good", root=repo) == k0
@@ -104,6 +113,9 @@ def test_failure_names_notebook_cell_and_exception_and_leaves_nothing(repo):
     assert not (build / "claims" / "bad.json").exists()  # no half-recorded ledger
     assert not (build / "cache" / "bad.json").exists()
     assert (build / "failed" / "bad.ipynb").exists()
+    # the run records the parameters papermill sees (the summary box lists them)
+    assert pipeline.cache_entry("good")["parameter_names"] == ["x"]
+    assert pipeline.cache_entry("bad") == {}
     ledger = json.loads((build / "claims.json").read_text())
     assert [r["id"] for r in ledger] == ["good.one"]
     # second run: the good chapter is cached, the bad one is retried and fails again
@@ -291,24 +303,6 @@ def test_invalid_data_stops_the_build_before_any_chapter(repo):
     assert proc.returncode == 1
     assert "data/other/t.csv: the table has no rows (rule: non-empty" in proc.stderr
     assert not (repo / "_build" / "executed" / "good.ipynb").exists()
-
-
-def test_parameter_names_are_remembered_until_the_notebook_changes(repo, monkeypatch):
-    calls = []
-    real = pipeline.notebook_parameters
-
-    def counting(slug, root=None):
-        calls.append(slug)
-        return real(slug, root)
-
-    monkeypatch.setattr(pipeline, "notebook_parameters", counting)
-    assert pipeline.parameter_names("good", repo) == ["x"]
-    assert pipeline.parameter_names("good", repo) == ["x"]
-    assert calls == ["good"]
-    nb = repo / "notebooks" / "good.md"
-    nb.write_text(nb.read_text().replace("x = 1", "x = 1\ny = 2"))
-    assert pipeline.parameter_names("good", repo) == ["x", "y"]
-    assert calls == ["good", "good"]
 
 
 def test_data_is_validated_again_only_when_it_changes(repo, monkeypatch):

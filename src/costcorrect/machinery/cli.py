@@ -54,13 +54,16 @@ def _parser() -> argparse.ArgumentParser:
         "-p", "--parameter", nargs=2, action="append", metavar=("NAME", "VALUE"),
         help="papermill parameter (YAML value); the run goes to _build/runs/<slug>-<hash>/",
     )  # fmt: skip
-    sub.add_parser("build", help="build _build/html from the executed chapters")
+    bu = sub.add_parser("build", help="build _build/html from the executed chapters")
     bk = sub.add_parser("book", help="execute (cached) then build")
-    for cmd in (ex, bk):
+    for cmd in (ex, bu, bk):
         cmd.add_argument(
-            "-j", "--jobs", type=int, default=None, help="workers (default: one per core)"
+            "-j",
+            "--jobs",
+            type=int,
+            default=None,
+            help="processes (default: one per core to execute, one for Sphinx)",
         )
-    sub.add_parser("claims", help="print the ledger summary")
     np_ = sub.add_parser("new-paper", help="scaffold a chapter, its data folder and its claims")
     for name in ("--slug", "--title", "--url"):
         np_.add_argument(name, required=True)
@@ -114,17 +117,7 @@ def _main(a: argparse.Namespace) -> int:
     if a.cmd in ("build", "book"):
         from costcorrect.machinery.pipeline import build
 
-        return build()
-    if a.cmd == "claims":
-        from collections import Counter
-
-        from costcorrect.claims import load
-
-        recs = load()
-        for ch, n in Counter(r["chapter"] for r in recs).items():
-            c = Counter(r["status"] for r in recs if r["chapter"] == ch)
-            print(f"{ch:<24} {n:>3} claims  " + "  ".join(f"{k} {v}" for k, v in sorted(c.items())))
-        return 0
+        return build(jobs=a.jobs or 1)
     if a.cmd == "new-paper":
         from costcorrect.machinery.scaffold import ScaffoldError, new_paper
 

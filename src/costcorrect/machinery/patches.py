@@ -16,9 +16,10 @@ from pathlib import Path
 
 CHECKED = {  # distribution -> the version whose internals the patches below were checked against
     "sphinx": "7.4.7",
-    "sphinx-jupyterbook-latex": "1.0.0",
     "sphinx-thebe": "0.3.1",
     "sphinx-book-theme": "1.3.0",
+    "sphinx-external-toc": "1.1.0",
+    "sphinx-multitoc-numbering": "0.1.3",
     "nbval": "0.11.0",
     "pytest-xdist": "3.8.0",
     "jupyter-client": "8.10.0",
@@ -29,8 +30,8 @@ def internals_changed() -> list[str]:
     """What no longer matches: a version other than :data:`CHECKED`, or a patched internal gone."""
     import nbval.plugin
     import sphinx.ext.viewcode
-    import sphinx_jupyterbook_latex
-    import sphinx_jupyterbook_latex.events
+    import sphinx_external_toc
+    import sphinx_multitoc_numbering
     import sphinx_thebe
     from jupyter_client.manager import KernelManager
     from xdist.scheduler import LoadScopeScheduling
@@ -45,9 +46,10 @@ def internals_changed() -> list[str]:
         "viewcode keeps env._viewcode_modules": "env._viewcode_modules" in src(sphinx.ext.viewcode),
         "viewcode collects pages at the default priority": "'html-collect-pages', collect_pages)"
         in src(sphinx.ext.viewcode.setup),
-        "sphinx-jupyterbook-latex forces numfig at config-inited": 'config["numfig"] = True'
-        in src(sphinx_jupyterbook_latex.events)
-        and '"config-inited", override_latex_config' in src(sphinx_jupyterbook_latex),
+        "sphinx-external-toc loads sphinx-multitoc-numbering, which declares no parallel safety": (
+            'setup_extension("sphinx_multitoc_numbering")' in src(sphinx_external_toc.setup)
+            and "parallel" not in src(sphinx_multitoc_numbering)
+        ),
         "sphinx-thebe declares THEBE_JS_URL": "const THEBE_JS_URL" in src(sphinx_thebe),
         "nbval's cells read parent.skip_compare": "self.parent.skip_compare" in src(nbval.plugin),
         "xdist's LoadScopeScheduling has _split_scope": hasattr(
@@ -75,12 +77,16 @@ def kernel_manager_class() -> type:
 
 
 # --------------------------------------------------------------------------- Sphinx / Jupyter Book
-def numfig_from_config(app: object, config) -> None:
-    """Give ``numfig`` back the value ``_config.yml`` sets: sphinx-jupyterbook-latex forces it on at
-    ``config-inited`` for every builder, and with it on every incremental build unpickles every
-    page's doctree to number figures (the book numbers none). Connect after it (priority 900)."""
-    if "numfig" in config.overrides:
-        config.numfig = config.overrides["numfig"]
+def multitoc_parallel_safe(app) -> None:
+    """Declare sphinx-multitoc-numbering safe for parallel reading (connect at ``builder-inited``).
+
+    sphinx-external-toc always loads it and it declares nothing, so Sphinx reads serially and warns
+    (an error under ``-W``). It is safe: at set-up it replaces the toctree collector's section
+    numbering, which runs in the main process after the parallel read (and the book numbers no
+    sections). Sets the private ``parallel_read_safe`` of its entry in ``app.extensions``."""
+    ext = app.extensions.get("sphinx_multitoc_numbering")
+    if ext is not None and ext.parallel_read_safe is None:
+        ext.parallel_read_safe = True
 
 
 def drop_thebe(context: dict) -> None:
@@ -96,16 +102,21 @@ def drop_thebe(context: dict) -> None:
 
 
 def stale_source_pages(app) -> list:
-    """Drop the viewcode source pages an incremental build would leave stale (connect before
-    viewcode's own ``html-collect-pages`` handler, priority 400 < 500).
+    """Drop the viewcode source pages an incremental or parallel build would get wrong (connect
+    before viewcode's own ``html-collect-pages`` handler, priority 400 < 500).
 
     ``sphinx.ext.viewcode`` re-renders ``_modules/<module>.html`` only when the module's file is newer
     than the page, so a page keeps its back-links after the module's documentation moves, and the
     page of a module no longer documented stays behind. Using viewcode's private
     ``env._viewcode_modules``, delete the pages whose documenting pages changed since the last build
     (recorded in the doctree folder) and those of modules no longer documented; viewcode then writes
-    them afresh. Returns no pages of its own."""
+    them afresh. A parallel read also keeps the entries of modules that no page documents (a serial
+    read purges them, e.g. ``functools`` of an imported decorator): they are removed, so no empty
+    page is written for them. Returns no pages of its own."""
     modules = getattr(app.env, "_viewcode_modules", {}) or {}
+    for module, entry in list(modules.items()):
+        if entry and not entry[2]:
+            del modules[module]
     now = {m: sorted(set(entry[2].values())) for m, entry in modules.items() if entry}
     record = Path(app.doctreedir) / "costcorrect-viewcode.json"
     before = json.loads(record.read_text(encoding="utf-8")) if record.exists() else {}

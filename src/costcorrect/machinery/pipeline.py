@@ -10,7 +10,8 @@ non-zero naming the notebook, the cell and the exception.
 
 ``build``: stage ``book/`` and the executed notebooks into ``_build/src`` (only changed files are
 rewritten, so Sphinx rebuilds only what changed), write the generated pages (claims dashboard,
-status counts, reproducibility table) and run ``jupyter-book build -W -n --keep-going``.
+status counts, reproducibility table) and build them with Jupyter Book's Sphinx build, as
+``jupyter-book build -W -n --keep-going`` (in-process; ``-j`` for parallel Sphinx).
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ import hashlib
 import importlib.util
 import json
 import os
-import subprocess
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -40,30 +40,22 @@ if TYPE_CHECKING:
     import grimp
 
 LOCK_FILE = "requirements.lock"
+# each chapter's execution seconds as a cold build (no cache entries yet) expects them, to start the
+# longest first; same format as _build/timings.json, which refreshes it
+EXPECTED_SECONDS = "notebooks/execution-seconds.json"
 
 
 # --------------------------------------------------------------------------- chapters
 def toc_chapters(root: Path | None = None) -> list[str]:
     """Chapter slugs in book order, read from ``book/_toc.yml`` (entries ``notebooks/<slug>``)."""
-    import yaml
+    from sphinx_external_toc.parsing import parse_toc_yaml
 
-    root = root or repo_root()
-    toc = yaml.safe_load((root / "book" / "_toc.yml").read_text(encoding="utf-8"))
-    slugs: list[str] = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            f = node.get("file")
-            if isinstance(f, str) and f.startswith("notebooks/"):
-                slugs.append(f.split("/", 1)[1].removesuffix(".ipynb").removesuffix(".md"))
-            for v in node.values():
-                walk(v)
-        elif isinstance(node, list):
-            for v in node:
-                walk(v)
-
-    walk(toc)
-    return slugs
+    site_map = parse_toc_yaml((root or repo_root()) / "book" / "_toc.yml")
+    return [
+        doc.split("/", 1)[1].removesuffix(".ipynb").removesuffix(".md")
+        for doc in site_map
+        if doc.startswith("notebooks/")
+    ]
 
 
 def notebook_slugs(root: Path | None = None) -> list[str]:
@@ -87,19 +79,12 @@ def _ipynb(slug: str, root: Path) -> Path:
 
 
 def notebook_parameters(slug: str, root: Path | None = None) -> tuple[dict[str, str], list[str]]:
-    """The chapter's ``parameters`` cell as papermill reads it: ``({name: default}, problems)``.
-
-    A problem is a line papermill cannot parse (it then ignores that parameter) or a name the cell
-    assigns that papermill did not find.
-    """
-    import ast
+    """The chapter's ``parameters`` cell as papermill reads it: ``({name: default}, problems)``,
+    where a problem is a line papermill cannot parse (it then ignores that parameter)."""
     import logging
 
-    import nbformat
     import papermill as pm
 
-    root = root or repo_root()
-    path = _ipynb(slug, root)
     messages: list[str] = []
 
     class Catch(logging.Handler):
@@ -110,47 +95,11 @@ def notebook_parameters(slug: str, root: Path | None = None) -> tuple[dict[str, 
     handler = Catch(level=logging.WARNING)
     logger.addHandler(handler)
     try:
-        found = pm.inspect_notebook(str(path))
+        found = pm.inspect_notebook(str(_ipynb(slug, root or repo_root())))
     finally:
         logger.removeHandler(handler)
-    params = {name: str(p["default"]) for name, p in found.items()}
     problems = [f"notebooks/{slug}.md, parameters cell: {m}" for m in messages]
-    cells = [
-        c
-        for c in nbformat.read(path, as_version=4).cells
-        if "parameters" in c.metadata.get("tags", [])
-    ]
-    assigned = [
-        t.id
-        for c in cells
-        for node in ast.parse(c.source).body
-        if isinstance(node, ast.Assign)
-        for t in node.targets
-        if isinstance(t, ast.Name)
-    ]
-    problems += [
-        f"notebooks/{slug}.md, parameters cell: papermill does not see parameter {n!r}"
-        for n in assigned
-        if n not in params
-    ]
-    return params, problems
-
-
-def parameter_names(slug: str, root: Path | None = None) -> list[str]:
-    """The names of the chapter's parameters (:func:`notebook_parameters`), remembered in
-    ``_build/deps/<slug>.parameters.json`` until the notebook changes: papermill's inspection takes
-    about a second, and the summary box asks for it each time Sphinx reads the chapter."""
-    root = root or repo_root()
-    digest = hashlib.sha256((root / "notebooks" / f"{slug}.md").read_bytes()).hexdigest()
-    path = build_dir() / "deps" / f"{slug}.parameters.json"
-    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
-        entry = json.loads(path.read_text(encoding="utf-8"))
-        if entry["notebook"] == digest:
-            return list(entry["names"])
-    names = list(notebook_parameters(slug, root)[0])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"notebook": digest, "names": names}) + "\n", encoding="utf-8")
-    return names
+    return {name: str(p["default"]) for name, p in found.items()}, problems
 
 
 def run_dir(slug: str, parameters: dict) -> Path:
@@ -272,14 +221,20 @@ def _cache_file(slug: str) -> Path:
     return build_dir() / "cache" / f"{slug}.json"
 
 
+def cache_entry(slug: str) -> dict:
+    """What the chapter's last successful execution recorded: its cache ``key``, ``seconds``,
+    ``parameters`` and ``parameter_names`` (papermill's); ``{}`` when there is none."""
+    with contextlib.suppress(OSError, ValueError):
+        return json.loads(_cache_file(slug).read_text(encoding="utf-8"))
+    return {}
+
+
 def is_fresh(slug: str, key: str) -> bool:
     """True when the executed notebook, its claims and its cache entry match ``key``."""
-    cf = _cache_file(slug)
-    if not cf.exists():
-        return False
-    entry = json.loads(cf.read_text(encoding="utf-8"))
+    entry = cache_entry(slug)
     return (
         entry.get("key") == key
+        and "parameter_names" in entry  # entries written before the names were recorded
         and (build_dir() / "executed" / f"{slug}.ipynb").exists()
         and ledger.chapter_file(slug).exists()
     )
@@ -297,74 +252,55 @@ class Result:
 
 def _describe_failure(slug: str, exc: BaseException, nb_path: Path) -> str:
     """Name the notebook, the cell and the exception of a failed execution."""
-    cell = getattr(exc, "cell_index", None)
-    ename = getattr(exc, "ename", type(exc).__name__)
-    evalue = getattr(exc, "evalue", str(exc))
-    where = f"notebooks/{slug}.md"
-    if cell is None:
-        return f"{where}: {ename}: {evalue}"
-    first = ""
-    code_no = None
-    try:
-        import nbformat
+    import nbformat
+    from papermill.exceptions import PapermillExecutionError
 
-        nb = nbformat.read(nb_path, as_version=4)
-        # papermill's index ignores the error banner it inserts at the top of a failed notebook
-        nb.cells = [
-            c for c in nb.cells if "papermill-error-cell-tag" not in c.metadata.get("tags", [])
-        ]
-        src = nb.cells[cell].source.strip().splitlines()
-        first = next(
-            (ln for ln in src if ln.strip() and not ln.startswith("#")), src[0] if src else ""
-        )
-        code = [
-            i
-            for i, c in enumerate(nb.cells)
-            if c.cell_type == "code" and "injected-parameters" not in c.metadata.get("tags", [])
-        ]
-        code_no = code.index(cell) + 1 if cell in code else None
-    except Exception:
-        pass
-    label = f"code cell {code_no}" if code_no else f"cell index {cell}"
-    return f"{where}: {label} (`{first[:80]}`) raised {ename}: {evalue}"
+    where = f"notebooks/{slug}.md"
+    if not isinstance(exc, PapermillExecutionError):
+        return f"{where}: {type(exc).__name__}: {exc}"
+    # papermill's cell index counts its injected parameters but not the error banner it puts on top
+    cells = [
+        c
+        for c in nbformat.read(nb_path, as_version=4).cells
+        if "papermill-error-cell-tag" not in c.metadata.get("tags", [])
+    ]
+    code = [
+        i
+        for i, c in enumerate(cells)
+        if c.cell_type == "code" and "injected-parameters" not in c.metadata.get("tags", [])
+    ]
+    cell = exc.cell_index
+    label = f"code cell {code.index(cell) + 1}" if cell in code else f"cell index {cell}"
+    lines = [ln for ln in exc.source.splitlines() if ln.strip() and not ln.startswith("#")]
+    return f"{where}: {label} (`{(lines or [''])[0][:80]}`) raised {exc.ename}: {exc.evalue}"
 
 
 def execute_one(slug: str, parameters: dict | None = None) -> Result:
-    """Execute one chapter with papermill; never leaves a half-built result behind."""
-    import jupytext
-    import nbformat
+    """Execute one chapter with papermill; never leaves a half-built result behind.
+
+    papermill writes into ``_build/failed/``; only a run that finished and recorded its claims moves
+    to ``_build/executed/`` and gets its cache entry.
+    """
     import papermill as pm
 
-    root = repo_root()
-    build = build_dir()
-    os.environ["COSTCORRECT_ROOT"] = str(root)
-    os.environ["COSTCORRECT_BUILD"] = str(build)
+    root, build = repo_root(), build_dir()
+    # the kernel records the tables it reads under COSTCORRECT_CHAPTER
+    os.environ.update(COSTCORRECT_ROOT=str(root), COSTCORRECT_BUILD=str(build))
+    os.environ.update(COSTCORRECT_CHAPTER=slug)
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     executed = build / "executed" / f"{slug}.ipynb"
-    for stale in (
-        executed,
-        _cache_file(slug),
-        ledger.chapter_file(slug),
-        data.dependencies_file(slug),
-    ):
-        stale.unlink(missing_ok=True)
-    os.environ["COSTCORRECT_CHAPTER"] = (
-        slug  # the kernel records the tables it reads under this name
-    )
-    source = build / "ipynb" / f"{slug}.ipynb"
     failed = build / "failed" / f"{slug}.ipynb"
-    source.parent.mkdir(parents=True, exist_ok=True)
+    for stale in (executed, failed, _cache_file(slug), ledger.chapter_file(slug)):
+        stale.unlink(missing_ok=True)
+    data.dependencies_file(slug).unlink(missing_ok=True)
     executed.parent.mkdir(parents=True, exist_ok=True)
     failed.parent.mkdir(parents=True, exist_ok=True)
-    failed.unlink(missing_ok=True)
-    nb = jupytext.read(root / "notebooks" / f"{slug}.md")
-    nbformat.write(nb, source)
-    tmp = executed.with_suffix(".partial.ipynb")
+    source = _ipynb(slug, root)
     start = time.perf_counter()
     try:
         pm.execute_notebook(
             str(source),
-            str(tmp),
+            str(failed),
             parameters=parameters or {},
             cwd=str(root),
             kernel_name="python3",
@@ -374,30 +310,23 @@ def execute_one(slug: str, parameters: dict | None = None) -> Result:
         )
     except BaseException as exc:
         ledger.chapter_file(slug).unlink(missing_ok=True)
-        if tmp.exists():
-            tmp.replace(failed)
-        return Result(
-            slug,
-            False,
-            time.perf_counter() - start,
-            error=_describe_failure(slug, exc, failed if failed.exists() else source),
-        )
+        error = _describe_failure(slug, exc, failed if failed.exists() else source)
+        return Result(slug, False, time.perf_counter() - start, error=error)
     seconds = time.perf_counter() - start
     if not ledger.chapter_file(slug).exists():
-        tmp.replace(failed)
-        return Result(
-            slug,
-            False,
-            seconds,
-            error=f"notebooks/{slug}.md: executed but recorded no claim (call costcorrect.claims.check)",
+        error = (
+            f"notebooks/{slug}.md: executed but recorded no claim (call costcorrect.claims.check)"
         )
-    tmp.replace(executed)
-    key = cache_key(slug, parameters, root)  # after the run: includes the tables it actually read
+        return Result(slug, False, seconds, error=error)
+    failed.replace(executed)
+    entry = {
+        "key": cache_key(slug, parameters, root),  # after the run: with the tables it read
+        "seconds": round(seconds, 2),
+        "parameters": parameters or {},
+        "parameter_names": list(pm.inspect_notebook(str(source))),
+    }
     _cache_file(slug).parent.mkdir(parents=True, exist_ok=True)
-    _cache_file(slug).write_text(
-        json.dumps({"key": key, "seconds": round(seconds, 2), "parameters": parameters or {}})
-        + "\n"
-    )
+    _cache_file(slug).write_text(json.dumps(entry) + "\n", encoding="utf-8")
     return Result(slug, True, seconds)
 
 
@@ -416,9 +345,6 @@ def execute(
     unknown = [s for s in wanted if s not in all_slugs]
     if unknown:
         raise SystemExit(f"error: no notebook notebooks/<slug>.md for {unknown}")
-    for partial in (build_dir() / "executed").glob("*.partial.ipynb"):  # left by an interrupted run
-        if partial.name.removesuffix(".partial.ipynb") in wanted:
-            partial.unlink()
     results: list[Result] = []
     todo: list[str] = []
     for s in wanted:
@@ -429,8 +355,7 @@ def execute(
     # the data package is validated once, before any chapter runs (frictionless), also when every
     # chapter is cached: a bad or unlisted table stops `make book` (skipped while data/ is unchanged)
     _validate_data(root)
-    timings = _timings()
-    todo.sort(key=lambda s: -timings.get(s, 60.0))  # longest first balances the workers
+    todo = longest_first(todo, root)
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
     if todo:
         echo(f"executing {len(todo)} chapter(s) with {jobs} worker(s); {len(results)} cached")
@@ -439,27 +364,33 @@ def execute(
         with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
             futures = {pool.submit(execute_one, s, parameters): s for s in todo}
             for fut in as_completed(futures):
+                slug = futures[fut]
                 try:
                     r = fut.result()
                 except BaseException as exc:
                     r = Result(
-                        futures[fut],
-                        False,
-                        0.0,
-                        error=f"notebooks/{futures[fut]}.md: worker crashed: {exc!r}",
+                        slug, False, 0.0, error=f"notebooks/{slug}.md: worker crashed: {exc!r}"
                     )
                 results.append(r)
-                echo(
-                    f"  {'ok    ' if r.ok else 'FAILED'} {r.slug} ({r.seconds:.1f} s)"
-                    + ("" if r.ok else f"\n    {r.error}")
-                )
+                failure = "" if r.ok else f"\n    {r.error}"
+                echo(f"  {'ok    ' if r.ok else 'FAILED'} {slug} ({r.seconds:.1f} s){failure}")
     else:
         echo(f"all {len(results)} chapter(s) cached; nothing to execute")
     order = {s: i for i, s in enumerate(all_slugs)}
     results.sort(key=lambda r: order[r.slug])
-    _write_timings(results)
+    timings = {r.slug: cache_entry(r.slug).get("seconds") for r in results if r.ok}
+    path = build_dir() / "timings.json"
+    path.write_text(json.dumps(timings, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     ledger.collect(all_slugs)
     return results
+
+
+def longest_first(slugs: list[str], root: Path) -> list[str]:
+    """``slugs`` longest first, which balances the workers: by their last run's seconds, else by
+    :data:`EXPECTED_SECONDS` (a cold build), else a minute (a new chapter)."""
+    expected = root / EXPECTED_SECONDS
+    seconds = json.loads(expected.read_text(encoding="utf-8")) if expected.is_file() else {}
+    return sorted(slugs, key=lambda s: -cache_entry(s).get("seconds", seconds.get(s) or 60.0))
 
 
 def _validate_data(root: Path) -> None:
@@ -475,22 +406,6 @@ def _validate_data(root: Path) -> None:
     data.validate_package()
     stamp.parent.mkdir(parents=True, exist_ok=True)
     stamp.write_text(h.hexdigest() + "\n", encoding="utf-8")
-
-
-def _timings() -> dict[str, float]:
-    out = {}
-    for cf in (build_dir() / "cache").glob("*.json"):
-        with contextlib.suppress(ValueError, KeyError):
-            out[cf.stem] = float(json.loads(cf.read_text())["seconds"])
-    return out
-
-
-def _write_timings(results: list[Result]) -> None:
-    t = _timings()
-    path = build_dir() / "timings.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = {r.slug: t.get(r.slug) for r in results if r.ok}
-    path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
 
 
 # --------------------------------------------------------------------------- staging and build
@@ -512,46 +427,44 @@ def stage(root: Path | None = None) -> tuple[Path, bool]:
     from costcorrect.machinery import pages
 
     root = root or repo_root()
-    src = build_dir() / "src"
-    wanted: set[Path] = set()
-    changed = False
-    for p in (root / "book").rglob("*"):
-        if p.is_file() and "__pycache__" not in p.parts:
-            dest = src / p.relative_to(root / "book")
-            changed |= _write_if_changed(dest, p.read_bytes())
-            wanted.add(dest)
-    missing = []
-    for slug in toc_chapters(root):
-        ex = build_dir() / "executed" / f"{slug}.ipynb"
-        if not ex.exists():
-            missing.append(slug)
-            continue
-        dest = src / "notebooks" / f"{slug}.ipynb"
-        changed |= _write_if_changed(dest, ex.read_bytes())
-        wanted.add(dest)
+    src, book, executed = build_dir() / "src", root / "book", build_dir() / "executed"
+    chapters = toc_chapters(root)
+    missing = [slug for slug in chapters if not (executed / f"{slug}.ipynb").exists()]
     if missing:
         raise SystemExit(
             f"error: chapter(s) {missing} are in book/_toc.yml but not executed; run `make book`"
         )
-    for rel, text in pages.generated(root).items():
-        dest = src / rel
-        changed |= _write_if_changed(dest, text.encode("utf-8"))
-        wanted.add(dest)
+    files = {  # path under src -> content
+        p.relative_to(book): p.read_bytes()
+        for p in book.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+    files |= {
+        Path("notebooks", f"{s}.ipynb"): (executed / f"{s}.ipynb").read_bytes() for s in chapters
+    }
+    files |= {Path(rel): text.encode("utf-8") for rel, text in pages.generated(root).items()}
+    changed = False
+    for rel, content in files.items():
+        changed |= _write_if_changed(src / rel, content)
     for p in list(src.rglob("*")):  # remove pages that no longer exist
-        if p.is_file() and p not in wanted:
+        if p.is_file() and p.relative_to(src) not in files:
             p.unlink()
             changed = True
     return src, changed
 
 
-def build(root: Path | None = None, echo=print) -> int:
-    """Build ``_build/html`` from the staged sources; returns the exit code of jupyter-book."""
+def build(root: Path | None = None, jobs: int = 1, echo=print) -> int:
+    """Build ``_build/html`` from the staged sources with Jupyter Book's Sphinx build (as
+    ``jupyter-book build -W -n --keep-going``); returns its exit status. ``jobs`` > 1 reads and
+    writes the pages in that many processes (Sphinx's ``-j``; every extension allows it), which on
+    this book's two cores measured no faster than one (Sphinx reads and writes much of it in the main
+    process), so one is the default."""
     root = root or repo_root()
     src, changed = stage(root)
     out = build_dir()
     stamp = out / "html" / ".built"
     # Sphinx also runs our code: a change to the package outside the models (the extension, the
-    # generated pages, the card templates) or to the lock file rebuilds every page (--all); the
+    # generated pages, the card templates) or to the lock file rebuilds every page (force_all); the
     # models' own edits are tracked by Sphinx (autodoc dependencies) and the chapters' re-execution
     h = hashlib.sha256()
     pkg = root / "src" / "costcorrect"
@@ -563,36 +476,32 @@ def build(root: Path | None = None, echo=print) -> int:
     if not changed and built_with == key and (out / "html" / "index.html").exists():
         echo("book is up to date (nothing staged or run by Sphinx changed)")
         return 0
+    from jupyter_book.sphinx import build_sphinx
+
     stamp.unlink(missing_ok=True)
-    if out.name != "_build":
-        raise SystemExit(
-            "error: the build folder must be named _build "
-            f"(jupyter-book writes <parent>/_build/html), got {out}"
-        )
-    cmd = [
-        str(Path(sys.executable).with_name("jupyter-book")),
-        "build",
-        str(src),
-        "--path-output",
-        str(out.parent),
-        "-W",
-        "-n",
-        "--keep-going",
-        "--quiet",
+    os.environ.update(COSTCORRECT_ROOT=str(root), COSTCORRECT_BUILD=str(out))
+    echo(f"building the book (Sphinx -W -n --keep-going, {jobs} process(es))")
+    status = build_sphinx(
+        src,
+        out / "html",
+        noconfig=True,
+        path_config=src / "_config.yml",
+        confoverrides={
+            "external_toc_path": (src / "_toc.yml").as_posix(),
+            "nitpicky": True,
+            "latex_individualpages": False,
+        },
         # also when the last build failed (its stamp is gone): pages it left may be stale
-        *(["--all"] if built_with != key else []),
-    ]
-    env = dict(os.environ, COSTCORRECT_ROOT=str(root), COSTCORRECT_BUILD=str(out))
-    echo("building the book (jupyter-book build -W -n --keep-going)")
-    # jupyter-book writes <path-output>/_build/html; with the default _build this is _build/html.
-    proc = subprocess.run(cmd, env=env, cwd=root)
-    if proc.returncode == 0:
+        force_all=built_with != key,
+        warningiserror=True,
+        keep_going=True,
+        quiet=True,
+        jobs=jobs,
+    )
+    if status == 0:
         stamp.write_text(key)
-    else:
-        marker = out / "html" / "index.html"
-        if marker.exists():  # never leave a half-built book looking complete
-            marker.unlink()
-        echo(
-            "error: the book build failed (see the warnings above); _build/html/index.html removed"
-        )
-    return proc.returncode
+        return 0
+    # never leave a half-built book looking complete
+    (out / "html" / "index.html").unlink(missing_ok=True)
+    echo("error: the book build failed (see the warnings above); _build/html/index.html removed")
+    return 1

@@ -9,7 +9,7 @@
   repository, issues and Binder buttons (Binder builds ``environment.yml`` and opens the chapter's
   MyST source); a local build has none.
 * **Downloads.** A chapter's download menu offers the executed notebook (``.ipynb``) and the
-  chapter's MyST source (``.md``, copied beside the page).
+  chapter's MyST source (``.md``); both are copied beside the page.
 """
 
 from __future__ import annotations
@@ -122,13 +122,15 @@ def _buttons(app: Any, pagename: str, templatename: str, context: dict, doctree:
 
 
 def _publish_sources(app: Any, exception: Exception | None) -> None:
-    """Copy each chapter's MyST source beside its page (``notebooks/<slug>.md``) for download."""
+    """Copy each chapter's MyST source and executed notebook beside its page
+    (``notebooks/<slug>.md`` and ``.ipynb``) for download."""
     if exception is not None or app.builder.format != "html":
         return
     out = Path(app.outdir) / "notebooks"
-    for md in sorted((repo_root() / "notebooks").glob("*.md")):
-        if (out / f"{md.stem}.html").exists():
-            shutil.copy2(md, out / md.name)
+    md = (repo_root() / "notebooks").glob("*.md")
+    for path in sorted([*md, *(build_dir() / "executed").glob("*.ipynb")]):
+        if (out / f"{path.stem}.html").exists():
+            shutil.copy2(path, out / path.name)
 
 
 def setup(app: Any) -> dict[str, Any]:

@@ -4,9 +4,10 @@
   ``vl-convert``) into ``_build/assets`` and adds that folder to ``html_static_path``;
 * points ``mathjax_path`` at the local copy;
 * adds the Vega bundle (an ES module) only to pages that hold a figure;
-* applies the patches of :mod:`costcorrect.machinery.patches` (numfig, viewcode, thebe, accessibility);
+* applies the patches of :mod:`costcorrect.machinery.patches` (parallel reading, viewcode, thebe,
+  accessibility);
 * puts a summary box under every chapter's title (claims by status, execution time, tables, model
-  modules, how to rerun it) and publishes each executed notebook beside its page for download.
+  modules, how to rerun it).
 """
 
 from __future__ import annotations
@@ -81,53 +82,31 @@ def _chapter_summary(app, doctree) -> None:
     from docutils import nodes
 
     docname = app.env.docname
-    if not docname.startswith("notebooks/"):
+    section = next(iter(doctree.findall(nodes.section)), None)
+    if not docname.startswith("notebooks/") or section is None:
         return
     from costcorrect import claims
     from costcorrect.data import DataError, dependencies_file
     from costcorrect.machinery import pages, pipeline
 
     slug = docname.split("/", 1)[1]
-    build = build_dir()
-    ledger = build / "claims.json"
-    records = (
-        [r for r in json.loads(ledger.read_text()) if r["chapter"] == slug]
-        if ledger.exists()
-        else []
-    )
-    tpath = build / "timings.json"
-    seconds = json.loads(tpath.read_text()).get(slug) if tpath.exists() else None
+    joined = build_dir() / "claims.json"  # none while Jupyter Book executes (make bench)
+    records = [r for r in claims.load() if r["chapter"] == slug] if joined.exists() else []
+    entry = pipeline.cache_entry(slug)
     deps = dependencies_file(slug)
     tables = sorted(json.loads(deps.read_text())) if deps.exists() else []
     modules = pipeline.model_modules(slug)  # the Models page documents exactly these
     try:
-        params = pipeline.parameter_names(slug)
-    except Exception:
-        params = []
-    try:
         rows = claims.coverage(records, {slug: claims.register(slug)}) if records else []
     except DataError:  # no register yet: the coverage test names the chapter
         rows = []
-    box = nodes.raw(
-        "",
-        pages.chapter_summary_html(slug, records, seconds, tables, modules, params, rows),
-        format="html",
+    params = entry.get("parameter_names", [])
+    html = pages.chapter_summary_html(
+        slug, records, entry.get("seconds"), tables, modules, params, rows
     )
-    section = next(iter(doctree.findall(nodes.section)), None)
-    if section is None:
-        return
     title = next(iter(section.findall(nodes.title)), None)
+    box = nodes.raw("", html, format="html")
     section.insert(section.index(title) + 1 if title is not None else 0, box)
-
-
-def _publish_notebooks(app, exception) -> None:
-    """Copy each executed notebook next to its page (``notebooks/<slug>.ipynb``) for download."""
-    if exception is not None:
-        return
-    out = Path(app.outdir) / "notebooks"
-    for nb in sorted((build_dir() / "executed").glob("*.ipynb")):
-        if (out / f"{nb.stem}.html").exists():
-            shutil.copy2(nb, out / nb.name)
 
 
 def _sync_static(app) -> None:
@@ -162,9 +141,7 @@ def setup(app):
     app.connect("html-collect-pages", patches.stale_source_pages, priority=400)
     app.connect("build-finished", _fix_pages)
     app.connect("config-inited", _config_inited)
-    # after sphinx-jupyterbook-latex, which forces numfig on
-    app.connect("config-inited", patches.numfig_from_config, priority=900)
+    app.connect("builder-inited", patches.multitoc_parallel_safe)
     app.connect("doctree-read", _chapter_summary)
-    app.connect("build-finished", _publish_notebooks)
     app.connect("html-page-context", _page_context)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}
