@@ -3,6 +3,7 @@
 
 import json
 import subprocess
+import time
 
 import pytest
 
@@ -145,3 +146,24 @@ def test_jupyter_book_executes_the_unexecuted_chapters_itself(repo, monkeypatch)
     assert seen["cmd"][1:3] == ["build", str(repo / "_build" / "bench-jb" / "src")]
     assert seen["build"] == str(repo / "_build" / "bench-jb" / "_build")
     assert not (repo / "_build" / "bench-jb").exists()  # removed after
+
+
+def test_the_full_run_holds_the_cold_build_to_the_issues_fixed_targets(repo, monkeypatch):
+    build = repo / "_build"
+
+    def fake_run(cmd, cwd=None, check=False, **kw):  # every build leaves a built book behind
+        (build / "html").mkdir(parents=True, exist_ok=True)
+        (build / "html" / "index.html").write_text("")
+        (build / "timings.json").write_text('{"cost-correct": 100.0, "vhg": 31.0}')
+        time.sleep(0.02)  # a measurable wall time (the speed-up divides by it)
+        return subprocess.CompletedProcess(cmd, 0)
+
+    monkeypatch.setattr(bench.subprocess, "run", fake_run)
+    jb = {"wall_s": 10.0, "cpu_s": 1.0, "load": 0.0}
+    monkeypatch.setattr(bench, "_jupyter_book_sequential", lambda root: jb)
+    assert bench.run(setup=False) == 0
+    out = json.loads((build / "bench.json").read_text())
+    assert out["targets_s"]["book_cold"] == 120.0  # fixed, not derived from the measured chapters
+    assert out["chapter_execution_sum_s"] == 131.0 and out["chapter_execution_max_s"] == 100.0
+    assert out["within_target"]["chapter_execution_sum_s"] is True  # ≤ 150 s
+    assert out["within_target"]["chapter_execution_max_s"] is False  # 100 s > 30 s
