@@ -123,3 +123,12 @@ def test_decode_only_fast_path_equals_the_general_expressions():
     fast = hardware.step_time(m, g, B, B * 4096.0, tp=4, eff=eff)
     general = hardware.step_time(m, g, B, B * 4096.0, np.zeros(1), np.zeros(1), tp=4, eff=eff)
     assert fast.shape == (3, 2) and np.array_equal(fast, general)
+
+
+def test_attainable_tflops_is_the_datasheet_roofline():
+    g = hardware.gpu("H100")
+    ridge = g.ridge_flop_per_byte
+    got = g.attainable_tflops([ridge / 10, ridge, ridge * 10])
+    assert got[0] == pytest.approx(g.bf16_dense_tflops / 10)  # bandwidth-bound left of the ridge
+    assert got[1] == pytest.approx(g.bf16_dense_tflops)
+    assert got[2] == g.bf16_dense_tflops  # flat at the peak right of it

@@ -99,6 +99,11 @@ class GPU:
         """Roofline ridge point (dense BF16 FLOP per HBM byte)."""
         return self.flops / self.hbm_bw
 
+    def attainable_tflops(self, intensity):
+        """The datasheet roofline: attainable dense BF16 TFLOP/s at arithmetic ``intensity``
+        (FLOP per HBM byte; a number or an array), ``min(peak, intensity × bandwidth)``."""
+        return np.minimum(self.bf16_dense_tflops, np.asarray(intensity) * self.hbm_tb_s)
+
 
 @lru_cache(maxsize=1)
 def _gpu_frame() -> pd.DataFrame:

@@ -385,14 +385,13 @@ def roofline_points(model, gpu, batches, context: float, prompt_tokens: float, s
             ),
         }
     )
-    frame["tflops"] = np.minimum(gpu.bf16_dense_tflops, frame["intensity"] * gpu.hbm_tb_s)
+    frame["tflops"] = gpu.attainable_tflops(frame["intensity"].to_numpy())
     return frame
 
 
 def roofline(gpus, intensity):
-    """Datasheet rooflines of ``gpus``: attainable dense BF16 TFLOP/s, ``min(peak, I·HBM bandwidth)``,
-    at each arithmetic intensity ``I`` of ``intensity`` (FLOP/byte); a frame of gpu, intensity and
-    tflops (TB/s × FLOP/byte = TFLOP/s)."""
+    """Datasheet rooflines of ``gpus`` (each GPU's ``attainable_tflops``) at each arithmetic
+    intensity of ``intensity`` (FLOP/byte); a frame of gpu, intensity and tflops."""
     import pandas as pd
 
     i = np.asarray(intensity, dtype=float)
@@ -402,7 +401,7 @@ def roofline(gpus, intensity):
                 {
                     "gpu": g.gpu,
                     "intensity": i,
-                    "tflops": np.minimum(g.bf16_dense_tflops, i * g.hbm_tb_s),
+                    "tflops": g.attainable_tflops(i),
                 }
             )
             for g in gpus
