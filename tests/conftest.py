@@ -208,3 +208,37 @@ def pytest_configure(config):
 def require_build(path: Path = BUILD / "claims.json"):
     if not path.exists():
         pytest.fail(f"{path.relative_to(ROOT)} is missing: run `make book` first (make test does)")
+
+
+def claim_record(**overrides) -> dict:
+    """A complete, decided ledger record (a reproduced numeric paper claim) for tests of what is drawn
+    from records; ``overrides`` replace its fields."""
+    return {
+        "chapter": "a",
+        "id": "a.kv",
+        "statement": "The KV cache takes <this> many bytes per token.",
+        "kind": "numeric",
+        "origin": "paper",
+        "evidence": "independent",
+        "stated": "524288",
+        "published": 524288.0,
+        "unit": "bytes per token",
+        "source": "https://e.org/paper",
+        "locator": "Table 2",
+        "reading": "",
+        "recomputed": 524288.0,
+        "condition": "equals 524,288 bytes per token",
+        "rule": {"bound": "=", "tolerance": 0.0, "absolute": False},
+        "robustness": {
+            "verdict": "robust",
+            "method": "exact",
+            "region": "",
+            "reason": "arithmetic",
+        },
+        "probe": {"verdict": "can fail", "text": "halved: diverges"},
+        "status": "reproduced",
+        "why": "",
+        "note": "A note for the details.",
+        "rows": ["kv"],
+        "partial": "",
+    } | overrides

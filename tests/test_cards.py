@@ -2,42 +2,9 @@
 
 import re
 
+from conftest import claim_record
 from costcorrect import claims
 from costcorrect.machinery import pages, reader
-
-
-def _rec(**kw):
-    rec = {
-        "chapter": "a",
-        "id": "a.kv",
-        "statement": "The KV cache takes <this> many bytes per token.",
-        "kind": "numeric",
-        "origin": "paper",
-        "evidence": "independent",
-        "stated": "524288",
-        "published": 524288.0,
-        "unit": "bytes per token",
-        "source": "https://e.org/paper",
-        "locator": "Table 2",
-        "reading": "",
-        "recomputed": 524288.0,
-        "condition": "equals 524,288 bytes per token",
-        "rule": {"bound": "=", "tolerance": 0.0, "absolute": False},
-        "robustness": {
-            "verdict": "robust",
-            "method": "exact",
-            "region": "",
-            "reason": "arithmetic",
-        },
-        "probe": {"verdict": "can fail", "text": "halved: diverges"},
-        "status": "reproduced",
-        "why": "",
-        "note": "A note for the details.",
-        "rows": ["kv"],
-        "partial": "",
-    }
-    rec.update(kw)
-    return rec
 
 
 def _split(card: str) -> tuple[str, str]:
@@ -47,7 +14,7 @@ def _split(card: str) -> tuple[str, str]:
 
 
 def test_card_shows_status_claim_and_both_numbers_and_folds_the_rest():
-    head, more = _split(claims.card_html(_rec()))
+    head, more = _split(claims.card_html(claim_record()))
     assert 'class="cc-badge cc-ok">reproduced' in head
     assert "The KV cache takes &lt;this&gt; many bytes per token." in head
     assert "<span>published</span> <strong>524,288 bytes per token</strong>" in head
@@ -65,22 +32,22 @@ def test_card_shows_status_claim_and_both_numbers_and_folds_the_rest():
 
 def test_numbers_are_never_written_in_exponent_form():
     for stated in ("5.24288e+05", "524288", ""):
-        card = claims.card_html(_rec(stated=stated, recomputed=5.24288e5 + 0.4))
+        card = claims.card_html(claim_record(stated=stated, recomputed=5.24288e5 + 0.4))
         shown = re.sub(r"<[^>]+>", " ", _split(card)[0])
         assert not re.search(r"\d[eE][+-]?\d", shown), (stated, shown)
         assert shown.count("524,288 bytes per token") == 2, shown
-    assert claims.published_text(_rec(stated="1.5e-07", unit="s")) == "1.500 × 10⁻⁷ s"
+    assert claims.published_text(claim_record(stated="1.5e-07", unit="s")) == "1.500 × 10⁻⁷ s"
     # the paper's own words, a sign and a year stay as written; words take no unit
-    assert claims.published_text(_rec(stated="+16.6", unit="points")) == "+16.6 points"
-    assert claims.published_text(_rec(stated="2026", unit="")) == "2026"
-    assert claims.published_text(_rec(stated="3–8", unit="x")) == "3–8x"
-    assert claims.published_text(_rec(stated="all six positive")) == "all six positive"
-    assert claims.recomputed_text(_rec(kind="symbolic", recomputed="proven")) == "proven"
+    assert claims.published_text(claim_record(stated="+16.6", unit="points")) == "+16.6 points"
+    assert claims.published_text(claim_record(stated="2026", unit="")) == "2026"
+    assert claims.published_text(claim_record(stated="3–8", unit="x")) == "3–8x"
+    assert claims.published_text(claim_record(stated="all six positive")) == "all six positive"
+    assert claims.recomputed_text(claim_record(kind="symbolic", recomputed="proven")) == "proven"
 
 
 def test_unverifiable_and_conditional_cards():
     card = claims.card_html(
-        _rec(status="unverifiable", evidence="none", why="private", recomputed=None)
+        claim_record(status="unverifiable", evidence="none", why="private", recomputed=None)
     )
     head, more = _split(card)
     assert (
@@ -89,26 +56,28 @@ def test_unverifiable_and_conditional_cards():
     )
     region = "holds at 1 of 2 declared points: slack=2"
     card = claims.card_html(
-        _rec(status="conditional", robustness={"method": "sweep", "region": region, "inputs": {}})
+        claim_record(
+            status="conditional", robustness={"method": "sweep", "region": region, "inputs": {}}
+        )
     )
     head, more = _split(card)
     assert 'cc-cond">conditional' in head and region not in head and region in more
-    long = claims.card_html(_rec(stated="a sentence of the paper " * 4, unit=""))
+    long = claims.card_html(claim_record(stated="a sentence of the paper " * 4, unit=""))
     assert "in words (quoted in the details)" in _split(long)[0]
 
 
 def test_verdict_table_uses_the_same_formatter():
-    table = pages.verdict_table_html([_rec()])
+    table = pages.verdict_table_html([claim_record()])
     assert "<td>524,288 bytes per token</td><td>524,288 bytes per token</td>" in table
     assert "e+05" not in table
 
 
 def test_cards_are_redrawn_from_the_ledger_at_build_time():
     old = '<div class="cc-card cc-card-diverges" id="card-a.kv" role="group">old</div>'
-    new = reader.redraw_card(old, {"a.kv": _rec()})
-    assert new == claims.card_html(_rec()) and "cc-card-more" in new
+    new = reader.redraw_card(old, {"a.kv": claim_record()})
+    assert new == claims.card_html(claim_record()) and "cc-card-more" in new
     assert reader.redraw_card(old, {}) == old  # no such record: the executed card stays
-    assert reader.redraw_card("<p>not a card</p>", {"a.kv": _rec()}) == "<p>not a card</p>"
+    assert reader.redraw_card("<p>not a card</p>", {"a.kv": claim_record()}) == "<p>not a card</p>"
 
 
 def test_launch_buttons_only_for_a_published_book():
@@ -124,7 +93,7 @@ def test_launch_buttons_only_for_a_published_book():
 
 
 def test_summary_box_shows_the_verdict_counts_and_folds_the_bookkeeping():
-    box = pages.chapter_summary_html("a", [_rec()], 1.5, ["a/t"], [], ["p"])
+    box = pages.chapter_summary_html("a", [claim_record()], 1.5, ["a/t"], [], ["p"])
     shown, _, folded = box.partition('<details class="cc-summary-more">')
     assert "<strong>Ledger.</strong>" in shown and 'cc-ok">1 reproduced' in shown
     for part in ("Execution.", "Tables.", "Rerun.", "<code>data/a/t.csv</code>"):

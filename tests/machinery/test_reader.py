@@ -9,7 +9,7 @@ import json
 import nbformat
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, claim_record
 from costcorrect import claims
 from costcorrect.machinery import reader
 
@@ -20,30 +20,8 @@ OLD_CARD = (
 
 
 def _record() -> dict:
-    return {
-        "chapter": SLUG,
-        "id": f"{SLUG}.demo",
-        "statement": "A demo claim.",
-        "kind": "numeric",
-        "origin": "paper",
-        "evidence": "independent",
-        "stated": "524288",
-        "published": 524288.0,
-        "unit": "bytes per token",
-        "source": "https://e.org",
-        "locator": "Table 1",
-        "reading": "",
-        "recomputed": 524288.0,
-        "condition": "equals 524,288 bytes per token",
-        "rule": {},
-        "robustness": {"method": "exact", "reason": "arithmetic", "region": ""},
-        "probe": {"verdict": "can fail", "text": "halved: diverges"},
-        "status": "reproduced",
-        "why": "",
-        "note": "",
-        "rows": [],
-        "partial": "",
-    }
+    """A decided record of the demo chapter, whose old card the build must replace."""
+    return claim_record(chapter=SLUG, id=f"{SLUG}.demo")
 
 
 def _build(tmp_path, monkeypatch, repository: str | None) -> str:
