@@ -78,3 +78,11 @@ def test_sensitivity_moves_one_term_at_a_time():
     assert s["relative"].to_numpy() == pytest.approx([0.5, 1.0, 2.0, 0.25, 2.0, 2.0, 0.5])
     with pytest.raises(ValueError, match="tokens"):
         core.sensitivity(ref, {"tokens": [1.0]})
+
+
+def test_sensitivity_spread_ranks_terms_by_how_far_they_move_the_unit():
+    ref = dict(cpm=10.0, r=10.0, rho_bar=3.0, a=0.5)
+    spans = {"cpm": [5.0, 10.0, 20.0], "rho_bar": [0.0, 7.0], "a": [0.4, 1.0]}
+    spread = core.sensitivity_spread(core.sensitivity(ref, spans))
+    assert list(spread.index) == ["rho_bar", "cpm", "a"]
+    assert spread.to_numpy() == pytest.approx([8.0, 4.0, 2.5])

@@ -77,6 +77,13 @@ def sensitivity(
     return out
 
 
+def sensitivity_spread(frame: pd.DataFrame) -> pd.Series:
+    """How far each term of a :func:`sensitivity` frame moves Cost-correct over its span: the ratio of
+    its largest to its smallest value, per term, largest first."""
+    spread = frame.groupby("term")["relative"].agg(lambda v: v.max() / v.min())
+    return spread.sort_values(ascending=False)
+
+
 def vcpd(cpm):
     """Verified Capability per Dollar's cost side (Field Notes #1): Cost-correct at R=1, ρ̄=0, α=1."""
     return cost_correct(cpm, 1, 0, 1)
